@@ -1,0 +1,3 @@
+from kontor.manage import main
+
+main()

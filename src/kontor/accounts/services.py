@@ -1,0 +1,100 @@
+"""Services for users and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from kontor.accounts.models import ApiToken, Role, User
+from kontor.core.errors import ErrorCode, KontorError
+
+TOKEN_PREFIX = "ktr_"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def user_create(
+    *, username: str, password: str | None = None, role: str = Role.MANAGER, email: str = "",
+    first_name: str = "", last_name: str = "",
+) -> User:
+    """Create a user with the given role; without a password the account can only use tokens."""
+    username = (username or "").strip()
+    if not username:
+        raise KontorError(ErrorCode.VALIDATION, "username is required", field="username")
+    model = get_user_model()
+    if model.objects.filter(username=username).exists():
+        raise KontorError(ErrorCode.CONFLICT, f"user '{username}' already exists", field="username")
+    user = model(username=username, email=email, role=role, first_name=first_name, last_name=last_name)
+    user.is_staff = role == Role.ADMIN
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_get_or_create(*, username: str, role: str | None = None) -> tuple[User, bool]:
+    """The user named ``username``, created as a manager (or ``role``) when missing."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        return user_create(username=username, role=role or Role.MANAGER), True
+    if role and user.role != role:
+        user.role = role
+        user.is_staff = role == Role.ADMIN
+        user.save(update_fields=["role", "is_staff"])
+    return user, False
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for ``user``; returns the row and the raw token, which is never stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=hash_token(raw))
+    return token, raw
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke ``token``; revoking twice is harmless."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_authenticate(raw: str) -> User | None:
+    """The active user a raw bearer token belongs to, or ``None``."""
+    if not raw:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw.strip()), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute: a write per request would serialise readers on SQLite.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def admin_ensure() -> str | None:
+    """On an installation without users, create ``admin`` and return its password (shown once)."""
+    model = get_user_model()
+    if model.objects.exists():
+        return None
+    password = secrets.token_urlsafe(12)
+    user_create(username="admin", password=password, role=Role.ADMIN)
+    model.objects.filter(username="admin").update(is_superuser=True, is_staff=True)
+    return password

@@ -1,0 +1,42 @@
+"""Authentication for the native API: a bearer token or a logged-in session."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja.security import APIKeyCookie, HttpBearer
+
+from kontor.accounts.services import token_authenticate
+from kontor.core.errors import ErrorCode, KontorError
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` with a token from ``kontor create_token``."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The web UI's session cookie; unsafe methods also need the CSRF token (django-ninja checks it)."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+def require_admin(request: HttpRequest) -> None:
+    """Raise 403 unless the caller is a CRM admin."""
+    user = request.auth if getattr(request, "auth", None) is not None else request.user
+    if not getattr(user, "is_crm_admin", False):
+        raise KontorError(ErrorCode.PERMISSION_DENIED, "only administrators may do this")
+
+
+def current_user(request: HttpRequest):
+    return request.auth if getattr(request, "auth", None) is not None else request.user

@@ -1,0 +1,32 @@
+"""One module per resource; ``register`` mounts them under /api/v1/."""
+
+from __future__ import annotations
+
+import importlib
+
+from ninja import NinjaAPI
+
+#: (module under kontor.api.routers, URL prefix, OpenAPI tag)
+ROUTERS = [
+    ("leads", "/v1/leads", "leads"),
+    ("deals", "/v1/deals", "deals"),
+    ("contacts", "/v1/contacts", "contacts"),
+    ("companies", "/v1/companies", "companies"),
+    ("activities", "/v1/activities", "activities"),
+    ("pipelines", "/v1/pipelines", "pipelines"),
+    ("lead_statuses", "/v1/lead-statuses", "lead statuses"),
+    ("inquiries", "/v1/inquiries", "inquiries"),
+    ("crm_mode", "/v1/crm-mode", "CRM mode"),
+    ("users", "/v1/users", "users"),
+]
+
+
+def register(api: NinjaAPI) -> None:
+    for module_name, prefix, tag in ROUTERS:
+        try:
+            module = importlib.import_module(f"kontor.api.routers.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"kontor.api.routers.{module_name}":
+                continue  # not built yet
+            raise
+        api.add_router(prefix, module.router, tags=[tag])

@@ -1,0 +1,76 @@
+"""``kontor serve``: the web server (gunicorn) and the background worker (db_worker) together.
+
+Ctrl-C (or SIGTERM) stops both. On an installation without users it first creates ``admin`` and
+prints its password once. ``--certfile``/``--keyfile`` serve https (b24pysdk only speaks https).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kontor.accounts.services import admin_ensure
+
+
+class Command(BaseCommand):
+    help = "Run the web server and the background worker; Ctrl-C stops both."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("KONTOR_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("KONTOR_WEB_WORKERS", "2")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("KONTOR_WEB_THREADS", "4")))
+        parser.add_argument("--certfile", default=None, help="TLS certificate (PEM): serve https")
+        parser.add_argument("--keyfile", default=None, help="TLS private key (PEM)")
+        parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+
+    def handle(self, *args, bind, workers, threads, certfile, keyfile, no_worker, **options):
+        if bool(certfile) != bool(keyfile):
+            raise CommandError("--certfile and --keyfile go together")
+        password = admin_ensure()
+        scheme = "https" if certfile else "http"
+        if password:
+            self.stdout.write(self.style.SUCCESS(
+                f"\nFirst start: created user 'admin' with password: {password}\n"
+                "Write it down now; it is not shown again (change it after logging in).\n"
+            ))
+        self.stdout.write(f"Kontor on {scheme}://{bind}/  (log in as admin; API docs at /api/docs)")
+
+        gunicorn = [
+            sys.executable, "-m", "gunicorn", "kontor.wsgi:application", "--bind", bind,
+            "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
+            "--graceful-timeout", "5",
+        ]
+        if certfile:
+            gunicorn += ["--certfile", certfile, "--keyfile", keyfile]
+        procs = [subprocess.Popen(gunicorn)]
+        if not no_worker:
+            procs.append(subprocess.Popen([sys.executable, "-m", "kontor", "db_worker", "--queue-name", "default"]))
+
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(p.poll() is None for p in procs):
+                time.sleep(0.3)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            for p in procs:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        failed = [p.returncode for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
+        if failed and not stopping:
+            raise CommandError(f"a process exited with {failed[0]}")

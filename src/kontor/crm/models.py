@@ -1,0 +1,364 @@
+"""The CRM's records: companies, contacts, leads, deals in pipelines, activities, timeline, audit.
+
+Phones and e-mails of every record kind live in one table, ``Communication``, keyed by
+``(entity_type, entity_id)`` as Bitrix24's ``crm_multifield`` is; its normalised column is indexed,
+because that is how duplicates are found. Activities reach their records the same way, through
+``ActivityBinding``. Records link to each other by plain foreign keys.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kontor.crm.enums import (
+    ActivityDirection,
+    ActivityType,
+    CommType,
+    CrmMode,
+    EntityType,
+    Semantic,
+    TimelineKind,
+)
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Pipeline(models.Model):
+    """A deal pipeline (Bitrix24: category, "Richtung") with its own ordered stages."""
+
+    name = models.CharField(_("name"), max_length=255)
+    sort = models.IntegerField(_("sort"), default=500)
+    is_default = models.BooleanField(_("default"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sort", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_pipeline"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.Model):
+    """A step of a pipeline. ``code`` is unique within the pipeline (``NEW``, ``WON`` …)."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
+    code = models.CharField(_("code"), max_length=50)
+    name = models.CharField(_("name"), max_length=255)
+    sort = models.IntegerField(_("sort"), default=10)
+    semantic = models.CharField(_("semantic"), max_length=10, choices=Semantic.choices, default=Semantic.PROCESS)
+    color = models.CharField(_("color"), max_length=16, blank=True, default="")
+
+    class Meta:
+        ordering = ["pipeline_id", "sort", "id"]
+        constraints = [models.UniqueConstraint(fields=["pipeline", "code"], name="unique_stage_code")]
+        indexes = [models.Index(fields=["pipeline", "sort"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadStatus(models.Model):
+    """A lead status; ``code`` (``NEW``, ``IN_PROCESS``, ``CONVERTED``, ``JUNK`` …) is the key."""
+
+    code = models.CharField(_("code"), max_length=50, primary_key=True)
+    name = models.CharField(_("name"), max_length=255)
+    sort = models.IntegerField(_("sort"), default=10)
+    semantic = models.CharField(_("semantic"), max_length=10, choices=Semantic.choices, default=Semantic.PROCESS)
+    color = models.CharField(_("color"), max_length=16, blank=True, default="")
+    system = models.BooleanField(default=False, help_text="Built-in statuses cannot be deleted")
+
+    class Meta:
+        ordering = ["sort", "code"]
+        verbose_name_plural = "lead statuses"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Source(models.Model):
+    """Where an inquiry came from (Bitrix24 directory SOURCE)."""
+
+    code = models.CharField(_("code"), max_length=50, primary_key=True)
+    name = models.CharField(_("name"), max_length=255)
+    sort = models.IntegerField(_("sort"), default=10)
+
+    class Meta:
+        ordering = ["sort", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CrmSettings(models.Model):
+    """The installation's CRM settings: one row (pk 1), read from the database by every path."""
+
+    mode = models.CharField(max_length=10, choices=CrmMode.choices, default=CrmMode.SIMPLE)
+    #: Pipeline for deals made from inquiries in simple mode; ``None`` means the default pipeline.
+    simple_pipeline = models.ForeignKey(Pipeline, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    create_company = models.BooleanField(default=False)
+    match_existing_customers = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "CRM settings"
+
+    @classmethod
+    def load(cls, *, for_update: bool = False) -> CrmSettings:
+        qs = cls.objects.select_for_update() if for_update else cls.objects
+        obj = qs.filter(pk=1).first()
+        if obj is None:
+            obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class TimestampedRecord(models.Model):
+    """Fields every CRM record has."""
+
+    assigned = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    comments = models.TextField(_("comments"), blank=True, default="")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Company(TimestampedRecord):
+    """An organisation."""
+
+    entity_type = EntityType.COMPANY
+
+    title = models.CharField(_("title"), max_length=255)
+    #: Case-folded title, how an inquiry's company finds an existing one.
+    title_normalized = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    industry = models.CharField(_("industry"), max_length=100, blank=True, default="")
+    lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Contact(TimestampedRecord):
+    """A person."""
+
+    entity_type = EntityType.CONTACT
+
+    name = models.CharField(_("first name"), max_length=100, blank=True, default="")
+    second_name = models.CharField(_("second name"), max_length=100, blank=True, default="")
+    last_name = models.CharField(_("last name"), max_length=100, blank=True, default="")
+    post = models.CharField(_("position"), max_length=255, blank=True, default="")
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    #: The lead this contact was made from, if any.
+    lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["last_name", "name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.name, self.second_name, self.last_name) if p) or f"#{self.pk}"
+
+
+class Lead(TimestampedRecord):
+    """An inquiry not yet qualified. Once converted it is read-only history."""
+
+    entity_type = EntityType.LEAD
+
+    title = models.CharField(_("title"), max_length=255)
+    name = models.CharField(_("first name"), max_length=100, blank=True, default="")
+    second_name = models.CharField(_("second name"), max_length=100, blank=True, default="")
+    last_name = models.CharField(_("last name"), max_length=100, blank=True, default="")
+    post = models.CharField(_("position"), max_length=255, blank=True, default="")
+    company_title = models.CharField(_("company name"), max_length=255, blank=True, default="")
+    status = models.ForeignKey(LeadStatus, on_delete=models.PROTECT, related_name="leads", default="NEW")
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source_description = models.TextField(blank=True, default="")
+    opportunity = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    #: The customer this lead is linked to (a repeat lead), or what it became when converted.
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    deal = models.ForeignKey("Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_return_customer = models.BooleanField(default=False)
+    converted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.name, self.second_name, self.last_name) if p)
+
+
+class Deal(TimestampedRecord):
+    """A sale: in exactly one pipeline, at one of its stages."""
+
+    entity_type = EntityType.DEAL
+
+    title = models.CharField(_("title"), max_length=255)
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals")
+    opportunity = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, default=Decimal("0"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    #: The primary contact; all contacts are in ``contacts`` (through DealContact).
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    contacts = models.ManyToManyField(Contact, through="DealContact", related_name="deals", blank=True)
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals")
+    #: The lead this deal was converted from.
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed = models.BooleanField(default=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    is_return_customer = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["pipeline", "stage", "id"]),
+            models.Index(fields=["stage", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DealContact(models.Model):
+    """A contact's part in a deal (Bitrix24 crm.deal.contact.items)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="deal_contacts")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="deal_links")
+    sort = models.IntegerField(default=10)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["sort", "id"]
+        constraints = [models.UniqueConstraint(fields=["deal", "contact"], name="unique_deal_contact")]
+
+
+class Communication(models.Model):
+    """One phone or e-mail of a lead, deal, contact or company (Bitrix24 multi-field)."""
+
+    entity_type = models.PositiveSmallIntegerField(choices=EntityType.choices)
+    entity_id = models.BigIntegerField()
+    type = models.CharField(max_length=10, choices=CommType.choices)
+    value_type = models.CharField(max_length=20, default="WORK")
+    value = models.CharField(max_length=255)
+    #: E.164 phone or lower-cased e-mail: the duplicate-matching key.
+    normalized = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["entity_type", "entity_id"]),
+            models.Index(fields=["type", "normalized", "entity_type"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Activity(models.Model):
+    """A call, meeting, e-mail, task or to-do; open until completed; bound to one or more records."""
+
+    type = models.CharField(_("type"), max_length=10, choices=ActivityType.choices, default=ActivityType.TODO)
+    subject = models.CharField(_("subject"), max_length=255)
+    description = models.TextField(_("description"), blank=True, default="")
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    completed = models.BooleanField(_("completed"), default=False)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    direction = models.PositiveSmallIntegerField(choices=ActivityDirection.choices, null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(default=2)
+    responsible = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    #: The primary binding (Bitrix24 OWNER_TYPE_ID / OWNER_ID); all bindings are in ActivityBinding.
+    owner_type = models.PositiveSmallIntegerField(choices=EntityType.choices, null=True, blank=True)
+    owner_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["completed", "deadline"]),
+            models.Index(fields=["responsible", "completed"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class ActivityBinding(models.Model):
+    """Binds an activity to a record."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="bindings")
+    entity_type = models.PositiveSmallIntegerField(choices=EntityType.choices)
+    entity_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "entity_type", "entity_id"], name="unique_activity_binding")
+        ]
+        indexes = [models.Index(fields=["entity_type", "entity_id"])]
+
+
+class TimelineEntry(models.Model):
+    """An event in a record's history."""
+
+    entity_type = models.PositiveSmallIntegerField(choices=EntityType.choices)
+    entity_id = models.BigIntegerField()
+    kind = models.CharField(max_length=32, choices=TimelineKind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "timeline entries"
+        indexes = [models.Index(fields=["entity_type", "entity_id", "created_at"])]
+
+
+class AuditLog(models.Model):
+    """A change of settings (CRM mode, simple-mode settings, pipelines): who, what, old and new."""
+
+    action = models.CharField(max_length=64, db_index=True)
+    actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+RECORD_MODELS: dict[EntityType, type[models.Model]] = {
+    EntityType.LEAD: Lead,
+    EntityType.DEAL: Deal,
+    EntityType.CONTACT: Contact,
+    EntityType.COMPANY: Company,
+}

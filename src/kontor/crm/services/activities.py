@@ -1,0 +1,187 @@
+"""Activity services: create, update, complete, delete, and binding to records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from kontor.core.errors import validation
+from kontor.crm.enums import ActivityDirection, ActivityType, EntityType, TimelineKind
+from kontor.crm.models import RECORD_MODELS, Activity, ActivityBinding
+from kontor.crm.services.common import (
+    apply_changes,
+    clean_text,
+    resolve_user,
+    timeline_add,
+    unknown_fields,
+)
+
+ACTIVITY_FIELDS = (
+    "type", "subject", "description", "deadline", "completed", "responsible_id", "bindings", "direction",
+    "priority",
+)
+
+
+def clean_datetime(value: Any, field: str) -> datetime | None:
+    """An aware datetime from an ISO 8601 string or datetime; naive values are read in server time."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = parse_datetime(value.strip().replace(" ", "T", 1))
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise validation(f"{field} must be an ISO 8601 date and time", field)
+    else:
+        raise validation(f"{field} must be an ISO 8601 date and time", field)
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def clean_bindings(raw: Any) -> list[tuple[EntityType, int]]:
+    """``[{"entity": "deal", "id": 5}, …]`` checked against existing records."""
+    if not isinstance(raw, list | tuple) or not raw:
+        raise validation("bindings must name at least one record: [{\"entity\": \"deal\", \"id\": 1}]", "bindings")
+    out: list[tuple[EntityType, int]] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            raise validation(f"bindings[{index}] must be an object", "bindings")
+        entity = item.get("entity")
+        try:
+            entity_type = EntityType.from_name(entity) if isinstance(entity, str) else EntityType(int(entity))
+        except (KeyError, ValueError, TypeError):
+            raise validation(f"bindings[{index}].entity must be lead, deal, contact or company", "bindings") from None
+        try:
+            pk = int(item.get("id"))
+        except (TypeError, ValueError):
+            raise validation(f"bindings[{index}].id must be a record id", "bindings") from None
+        if not RECORD_MODELS[entity_type].objects.filter(pk=pk).exists():
+            raise validation(f"bindings[{index}]: {entity_type.name.lower()} {pk} does not exist", "bindings")
+        if (entity_type, pk) not in out:
+            out.append((entity_type, pk))
+    return out
+
+
+def _clean_activity(data: Mapping[str, Any]) -> dict[str, Any]:
+    unknown_fields(data, ACTIVITY_FIELDS)
+    values: dict[str, Any] = {}
+    if "type" in data:
+        if data["type"] not in ActivityType.values:
+            raise validation(f"type must be one of {', '.join(ActivityType.values)}", "type")
+        values["type"] = data["type"]
+    if "subject" in data:
+        values["subject"] = clean_text(data["subject"], "subject", required=True)
+    if "description" in data:
+        values["description"] = clean_text(data["description"], "description", max_length=0)
+    if "deadline" in data:
+        values["deadline"] = clean_datetime(data["deadline"], "deadline")
+    if "completed" in data:
+        if not isinstance(data["completed"], bool):
+            raise validation("completed must be true or false", "completed")
+        values["completed"] = data["completed"]
+    if "responsible_id" in data:
+        values["responsible"] = resolve_user(data["responsible_id"], "responsible_id")
+    if "direction" in data and data["direction"] is not None:
+        if data["direction"] not in ActivityDirection.values:
+            raise validation("direction must be 1 (incoming) or 2 (outgoing)", "direction")
+        values["direction"] = data["direction"]
+    if "priority" in data and data["priority"] is not None:
+        if data["priority"] not in (1, 2, 3):
+            raise validation("priority must be 1, 2 or 3", "priority")
+        values["priority"] = data["priority"]
+    return values
+
+
+def _bind(activity: Activity, bindings: Sequence[tuple[EntityType, int]]) -> None:
+    ActivityBinding.objects.bulk_create(
+        [ActivityBinding(activity=activity, entity_type=et, entity_id=pk) for et, pk in bindings],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def activity_create(*, actor=None, data: Mapping[str, Any]) -> Activity:
+    """Create an activity bound to one or more records; the first binding is its owner."""
+    values = _clean_activity(data)
+    if "subject" not in values:
+        raise validation("subject is required", "subject")
+    bindings = clean_bindings(data.get("bindings"))
+    activity = Activity(**values, author=actor)
+    activity.responsible = values.get("responsible", actor)
+    activity.owner_type, activity.owner_id = bindings[0]
+    if activity.completed:
+        activity.completed_at = timezone.now()
+    activity.save()
+    _bind(activity, bindings)
+    for entity_type, pk in bindings:
+        timeline_add(entity_type=entity_type, entity_id=pk, kind=TimelineKind.ACTIVITY_ADDED, actor=actor,
+                     data={"activity_id": activity.pk, "subject": activity.subject, "type": activity.type})
+    return activity
+
+
+@transaction.atomic
+def activity_update(*, activity: Activity, actor=None, data: Mapping[str, Any]) -> Activity:
+    """Change an activity; ``bindings``, when given, replace the old ones."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    values = _clean_activity(data)
+    bindings = clean_bindings(data["bindings"]) if "bindings" in data else None
+    was_completed = activity.completed
+    changes = apply_changes(activity, values)
+    if "completed" in changes:
+        activity.completed_at = timezone.now() if activity.completed else None
+    if bindings is not None:
+        ActivityBinding.objects.filter(activity=activity).delete()
+        _bind(activity, bindings)
+        activity.owner_type, activity.owner_id = bindings[0]
+        changes["bindings"] = []
+    if changes:
+        activity.updated_at = timezone.now()
+        activity.save()
+    if activity.completed and not was_completed:
+        _completed_timeline(activity, actor)
+    return activity
+
+
+def _completed_timeline(activity: Activity, actor) -> None:
+    for entity_type, pk in activity.bindings.values_list("entity_type", "entity_id"):
+        timeline_add(entity_type=entity_type, entity_id=pk, kind=TimelineKind.ACTIVITY_COMPLETED, actor=actor,
+                     data={"activity_id": activity.pk, "subject": activity.subject})
+
+
+@transaction.atomic
+def activity_complete(*, activity: Activity, actor=None, completed: bool = True) -> Activity:
+    """Mark an activity completed (or open again with ``completed=False``)."""
+    return activity_update(activity=activity, actor=actor, data={"completed": completed})
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, actor=None) -> None:
+    activity.delete()
+
+
+def activities_unbind_record(*, entity_type: EntityType, entity_id: int) -> None:
+    """Remove a deleted record's bindings; activities bound to nothing else go with it."""
+    activity_ids = list(
+        ActivityBinding.objects.filter(entity_type=entity_type, entity_id=entity_id).values_list("activity_id", flat=True)
+    )
+    ActivityBinding.objects.filter(entity_type=entity_type, entity_id=entity_id).delete()
+    if activity_ids:
+        orphans = Activity.objects.filter(pk__in=activity_ids, bindings__isnull=True)
+        Activity.objects.filter(pk__in=list(orphans.values_list("pk", flat=True))).delete()
+        still_bound = ActivityBinding.objects.filter(activity_id__in=activity_ids).order_by("activity_id", "id")
+        owners: dict[int, tuple[int, int]] = {}
+        for b in still_bound:
+            owners.setdefault(b.activity_id, (b.entity_type, b.entity_id))
+        for activity_id, (et, pk) in owners.items():
+            Activity.objects.filter(pk=activity_id, owner_type=entity_type, owner_id=entity_id).update(
+                owner_type=et, owner_id=pk
+            )

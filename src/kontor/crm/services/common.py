@@ -1,0 +1,230 @@
+"""Pieces every record service uses: field checks, multi-value phones/e-mails, timeline rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils import timezone
+
+from kontor.core.errors import ErrorCode, KontorError, not_found, validation
+from kontor.core.normalize import clean_email, clean_phone
+from kontor.crm.enums import EMAIL_VALUE_TYPES, PHONE_VALUE_TYPES, CommType, EntityType, TimelineKind
+from kontor.crm.models import Communication, Source, TimelineEntry
+
+#: A phone or e-mail as callers give it: a plain string, or ``{"value", "type", "id"?}``.
+CommInput = str | Mapping[str, Any]
+
+
+def timeline_add(
+    *, entity_type: EntityType, entity_id: int, kind: TimelineKind, actor=None, data: dict | None = None
+) -> TimelineEntry:
+    """Write one event to a record's timeline."""
+    return TimelineEntry.objects.create(
+        entity_type=entity_type, entity_id=entity_id, kind=kind, actor=actor, data=data or {}
+    )
+
+
+def _comm_items(type_: CommType, items: Iterable[CommInput], field: str) -> list[dict[str, Any]]:
+    """Validate and normalise the given phones or e-mails; a bad one raises with its field name."""
+    allowed = PHONE_VALUE_TYPES if type_ == CommType.PHONE else EMAIL_VALUE_TYPES
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        where = f"{field}[{index}]"
+        if isinstance(item, str):
+            raw, value_type, item_id = item, "WORK", None
+        elif isinstance(item, Mapping):
+            raw = item.get("value")
+            value_type = str(item.get("type") or item.get("value_type") or "WORK").upper()
+            item_id = item.get("id")
+        else:
+            raise validation(f"{where} must be a string or an object with 'value'", field)
+        if not isinstance(raw, str) or not raw.strip():
+            raise validation(f"{where}: a value is required", field)
+        if value_type not in allowed:
+            raise validation(f"{where}: type must be one of {', '.join(allowed)}", field)
+        if type_ == CommType.PHONE:
+            value, normalized = clean_phone(raw, field=field)
+        else:
+            value, normalized = clean_email(raw, field=field)
+        if normalized in seen:
+            continue  # the same number twice on one record is one number
+        seen.add(normalized)
+        out.append({"id": item_id, "value": value, "value_type": value_type, "normalized": normalized})
+    return out
+
+
+def clean_communications(*, phones: Sequence[CommInput] | None, emails: Sequence[CommInput] | None) -> dict:
+    """Validated phones/e-mails before anything is written; ``None`` means "leave unchanged"."""
+    cleaned: dict[CommType, list[dict[str, Any]]] = {}
+    if phones is not None:
+        cleaned[CommType.PHONE] = _comm_items(CommType.PHONE, _as_list(phones, "phones"), "phones")
+    if emails is not None:
+        cleaned[CommType.EMAIL] = _comm_items(CommType.EMAIL, _as_list(emails, "emails"), "emails")
+    return cleaned
+
+
+def _as_list(value: Any, field: str) -> list:
+    if isinstance(value, str | Mapping):
+        return [value]
+    if not isinstance(value, list | tuple):
+        raise validation(f"{field} must be a list", field)
+    return list(value)
+
+
+def communications_set(*, entity_type: EntityType, entity_id: int, cleaned: dict) -> bool:
+    """Make the record's phones/e-mails of each given type exactly ``cleaned`` (from
+    ``clean_communications``). Items with an ``id`` of this record keep their row; others are added;
+    rows not named are deleted. Returns whether anything changed."""
+    changed = False
+    for type_, items in cleaned.items():
+        existing = {
+            c.pk: c for c in Communication.objects.filter(entity_type=entity_type, entity_id=entity_id, type=type_)
+        }
+        keep: set[int] = set()
+        new_rows = []
+        for item in items:
+            row = existing.get(_int_or_none(item["id"]))
+            if row is not None and row.pk not in keep:
+                keep.add(row.pk)
+                if (row.value, row.value_type, row.normalized) != (item["value"], item["value_type"], item["normalized"]):
+                    row.value, row.value_type, row.normalized = item["value"], item["value_type"], item["normalized"]
+                    row.save(update_fields=["value", "value_type", "normalized"])
+                    changed = True
+            else:
+                new_rows.append(
+                    Communication(
+                        entity_type=entity_type, entity_id=entity_id, type=type_, value=item["value"],
+                        value_type=item["value_type"], normalized=item["normalized"],
+                    )
+                )
+        stale = [pk for pk in existing if pk not in keep]
+        if stale:
+            Communication.objects.filter(pk__in=stale).delete()
+            changed = True
+        if new_rows:
+            Communication.objects.bulk_create(new_rows)
+            changed = True
+    return changed
+
+
+def communications_delete(*, entity_type: EntityType, entity_id: int) -> None:
+    Communication.objects.filter(entity_type=entity_type, entity_id=entity_id).delete()
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def clean_text(value: Any, field: str, *, max_length: int = 255, required: bool = False) -> str:
+    """A stripped string within ``max_length``; ``required`` rejects blanks."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise validation(f"{field} must be a string", field)
+    value = value.strip()
+    if required and not value:
+        raise validation(f"{field} is required", field)
+    if max_length and len(value) > max_length:
+        raise validation(f"{field} is longer than {max_length} characters", field)
+    return value
+
+
+def clean_amount(value: Any, field: str = "opportunity") -> Decimal:
+    """A non-negative money amount with at most two decimals and 16 integer digits."""
+    if value is None or value == "":
+        return Decimal("0")
+    if isinstance(value, bool):
+        raise validation(f"{field} must be a number", field)
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise validation(f"{field} must be a number", field) from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e16"):
+        raise validation(f"{field} must be between 0 and 9999999999999999.99", field)
+    return amount.quantize(Decimal("0.01"))
+
+
+def clean_currency(value: Any, field: str = "currency") -> str:
+    text = clean_text(value or "EUR", field, max_length=3).upper()
+    if len(text) != 3 or not text.isalpha() or not text.isascii():
+        raise validation(f"{field} must be a three-letter ISO 4217 code such as EUR", field)
+    return text
+
+
+def resolve_user(user_id: Any, field: str = "assigned_id"):
+    """The active user with this id, ``None`` for ``None``; a 422 for anything else."""
+    if user_id is None or user_id == "":
+        return None
+    pk = _int_or_none(user_id)
+    user = get_user_model().objects.filter(pk=pk, is_active=True).first() if pk is not None else None
+    if user is None:
+        raise validation(f"{field}: no active user {user_id}", field)
+    return user
+
+
+def resolve_source(code: Any, field: str = "source") -> Source | None:
+    if code is None or code == "":
+        return None
+    source = Source.objects.filter(code=str(code).strip().upper()).first()
+    if source is None:
+        codes = ", ".join(Source.objects.values_list("code", flat=True))
+        raise validation(f"{field}: unknown source '{code}' (one of {codes})", field)
+    return source
+
+
+def resolve_fk(model: type[models.Model], pk: Any, field: str, *, label: str | None = None):
+    """The ``model`` row ``pk`` for a reference field; ``None`` stays ``None``; unknown is a 422."""
+    if pk is None or pk == "":
+        return None
+    key = _int_or_none(pk)
+    obj = model.objects.filter(pk=key).first() if key is not None else None
+    if obj is None:
+        raise validation(f"{field}: {label or model.__name__.lower()} {pk} does not exist", field)
+    return obj
+
+
+def get_or_404(model: type[models.Model], pk: Any, *, for_update: bool = False):
+    key = _int_or_none(pk) if not isinstance(pk, str) or pk.isdigit() else pk
+    qs = model.objects.select_for_update() if for_update else model.objects
+    obj = qs.filter(pk=key).first() if key is not None else None
+    if obj is None:
+        raise not_found(model.__name__, pk)
+    return obj
+
+
+def apply_changes(obj: models.Model, values: dict[str, Any]) -> dict[str, list]:
+    """Set ``values`` on ``obj``; return ``{field: [old, new]}`` of what really changed."""
+    changes: dict[str, list] = {}
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            setattr(obj, name, new)
+            changes[name] = [_jsonable(old), _jsonable(new)]
+    if changes and hasattr(obj, "updated_at"):
+        obj.updated_at = timezone.now()
+    return changes
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def unknown_fields(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    """Reject field names a service does not know, so typos never pass silently."""
+    extra = sorted(set(data) - set(allowed))
+    if extra:
+        raise KontorError(ErrorCode.VALIDATION, f"unknown field(s): {', '.join(extra)}", field=extra[0])

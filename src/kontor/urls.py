@@ -1,0 +1,13 @@
+"""Top-level URL map: native API, Bitrix24 facade, web UI, Django admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from kontor.api.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("rest/", include("kontor.bitrix.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("kontor.web.urls")),
+]

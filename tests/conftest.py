@@ -1,0 +1,93 @@
+"""Shared fixtures: users with roles, API clients with tokens, database helpers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from kontor.accounts.models import Role
+from kontor.accounts.services import token_create, user_create
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    if is_postgres():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: runs under `make test-postgres`")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+class ApiClient:
+    """A Django test client that sends a bearer token and JSON, and decodes JSON answers."""
+
+    def __init__(self, token: str | None = None, user=None) -> None:
+        self.client = Client()
+        self.token = token
+        self.user = user
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def request(self, method: str, path: str, body: Any = None, **params):
+        kwargs: dict[str, Any] = {"headers": self._headers()}
+        if body is not None:
+            kwargs["data"] = json.dumps(body) if not isinstance(body, str | bytes) else body
+            kwargs["content_type"] = "application/json"
+        if params:
+            from urllib.parse import urlencode
+
+            path = f"{path}?{urlencode(params, doseq=True)}"
+        return getattr(self.client, method)(path, **kwargs)
+
+    def get(self, path: str, **params):
+        return self.request("get", path, **params)
+
+    def post(self, path: str, body: Any = None, **params):
+        return self.request("post", path, body if body is not None else {}, **params)
+
+    def patch(self, path: str, body: Any = None):
+        return self.request("patch", path, body if body is not None else {})
+
+    def put(self, path: str, body: Any = None):
+        return self.request("put", path, body if body is not None else {})
+
+    def delete(self, path: str):
+        return self.request("delete", path)
+
+
+@pytest.fixture
+def admin_user(db):
+    return user_create(username="admin_test", password="admin-pass-123", role=Role.ADMIN,
+                       first_name="Ada", last_name="Admin")
+
+
+@pytest.fixture
+def manager_user(db):
+    return user_create(username="manager_test", password="manager-pass-123", role=Role.MANAGER,
+                       first_name="Max", last_name="Manager")
+
+
+@pytest.fixture
+def admin_api(admin_user) -> ApiClient:
+    _, raw = token_create(user=admin_user)
+    return ApiClient(raw, admin_user)
+
+
+@pytest.fixture
+def manager_api(manager_user) -> ApiClient:
+    _, raw = token_create(user=manager_user)
+    return ApiClient(raw, manager_user)
+
+
+@pytest.fixture
+def anon_api(db) -> ApiClient:
+    return ApiClient()
