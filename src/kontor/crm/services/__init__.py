@@ -62,4 +62,5 @@ __all__ = [
     "stage_create",
     "stage_delete",
     "stage_update",
+    "timeline_add",
 ]

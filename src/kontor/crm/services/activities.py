@@ -170,9 +170,8 @@ def activity_delete(*, activity: Activity, actor=None) -> None:
 
 def activities_unbind_record(*, entity_type: EntityType, entity_id: int) -> None:
     """Remove a deleted record's bindings; activities bound to nothing else go with it."""
-    activity_ids = list(
-        ActivityBinding.objects.filter(entity_type=entity_type, entity_id=entity_id).values_list("activity_id", flat=True)
-    )
+    bindings = ActivityBinding.objects.filter(entity_type=entity_type, entity_id=entity_id)
+    activity_ids = list(bindings.values_list("activity_id", flat=True))
     ActivityBinding.objects.filter(entity_type=entity_type, entity_id=entity_id).delete()
     if activity_ids:
         orphans = Activity.objects.filter(pk__in=activity_ids, bindings__isnull=True)

@@ -91,7 +91,8 @@ def communications_set(*, entity_type: EntityType, entity_id: int, cleaned: dict
             row = existing.get(_int_or_none(item["id"]))
             if row is not None and row.pk not in keep:
                 keep.add(row.pk)
-                if (row.value, row.value_type, row.normalized) != (item["value"], item["value_type"], item["normalized"]):
+                new = (item["value"], item["value_type"], item["normalized"])
+                if (row.value, row.value_type, row.normalized) != new:
                     row.value, row.value_type, row.normalized = item["value"], item["value_type"], item["normalized"]
                     row.save(update_fields=["value", "value_type", "normalized"])
                     changed = True
