@@ -1,0 +1,50 @@
+"""``/api/v1/companies``: list, create, read, change and delete companies."""
+
+from __future__ import annotations
+
+from ninja import Query, Router, Status
+
+from kontor.api.auth import current_user
+from kontor.api.schemas import CompanyFilters, CompanyIn, CompanyOut, Id, body, errors, filters_of, page_of
+from kontor.api.serializers import companies_out, page
+from kontor.crm.models import Company
+from kontor.crm.selectors import company_list
+from kontor.crm.services import company_create, company_delete, company_update
+from kontor.crm.services.common import get_or_404
+
+router = Router()
+CompanyPage = page_of(CompanyOut, "CompanyPage")
+
+
+def _read(pk: int) -> dict:
+    return companies_out([get_or_404(Company, pk)])[0]
+
+
+@router.get("", response={200: CompanyPage, **errors(401, 422)}, summary="List companies")
+def list_companies(request, params: Query[CompanyFilters]):
+    qs = company_list(filters=filters_of(params), order=params.order)
+    return page(qs, limit=params.limit, offset=params.offset, render=companies_out)
+
+
+@router.post("", response={201: CompanyOut, **errors(401, 422)}, summary="Create a company")
+def create_company(request, payload: CompanyIn):
+    company = company_create(actor=current_user(request), data=body(payload))
+    return Status(201, _read(company.pk))
+
+
+@router.get("/{company_id}", response={200: CompanyOut, **errors(401, 404, 422)}, summary="Read a company")
+def get_company(request, company_id: Id):
+    return _read(company_id)
+
+
+@router.patch("/{company_id}", response={200: CompanyOut, **errors(401, 404, 422)}, summary="Change a company")
+def update_company(request, company_id: Id, payload: CompanyIn):
+    company = company_update(company=get_or_404(Company, company_id), actor=current_user(request),
+                             data=body(payload))
+    return _read(company.pk)
+
+
+@router.delete("/{company_id}", response={204: None, **errors(401, 404, 422)}, summary="Delete a company")
+def delete_company(request, company_id: Id):
+    company_delete(company=get_or_404(Company, company_id), actor=current_user(request))
+    return Status(204, None)

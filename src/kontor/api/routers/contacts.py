@@ -1,0 +1,50 @@
+"""``/api/v1/contacts``: list, create, read, change and delete contacts."""
+
+from __future__ import annotations
+
+from ninja import Query, Router, Status
+
+from kontor.api.auth import current_user
+from kontor.api.schemas import ContactFilters, ContactIn, ContactOut, Id, body, errors, filters_of, page_of
+from kontor.api.serializers import contacts_out, page
+from kontor.crm.models import Contact
+from kontor.crm.selectors import contact_list
+from kontor.crm.services import contact_create, contact_delete, contact_update
+from kontor.crm.services.common import get_or_404
+
+router = Router()
+ContactPage = page_of(ContactOut, "ContactPage")
+
+
+def _read(pk: int) -> dict:
+    return contacts_out([get_or_404(Contact, pk)])[0]
+
+
+@router.get("", response={200: ContactPage, **errors(401, 422)}, summary="List contacts")
+def list_contacts(request, params: Query[ContactFilters]):
+    qs = contact_list(filters=filters_of(params), order=params.order)
+    return page(qs, limit=params.limit, offset=params.offset, render=contacts_out)
+
+
+@router.post("", response={201: ContactOut, **errors(401, 422)}, summary="Create a contact")
+def create_contact(request, payload: ContactIn):
+    contact = contact_create(actor=current_user(request), data=body(payload))
+    return Status(201, _read(contact.pk))
+
+
+@router.get("/{contact_id}", response={200: ContactOut, **errors(401, 404, 422)}, summary="Read a contact")
+def get_contact(request, contact_id: Id):
+    return _read(contact_id)
+
+
+@router.patch("/{contact_id}", response={200: ContactOut, **errors(401, 404, 422)}, summary="Change a contact")
+def update_contact(request, contact_id: Id, payload: ContactIn):
+    contact = contact_update(contact=get_or_404(Contact, contact_id), actor=current_user(request),
+                             data=body(payload))
+    return _read(contact.pk)
+
+
+@router.delete("/{contact_id}", response={204: None, **errors(401, 404, 422)}, summary="Delete a contact")
+def delete_contact(request, contact_id: Id):
+    contact_delete(contact=get_or_404(Contact, contact_id), actor=current_user(request))
+    return Status(204, None)
