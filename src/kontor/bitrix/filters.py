@@ -1,0 +1,160 @@
+"""Bitrix24 list filters, orders and selects, translated into Django ``Q`` objects.
+
+Only whitelisted fields are accepted (anything else is a 400), and values always travel as query
+parameters: no user text ever becomes SQL. Prefixes (BITRIX24_REST.md §1.6):
+``=``/none equal, ``!``/``!=`` not equal, ``> >= < <=``, ``@`` in, ``!@`` not in, ``%`` substring,
+``=%``/``%=`` LIKE with explicit ``%``/``_`` wildcards, ``!%``/``!=%``/``!%=`` their negations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Q
+
+from kontor.bitrix.errors import argument_error
+from kontor.bitrix.mapping import parse_when
+from kontor.bitrix.params import as_list, to_int, yes_no
+
+# Longest prefixes first, so "!=%" is not read as "!=" + "%FIELD".
+OPERATORS = ("!=%", "!%=", "!@", "!=", "!%", ">=", "<=", "=%", "%=", "=", "!", ">", "<", "@", "%")
+EQUALITY = {"", "=", "!", "!=", "@", "!@"}
+COMPARISON = {">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
+LIKE = {"%", "=%", "%=", "!%", "!=%", "!%="}
+NEGATED = {"!", "!=", "!@", "!%", "!=%", "!%="}
+MAX_INT = 2**63 - 1
+MAX_IN = 1000
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """``">=DATE_CREATE"`` → ``(">=", "DATE_CREATE")``."""
+    for op in OPERATORS:
+        if key.startswith(op):
+            return op, key[len(op) :]
+    return "", key
+
+
+def like_regex(pattern: str) -> str:
+    """A SQL LIKE pattern (``%``, ``_``) as an anchored regular expression."""
+    out = []
+    for ch in pattern:
+        if ch == "%":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(ch))
+    return "^" + "".join(out) + "$"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One filterable field: its ORM path, how to read a value, which operators make sense."""
+
+    path: str
+    kind: str = "int"  # int | str | decimal | datetime | yn | code
+    like: bool = False  # allows the LIKE operators
+    compare: bool = True  # allows > >= < <=
+    convert: Callable[[Any], Any] | None = None  # custom value mapping (e.g. semantics, categories)
+
+    def value(self, raw: Any, name: str) -> Any:
+        if self.convert is not None:
+            return self.convert(raw)
+        if isinstance(raw, dict | list):
+            raise argument_error(f"Filter field '{name}' needs a single value.", "filter")
+        if self.kind == "int":
+            number = to_int(raw)
+            if number is None or abs(number) > MAX_INT:
+                raise argument_error(f"Filter field '{name}' needs an integer, not '{raw}'.", "filter")
+            return number
+        if self.kind == "decimal":
+            try:
+                amount = Decimal(str(raw).strip().replace(",", "."))
+            except (InvalidOperation, ValueError):
+                raise argument_error(f"Filter field '{name}' needs a number, not '{raw}'.", "filter") from None
+            if not amount.is_finite() or abs(amount) >= Decimal("1e16"):
+                raise argument_error(f"Filter field '{name}' is out of range.", "filter")
+            return amount
+        if self.kind == "datetime":
+            return parse_when(raw, name)
+        if self.kind == "yn":
+            flag = yes_no(raw)
+            if flag is None:
+                raise argument_error(f"Filter field '{name}' needs Y or N.", "filter")
+            return flag
+        text = "" if raw is None else str(raw)
+        return text.upper() if self.kind == "code" else text
+
+    def q(self, op: str, raw: Any, name: str) -> Q:
+        if op in LIKE:
+            if not self.like:
+                raise argument_error(f"Filter field '{name}' does not support '{op}'.", "filter")
+            text = str(raw) if not isinstance(raw, dict | list) else None
+            if text is None:
+                raise argument_error(f"Filter field '{name}' needs a single value.", "filter")
+            if op in ("%", "!%"):
+                cond = Q(**{f"{self.path}__icontains": text})
+            else:
+                cond = Q(**{f"{self.path}__iregex": like_regex(text)})
+            return ~cond if op in NEGATED else cond
+        if op in COMPARISON:
+            if not self.compare:
+                raise argument_error(f"Filter field '{name}' does not support '{op}'.", "filter")
+            return Q(**{f"{self.path}__{COMPARISON[op]}": self.value(raw, name)})
+        # equality family
+        if isinstance(raw, dict | list) or op in ("@", "!@"):
+            items = as_list(raw)
+            if len(items) > MAX_IN:
+                raise argument_error(f"Filter field '{name}' has more than {MAX_IN} values.", "filter")
+            values = [self.value(v, name) for v in items]
+            cond = Q(**{f"{self.path}__in": [v for v in values if v is not None]})
+            if any(v is None for v in values):
+                cond |= Q(**{f"{self.path}__isnull": True})
+        else:
+            value = None if raw is None or (raw == "" and self.kind not in ("str",)) else self.value(raw, name)
+            cond = Q(**{f"{self.path}__isnull": True}) if value is None else Q(**{self.path: value})
+        return ~cond if op in NEGATED else cond
+
+
+def build_filter(raw_filter: Mapping[str, Any], fields: Mapping[str, Field | Callable[[str, Any], Q]]) -> Q:
+    """``filter`` of a list call as a ``Q``; an unknown field or operator is a 400."""
+    cond = Q()
+    for key, raw in raw_filter.items():
+        if not isinstance(key, str):
+            raise argument_error("Filter keys must be field names.", "filter")
+        op, name = split_key(key.strip())
+        field = fields.get(name.upper())
+        if field is None:
+            raise argument_error(f"Filter field '{name}' is not supported.", "filter")
+        cond &= field.q(op, raw, name) if isinstance(field, Field) else field(op, raw)
+    return cond
+
+
+def build_order(raw_order: Mapping[str, Any], fields: Mapping[str, str]) -> list[str]:
+    """``order`` as ORM ``order_by`` terms, always ending in ``id`` so pages are stable.
+
+    Unknown fields are ignored, as Bitrix24 does; a direction other than ASC/DESC means ASC.
+    """
+    terms: list[str] = []
+    for key, direction in raw_order.items():
+        path = fields.get(str(key).strip().upper())
+        if path is None:
+            continue
+        desc = isinstance(direction, str) and direction.strip().upper() == "DESC"
+        terms.append(f"-{path}" if desc else path)
+    if not any(t.lstrip("-") == "id" for t in terms):
+        terms.append("id")
+    return terms
+
+
+def parse_select(raw_select: Any) -> tuple[bool, set[str]]:
+    """``(all standard fields?, named fields)`` from ``select``; empty means ``*`` + ``UF_*``."""
+    names = {str(v).strip().upper() for v in as_list(raw_select) if isinstance(v, str | int)}
+    names.discard("")
+    if not names:
+        return True, set()
+    return "*" in names, names - {"*"}
