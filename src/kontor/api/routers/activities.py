@@ -29,7 +29,7 @@ def list_activities(request, params: Query[ActivityFilters]):
     return page(qs, limit=params.limit, offset=params.offset, render=activities_out)
 
 
-@router.post("", response={201: ActivityOut, **errors(401, 422)},
+@router.post("", response={201: ActivityOut, **errors(400, 401, 403, 422)},
              summary="Create an activity bound to one or more records")
 def create_activity(request, payload: ActivityIn):
     activity = activity_create(actor=current_user(request), data=body(payload))
@@ -41,7 +41,7 @@ def get_activity(request, activity_id: Id):
     return _read(activity_id)
 
 
-@router.patch("/{activity_id}", response={200: ActivityOut, **errors(401, 404, 422)},
+@router.patch("/{activity_id}", response={200: ActivityOut, **errors(400, 401, 403, 404, 422)},
               summary="Change an activity; completed=true completes it, bindings replace the old ones")
 def update_activity(request, activity_id: Id, payload: ActivityIn):
     activity = activity_update(activity=get_or_404(Activity, activity_id), actor=current_user(request),
@@ -49,7 +49,7 @@ def update_activity(request, activity_id: Id, payload: ActivityIn):
     return _read(activity.pk)
 
 
-@router.delete("/{activity_id}", response={204: None, **errors(401, 404, 422)}, summary="Delete an activity")
+@router.delete("/{activity_id}", response={204: None, **errors(401, 403, 404, 422)}, summary="Delete an activity")
 def delete_activity(request, activity_id: Id):
     activity_delete(activity=get_or_404(Activity, activity_id), actor=current_user(request))
     return Status(204, None)

@@ -26,7 +26,7 @@ def list_companies(request, params: Query[CompanyFilters]):
     return page(qs, limit=params.limit, offset=params.offset, render=companies_out)
 
 
-@router.post("", response={201: CompanyOut, **errors(401, 422)}, summary="Create a company")
+@router.post("", response={201: CompanyOut, **errors(400, 401, 403, 422)}, summary="Create a company")
 def create_company(request, payload: CompanyIn):
     company = company_create(actor=current_user(request), data=body(payload))
     return Status(201, _read(company.pk))
@@ -37,14 +37,15 @@ def get_company(request, company_id: Id):
     return _read(company_id)
 
 
-@router.patch("/{company_id}", response={200: CompanyOut, **errors(401, 404, 422)}, summary="Change a company")
+@router.patch("/{company_id}", response={200: CompanyOut, **errors(400, 401, 403, 404, 422)},
+              summary="Change a company")
 def update_company(request, company_id: Id, payload: CompanyIn):
     company = company_update(company=get_or_404(Company, company_id), actor=current_user(request),
                              data=body(payload))
     return _read(company.pk)
 
 
-@router.delete("/{company_id}", response={204: None, **errors(401, 404, 422)}, summary="Delete a company")
+@router.delete("/{company_id}", response={204: None, **errors(401, 403, 404, 422)}, summary="Delete a company")
 def delete_company(request, company_id: Id):
     company_delete(company=get_or_404(Company, company_id), actor=current_user(request))
     return Status(204, None)

@@ -26,7 +26,7 @@ def list_contacts(request, params: Query[ContactFilters]):
     return page(qs, limit=params.limit, offset=params.offset, render=contacts_out)
 
 
-@router.post("", response={201: ContactOut, **errors(401, 422)}, summary="Create a contact")
+@router.post("", response={201: ContactOut, **errors(400, 401, 403, 422)}, summary="Create a contact")
 def create_contact(request, payload: ContactIn):
     contact = contact_create(actor=current_user(request), data=body(payload))
     return Status(201, _read(contact.pk))
@@ -37,14 +37,15 @@ def get_contact(request, contact_id: Id):
     return _read(contact_id)
 
 
-@router.patch("/{contact_id}", response={200: ContactOut, **errors(401, 404, 422)}, summary="Change a contact")
+@router.patch("/{contact_id}", response={200: ContactOut, **errors(400, 401, 403, 404, 422)},
+              summary="Change a contact")
 def update_contact(request, contact_id: Id, payload: ContactIn):
     contact = contact_update(contact=get_or_404(Contact, contact_id), actor=current_user(request),
                              data=body(payload))
     return _read(contact.pk)
 
 
-@router.delete("/{contact_id}", response={204: None, **errors(401, 404, 422)}, summary="Delete a contact")
+@router.delete("/{contact_id}", response={204: None, **errors(401, 403, 404, 422)}, summary="Delete a contact")
 def delete_contact(request, contact_id: Id):
     contact_delete(contact=get_or_404(Contact, contact_id), actor=current_user(request))
     return Status(204, None)

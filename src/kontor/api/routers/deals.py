@@ -26,7 +26,7 @@ def list_deals(request, params: Query[DealFilters]):
     return page(qs, limit=params.limit, offset=params.offset, render=deals_out)
 
 
-@router.post("", response={201: DealOut, **errors(401, 422)},
+@router.post("", response={201: DealOut, **errors(400, 401, 403, 422)},
              summary="Create a deal (default: first stage of the default pipeline)")
 def create_deal(request, payload: DealIn):
     deal = deal_create(actor=current_user(request), data=body(payload))
@@ -38,14 +38,14 @@ def get_deal(request, deal_id: Id):
     return _read(deal_id)
 
 
-@router.patch("/{deal_id}", response={200: DealOut, **errors(401, 404, 422)},
+@router.patch("/{deal_id}", response={200: DealOut, **errors(400, 401, 403, 404, 422)},
               summary="Change a deal; a new stage_id moves it")
 def update_deal(request, deal_id: Id, payload: DealIn):
     deal = deal_update(deal=get_or_404(Deal, deal_id), actor=current_user(request), data=body(payload))
     return _read(deal.pk)
 
 
-@router.delete("/{deal_id}", response={204: None, **errors(401, 404, 422)}, summary="Delete a deal")
+@router.delete("/{deal_id}", response={204: None, **errors(401, 403, 404, 422)}, summary="Delete a deal")
 def delete_deal(request, deal_id: Id):
     deal_delete(deal=get_or_404(Deal, deal_id), actor=current_user(request))
     return Status(204, None)

@@ -30,7 +30,7 @@ def list_lead_statuses(request):
     return [lead_status_out(s) for s in lead_status_list()]
 
 
-@router.post("", response={201: LeadStatusOut, **errors(401, 403, 409, 422)},
+@router.post("", response={201: LeadStatusOut, **errors(400, 401, 403, 409, 422)},
              summary="Add an in-progress or junk lead status (admin)")
 def create_lead_status(request, payload: LeadStatusIn):
     require_admin(request)
@@ -43,7 +43,7 @@ def get_lead_status(request, code: Code):
     return lead_status_out(_status(code))
 
 
-@router.patch("/{code}", response={200: LeadStatusOut, **errors(401, 403, 404, 422)},
+@router.patch("/{code}", response={200: LeadStatusOut, **errors(400, 401, 403, 404, 422)},
               summary="Rename, re-sort or re-colour a lead status (admin)")
 def update_lead_status(request, code: Code, payload: LeadStatusUpdateIn):
     require_admin(request)

@@ -30,7 +30,7 @@ def list_leads(request, params: Query[LeadFilters]):
     return page(qs, limit=params.limit, offset=params.offset, render=leads_out)
 
 
-@router.post("", response={201: LeadOut, **errors(401, 409, 422)}, summary="Create a lead")
+@router.post("", response={201: LeadOut, **errors(400, 401, 403, 409, 422)}, summary="Create a lead")
 def create_lead(request, payload: LeadIn):
     lead = lead_create(actor=current_user(request), data=body(payload))
     return Status(201, _read(lead.pk))
@@ -41,14 +41,14 @@ def get_lead(request, lead_id: Id):
     return _read(lead_id)
 
 
-@router.patch("/{lead_id}", response={200: LeadOut, **errors(401, 404, 409, 422)},
+@router.patch("/{lead_id}", response={200: LeadOut, **errors(400, 401, 403, 404, 409, 422)},
               summary="Change a lead (a converted lead is read-only: 409)")
 def update_lead(request, lead_id: Id, payload: LeadIn):
     lead = lead_update(lead=get_or_404(Lead, lead_id), actor=current_user(request), data=body(payload))
     return _read(lead.pk)
 
 
-@router.delete("/{lead_id}", response={204: None, **errors(401, 404, 422)}, summary="Delete a lead")
+@router.delete("/{lead_id}", response={204: None, **errors(401, 403, 404, 422)}, summary="Delete a lead")
 def delete_lead(request, lead_id: Id):
     lead_delete(lead=get_or_404(Lead, lead_id), actor=current_user(request))
     return Status(204, None)

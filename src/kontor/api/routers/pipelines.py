@@ -45,7 +45,7 @@ def list_pipelines(request):
     return [pipeline_out(p, list(p.stages.all())) for p in pipeline_list()]
 
 
-@router.post("", response={201: PipelineOut, **errors(401, 403, 422)},
+@router.post("", response={201: PipelineOut, **errors(400, 401, 403, 422)},
              summary="Create a pipeline (admin), by default with Bitrix24's default stages")
 def create_pipeline(request, payload: PipelineCreateIn):
     require_admin(request)
@@ -61,7 +61,7 @@ def get_pipeline(request, pipeline_id: Id):
     return pipeline_out(get_or_404(Pipeline, pipeline_id))
 
 
-@router.patch("/{pipeline_id}", response={200: PipelineOut, **errors(401, 403, 404, 422)},
+@router.patch("/{pipeline_id}", response={200: PipelineOut, **errors(400, 401, 403, 404, 422)},
               summary="Rename or re-sort a pipeline (admin)")
 def update_pipeline(request, pipeline_id: Id, payload: PipelineIn):
     require_admin(request)
@@ -84,7 +84,7 @@ def list_stages(request, pipeline_id: Id):
     return [stage_out(s) for s in stage_list(pipeline=get_or_404(Pipeline, pipeline_id))]
 
 
-@router.post("/{pipeline_id}/stages", response={201: StageOut, **errors(401, 403, 404, 409, 422)},
+@router.post("/{pipeline_id}/stages", response={201: StageOut, **errors(400, 401, 403, 404, 409, 422)},
              summary="Add a stage (admin)")
 def create_stage(request, pipeline_id: Id, payload: StageIn):
     require_admin(request)
@@ -99,7 +99,7 @@ def get_stage(request, pipeline_id: Id, stage_id: Id):
     return stage_out(_stage(pipeline_id, stage_id))
 
 
-@router.patch("/{pipeline_id}/stages/{stage_id}", response={200: StageOut, **errors(401, 403, 404, 409, 422)},
+@router.patch("/{pipeline_id}/stages/{stage_id}", response={200: StageOut, **errors(400, 401, 403, 404, 409, 422)},
               summary="Rename, re-sort or re-colour a stage (admin)")
 def update_stage(request, pipeline_id: Id, stage_id: Id, payload: StageUpdateIn):
     require_admin(request)

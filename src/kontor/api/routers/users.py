@@ -36,7 +36,7 @@ def list_users(request):
     return [_user_out(u) for u in get_user_model().objects.order_by("username")]
 
 
-@router.post("", response={201: UserOut, **errors(401, 403, 409, 422)}, summary="Create a user (admin)")
+@router.post("", response={201: UserOut, **errors(400, 401, 403, 409, 422)}, summary="Create a user (admin)")
 def create_user(request, payload: UserIn):
     require_admin(request)
     email = ""
@@ -65,14 +65,14 @@ def list_tokens(request):
     return [_token_out(t) for t in ApiToken.objects.filter(user=current_user(request)).order_by("-created_at", "-id")]
 
 
-@router.post("/me/tokens", response={201: TokenCreatedOut, **errors(401, 422)},
+@router.post("/me/tokens", response={201: TokenCreatedOut, **errors(400, 401, 403, 422)},
              summary="Create an API token for the caller; the token is shown only in this answer")
 def create_token(request, payload: TokenIn):
     token, raw = token_create(user=current_user(request), name=payload.name.strip())
     return Status(201, {**_token_out(token), "token": raw})
 
 
-@router.delete("/me/tokens/{token_id}", response={204: None, **errors(401, 404, 422)},
+@router.delete("/me/tokens/{token_id}", response={204: None, **errors(401, 403, 404, 422)},
                summary="Revoke one of the caller's API tokens")
 def revoke_token(request, token_id: Id):
     token = ApiToken.objects.filter(pk=token_id, user=current_user(request)).first()
