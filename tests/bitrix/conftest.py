@@ -1,0 +1,95 @@
+"""Fixtures for the Bitrix24 facade: webhooks per role and a small wire client."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+
+from kontor.bitrix.services import webhook_create, webhook_path
+
+
+class Wire:
+    """Calls facade methods through Django's test client and decodes the JSON answers."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.client = Client()
+
+    def post(self, method: str, params: dict[str, Any] | None = None, **kwargs):
+        return self.client.post(self.base + method, data=json.dumps(params or {}),
+                                content_type="application/json", **kwargs)
+
+    def get(self, method: str, query: str | dict = "", **kwargs):
+        if isinstance(query, dict):
+            query = urlencode(query, doseq=True)
+        return self.client.get(self.base + method + (f"?{query}" if query else ""), **kwargs)
+
+    def form(self, method: str, body: str, query: str = ""):
+        return self.client.generic("POST", self.base + method + (f"?{query}" if query else ""), body,
+                                   content_type="application/x-www-form-urlencoded")
+
+    def ok(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        response = self.post(method, params)
+        assert response.status_code == 200, response.content
+        return response.json()["result"]
+
+    def call(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self.post(method, params)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+
+@pytest.fixture
+def admin_hook(admin_user) -> str:
+    webhook, raw = webhook_create(user=admin_user, name="tests")
+    return webhook_path(webhook, raw)
+
+
+@pytest.fixture
+def manager_hook(manager_user) -> str:
+    webhook, raw = webhook_create(user=manager_user, name="tests")
+    return webhook_path(webhook, raw)
+
+
+@pytest.fixture
+def bx(admin_hook) -> Wire:
+    return Wire(admin_hook)
+
+
+@pytest.fixture
+def bx_manager(manager_hook) -> Wire:
+    return Wire(manager_hook)
+
+
+@pytest.fixture
+def classic_mode(db):
+    from kontor.crm.models import CrmSettings
+
+    settings = CrmSettings.load()
+    settings.mode = "classic"
+    settings.save()
+    return settings
+
+
+@pytest.fixture
+def simple_mode(db):
+    from kontor.crm.models import CrmSettings
+
+    settings = CrmSettings.load()
+    settings.mode = "simple"
+    settings.save()
+    return settings
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    """Transactional tests flush the database, seed rows from migrations included: put them back."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("kontor.crm.migrations.0002_seed_defaults").seed(apps, None)
