@@ -16,7 +16,15 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
-static: $(STAMP)
+# Web assets from the npm registry (package-lock.json), copied into src/kontor/web/build/; the
+# translations' .mo files are committed and recompiled here when GNU gettext's msgfmt is present.
+static: $(STAMP) src/kontor/web/build/.stamp
+	@if command -v msgfmt >/dev/null 2>&1; then cd src/kontor && ../../$(BIN)/kontor compilemessages -v 0; fi
+
+src/kontor/web/build/.stamp: package.json package-lock.json src/kontor/web/assets/build.mjs
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
+	touch $@
 
 run: install
 	$(BIN)/kontor migrate --noinput

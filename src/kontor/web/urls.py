@@ -1,2 +1,54 @@
+"""URLs of the web UI (namespace ``web``)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.i18n import set_language
+
+from kontor.web import views
+from kontor.web.views import kanban, modes, records, webforms
+
 app_name = "web"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    # leads
+    path("leads/", records.lead_list, name="lead_list"),
+    path("leads/new/", records.lead_create, name="lead_create"),
+    path("leads/<int:pk>/", records.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/edit/", records.lead_edit, name="lead_edit"),
+    path("leads/<int:pk>/convert/", records.lead_convert, name="lead_convert"),
+    path("leads/<int:pk>/move/", kanban.lead_move, name="lead_move"),
+    # deals
+    path("deals/", records.deal_list, name="deal_list"),
+    path("deals/new/", records.deal_create, name="deal_create"),
+    path("deals/<int:pk>/", records.deal_detail, name="deal_detail"),
+    path("deals/<int:pk>/edit/", records.deal_edit, name="deal_edit"),
+    path("deals/<int:pk>/move/", kanban.deal_move, name="deal_move"),
+    # contacts, companies
+    path("contacts/", records.contact_list, name="contact_list"),
+    path("contacts/new/", records.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/", records.contact_detail, name="contact_detail"),
+    path("contacts/<int:pk>/edit/", records.contact_edit, name="contact_edit"),
+    path("companies/", records.company_list, name="company_list"),
+    path("companies/new/", records.company_create, name="company_create"),
+    path("companies/<int:pk>/", records.company_detail, name="company_detail"),
+    path("companies/<int:pk>/edit/", records.company_edit, name="company_edit"),
+    # activities
+    path("activities/", records.activity_list, name="activity_list"),
+    path("activities/new/", records.activity_create, name="activity_create"),
+    path("activities/<int:pk>/complete/", records.activity_complete, name="activity_complete"),
+    path("lookup/<str:kind>/", records.lookup, name="lookup"),
+    # settings
+    path("settings/crm-mode/", modes.crm_mode, name="crm_mode"),
+    path("settings/crm-mode/switch/", modes.crm_mode_switch, name="crm_mode_switch"),
+    path("settings/crm-mode/switches/<int:pk>/", modes.crm_mode_progress, name="crm_mode_progress"),
+    path("settings/simple-mode/", modes.simple_settings, name="simple_settings"),
+    path("settings/forms/", webforms.webform_list, name="webform_list"),
+    path("settings/forms/<int:pk>/", webforms.webform_detail, name="webform_detail"),
+    # public
+    path("forms/<slug:slug>/", webforms.public_form, name="public_form"),
+]

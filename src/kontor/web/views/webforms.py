@@ -1,0 +1,134 @@
+"""Public inquiry forms (``/forms/<slug>/``) and their settings pages.
+
+A submission is an inquiry ("Anfrage") handed to ``inquiry_accept``: a lead in classic mode, a deal
+with a contact in simple mode. The form is meant to be embedded in a company's website through an
+iframe, where the CRM's cookies are third-party and browsers do not send them. So instead of
+Django's cookie-bound CSRF token the form carries a signed, expiring token bound to the form (a
+POST without a valid one is refused with 403), and a honeypot field that people never see.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core import signing
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+
+from kontor.core.errors import KontorError
+from kontor.web import forms
+from kontor.web.models import WebForm
+from kontor.web.views.common import admin_required, error_message
+
+TOKEN_SALT = "kontor.web.webform"
+#: How long a rendered form may be submitted (seconds).
+TOKEN_MAX_AGE = 24 * 3600
+
+
+def form_token(webform: WebForm) -> str:
+    return signing.TimestampSigner(salt=TOKEN_SALT).sign(f"{webform.pk}:{webform.slug}")
+
+
+def token_valid(webform: WebForm, token: str) -> bool:
+    try:
+        value = signing.TimestampSigner(salt=TOKEN_SALT).unsign(token or "", max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return value == f"{webform.pk}:{webform.slug}"
+
+
+def inquiry_data(d: dict) -> dict:
+    """The inquiry service's wire names from what the visitor typed."""
+    parts = d["name"].strip().rsplit(" ", 1)
+    name, last_name = (parts[0], parts[1]) if len(parts) == 2 else (parts[0], "")
+    data = {
+        "name": name,
+        "last_name": last_name,
+        "phones": [d["phone"]] if d.get("phone") else [],
+        "emails": [d["email"]] if d.get("email") else [],
+        "company_title": d.get("company") or "",
+        "comments": d.get("message") or "",
+        "source": "WEBFORM",
+    }
+    return data
+
+
+@csrf_exempt  # protected by the signed form token instead; see the module docstring
+@xframe_options_exempt
+def public_form(request: HttpRequest, slug: str) -> HttpResponse:
+    webform = WebForm.objects.filter(slug=slug, is_active=True).first()
+    if webform is None:
+        raise Http404
+    embed = request.GET.get("embed") == "1" or request.POST.get("embed") == "1"
+    context = {"webform": webform, "embed": embed}
+    if request.method == "POST":
+        form = forms.PublicInquiryForm(request.POST)
+        if not token_valid(webform, request.POST.get("token", "")):
+            context.update(form=forms.PublicInquiryForm(initial={"token": form_token(webform)}), expired=True)
+            return render(request, "web/public/form.html", context, status=403)
+        if request.POST.get("website"):
+            # A bot filled the hidden field: answer as if all went well, keep nothing.
+            return render(request, "web/public/thanks.html", context)
+        if form.is_valid():
+            from kontor.modes.services import inquiry_accept
+
+            try:
+                inquiry_accept(actor=None, data=inquiry_data(form.cleaned_data))
+            except KontorError as exc:
+                field = {"phones": "phone", "emails": "email", "company_title": "company"}.get(exc.field or "")
+                form.add_error(field if field in form.fields else None, error_message(exc))
+            else:
+                WebForm.objects.filter(pk=webform.pk).update(submissions=F("submissions") + 1)
+                return render(request, "web/public/thanks.html", context)
+        form.data = form.data.copy()
+        form.data["token"] = form_token(webform)
+        context["form"] = form
+        return render(request, "web/public/form.html", context, status=422)
+    context["form"] = forms.PublicInquiryForm(initial={"token": form_token(webform)})
+    return render(request, "web/public/form.html", context)
+
+
+@admin_required
+def webform_list(request: HttpRequest) -> HttpResponse:
+    form = forms.WebFormSettingsForm(request.POST or None, initial={"is_active": True})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if WebForm.objects.filter(slug=d["slug"]).exists():
+            form.add_error("slug", _("Another form already uses this address."))
+        else:
+            webform = WebForm.objects.create(created_by=request.user, **d)
+            messages.success(request, _("Form created."))
+            return redirect("web:webform_detail", webform.pk)
+    if not form.is_bound:
+        n = WebForm.objects.count() + 1
+        form.initial.update(name=_("Contact form"), slug=slugify(f"contact-{n}") if n > 1 else "contact")
+    return render(request, "web/webforms/list.html", {"webforms": WebForm.objects.all(), "form": form})
+
+
+@admin_required
+def webform_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    webform = WebForm.objects.filter(pk=pk).first()
+    if webform is None:
+        raise Http404
+    initial = {k: getattr(webform, k) for k in ("name", "slug", "heading", "success_message", "is_active")}
+    form = forms.WebFormSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if WebForm.objects.filter(slug=d["slug"]).exclude(pk=pk).exists():
+            form.add_error("slug", _("Another form already uses this address."))
+        else:
+            for key, value in d.items():
+                setattr(webform, key, value)
+            webform.save()
+            messages.success(request, _("Changes saved."))
+            return redirect("web:webform_detail", pk)
+    url = request.build_absolute_uri(f"/forms/{webform.slug}/")
+    snippet = (f'<iframe src="{url}?embed=1" title="{escape(webform.heading or webform.name)}" '
+               f'style="width:100%;max-width:40rem;height:42rem;border:0" loading="lazy"></iframe>')
+    return render(request, "web/webforms/detail.html", {"webform": webform, "form": form, "url": url,
+                                                        "snippet": snippet})
