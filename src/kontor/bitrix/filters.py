@@ -96,6 +96,8 @@ class Field:
             text = str(raw) if not isinstance(raw, dict | list) else None
             if text is None:
                 raise argument_error(f"Filter field '{name}' needs a single value.", "filter")
+            if len(text) > 255:
+                raise argument_error(f"Filter field '{name}': the pattern is longer than 255 characters.", "filter")
             if op in ("%", "!%"):
                 cond = Q(**{f"{self.path}__icontains": text})
             else:

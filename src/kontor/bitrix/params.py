@@ -125,7 +125,32 @@ def request_params(request: HttpRequest) -> Params:
     params = parse_query(request.META.get("QUERY_STRING", ""))
     if request.method == "POST":
         params.update(_body_params(request))
-    return params
+    return clean(params)
+
+
+def _clean_text(text: str) -> str:
+    # NUL cannot be stored in PostgreSQL text and lone surrogates cannot be encoded at all.
+    text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", errors="replace").decode("utf-8")
+    return text
+
+
+def clean(value: Any, depth: int = 0) -> Any:
+    """Parameters safe to hand to the database layer: text cleaned, nesting bounded."""
+    if depth > MAX_DEPTH:
+        raise RestError(400, "ERROR_ARGUMENT", f"Parameters are nested deeper than {MAX_DEPTH} levels.")
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, dict):
+        return {_clean_text(str(k)): clean(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v, depth + 1) for v in value]
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None  # NaN/Infinity from a lenient JSON body
+    return value
 
 
 # --- reading parameters -------------------------------------------------------------------------

@@ -100,7 +100,7 @@ def dispatch(call: Call) -> Outcome:
         value = handler(call)
     except KontorError as exc:
         raise from_kontor(exc) from exc
-    except DataError as exc:  # e.g. a number too large for its column: the input's fault
+    except (DataError, OverflowError) as exc:  # e.g. a number too large for its column: the input's fault
         log.info("facade data error in %s: %s", call.method, exc)
         raise RestError(400, "ERROR_ARGUMENT", "A parameter value is out of range.") from exc
     finished = time.time()
