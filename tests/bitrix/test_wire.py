@@ -1,0 +1,254 @@
+"""The facade on the wire: routing, statuses, envelopes, bracket parsing, filters, paging."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from kontor.accounts.models import User
+from kontor.bitrix.models import Webhook
+from kontor.bitrix.services import webhook_revoke
+from kontor.crm.models import Lead
+
+TIME_KEYS = {"start", "finish", "duration", "processing", "date_start", "date_finish"}
+
+
+def _leads(n: int, **kwargs) -> list[Lead]:
+    return Lead.objects.bulk_create([Lead(title=f"Lead {i:03d}", status_id="NEW", **kwargs) for i in range(n)])
+
+
+# --- routing -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", ["crm.lead.list", "crm.lead.list.json", "crm.lead.list/", "crm.lead.List.json",
+                                    "CRM.LEAD.LIST/"])
+def test_method_spellings_never_redirect(bx, classic_mode, suffix):
+    for response in (bx.client.get(bx.base + suffix), bx.client.post(bx.base + suffix)):
+        assert response.status_code == 200, response.content
+        assert response.json()["result"] == []
+
+
+def test_csrf_is_not_required(admin_hook, classic_mode):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(admin_hook + "crm.lead.add", data=json.dumps({"fields": {"TITLE": "No CSRF"}}),
+                           content_type="application/json")
+    assert response.status_code == 200
+    assert isinstance(response.json()["result"], int)
+
+
+def test_envelope_and_content_type(bx, classic_mode):
+    response = bx.post("crm.lead.list")
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    body = response.json()
+    assert set(body) == {"result", "total", "time"}
+    assert set(body["time"]) == TIME_KEYS  # never "operating"
+    assert body["time"]["date_start"][10] == "T" and body["time"]["date_start"][-6] in "+-"
+    assert body["time"]["finish"] >= body["time"]["start"]
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+def _error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    body = response.json()
+    assert body["error"] == code
+    assert body["error_description"]
+    assert "result" not in body
+    return body
+
+
+def test_unknown_method_is_404_even_before_auth(bx, admin_user):
+    body = _error(bx.post("crm.nothing.list"), 404, "ERROR_METHOD_NOT_FOUND")
+    assert body["error_description"] == "Method not found!"
+    _error(Client().post(f"/rest/{admin_user.pk}/wrongsecret/crm.nothing.list"), 404, "ERROR_METHOD_NOT_FOUND")
+    for path in ("/rest/", f"/rest/{admin_user.pk}/", f"/rest/{admin_user.pk}/abc/", "/rest/1/2/3/4",
+                 "/rest/1/abc/crm.lead.list.json/extra"):
+        _error(Client().get(path), 404, "ERROR_METHOD_NOT_FOUND")
+
+
+def test_bad_credentials_are_401(bx, admin_user, admin_hook, manager_user):
+    secret = admin_hook.split("/")[3]
+    _error(Client().post(f"/rest/{admin_user.pk}/wrongsecret/crm.lead.list"), 401, "INVALID_CREDENTIALS")
+    _error(Client().post(f"/rest/{manager_user.pk}/{secret}/crm.lead.list"), 401, "INVALID_CREDENTIALS")
+    _error(Client().post(f"/rest/abc/{secret}/crm.lead.list"), 401, "INVALID_CREDENTIALS")
+    _error(Client().post("/rest/crm.lead.list"), 401, "NO_AUTH_FOUND")
+    _error(Client().post("/rest/crm.lead.list?auth=token"), 401, "INVALID_CREDENTIALS")
+
+
+def test_revoked_webhook_and_inactive_user_are_401(bx, admin_user):
+    assert bx.post("profile").status_code == 200
+    webhook_revoke(webhook=Webhook.objects.get(user=admin_user))
+    _error(bx.post("profile"), 401, "INVALID_CREDENTIALS")
+
+
+def test_inactive_user_is_401(bx, admin_user):
+    User.objects.filter(pk=admin_user.pk).update(is_active=False)
+    _error(bx.post("profile"), 401, "INVALID_CREDENTIALS")
+
+
+def test_crm_errors_are_400_with_empty_code(bx, classic_mode):
+    assert _error(bx.post("crm.lead.get", {"id": 999}), 400, "")["error_description"] == "Not found"
+    assert _error(bx.post("crm.lead.get", {}), 400, "")["error_description"] == "ID is not defined or invalid."
+    assert _error(bx.post("crm.lead.get", {"id": "abc"}), 400, "")
+    assert "fields" in _error(bx.post("crm.lead.add", {"fields": "TITLE"}), 400, "")["error_description"]
+    _error(bx.post("crm.lead.add", {"fields": {"TITLE": ""}}), 400, "")  # service validation
+    _error(bx.post("crm.contact.add", {"fields": {"NAME": "A", "EMAIL": [{"VALUE": "not-an-email"}]}}), 400, "")
+    body = _error(bx.post("crm.lead.list", {"order": "ID"}), 400, "")
+    assert body["error_description"] == "Parameter 'order' must be array."
+
+
+def test_manager_cannot_change_settings(bx_manager):
+    body = _error(bx_manager.post("crm.category.add", {"entityTypeId": 2, "fields": {"name": "X"}}), 400, "")
+    assert body["error_description"] == "Access denied."
+    _error(bx_manager.post("crm.status.add", {"fields": {"ENTITY_ID": "STATUS", "STATUS_ID": "X", "NAME": "X"}}),
+           400, "")
+    assert bx_manager.post("crm.category.list", {"entityTypeId": 2}).status_code == 200
+    assert bx_manager.post("crm.deal.add", {"fields": {"TITLE": "Managers sell"}}).status_code == 200
+
+
+def test_bad_parameters_are_400_error_argument(bx):
+    body = _error(bx.post("crm.lead.list", {"filter": {"NOPE": 1}}), 400, "ERROR_ARGUMENT")
+    assert "NOPE" in body["error_description"]
+
+
+# --- parameters ----------------------------------------------------------------------------------
+
+
+def test_form_body_with_brackets_and_plus(bx, classic_mode):
+    response = bx.form("crm.lead.add", "fields[TITLE]=Shop+order+%231&fields[PHONE][0][VALUE]=%2B49+30+1234567"
+                                       "&fields[PHONE][0][VALUE_TYPE]=MOBILE&fields[EMAIL][0][VALUE]=a%40b.de")
+    lead_id = response.json()["result"]
+    lead = bx.ok("crm.lead.get", {"id": lead_id})
+    assert lead["TITLE"] == "Shop order #1"
+    assert lead["PHONE"] == [{"ID": lead["PHONE"][0]["ID"], "VALUE_TYPE": "MOBILE", "VALUE": "+49 30 1234567",
+                              "TYPE_ID": "PHONE"}]
+    assert lead["EMAIL"][0]["VALUE"] == "a@b.de"
+
+
+def test_get_query_with_percent_encoded_operators(bx, classic_mode):
+    leads = _leads(5)
+    query = f"filter%5B%3EID%5D={leads[1].pk}&select[]=ID&select[]=TITLE&order[ID]=ASC"
+    rows = bx.get("crm.lead.list", query).json()["result"]
+    assert [int(r["ID"]) for r in rows] == [lead.pk for lead in leads[2:]]
+    assert set(rows[0]) == {"ID", "TITLE"}
+    rows = bx.get("crm.lead.list", "filter[%25TITLE]=ad+00&select[0]=ID").json()["result"]
+    assert len(rows) == 5
+
+
+def test_query_merged_with_body_body_wins(bx, classic_mode):
+    lead = _leads(1)[0]
+    response = bx.client.post(f"{bx.base}crm.lead.get?id=999", data=json.dumps({"id": lead.pk}),
+                              content_type="application/json")
+    assert response.json()["result"]["ID"] == str(lead.pk)
+    response = bx.client.post(f"{bx.base}crm.lead.get?id={lead.pk}", data="{broken", content_type="application/json")
+    assert response.status_code == 200  # invalid JSON is "no parameters"; the query string still counts
+    response = bx.client.get(f"{bx.base}crm.lead.get?ID={lead.pk}", content_type="application/json")
+    assert response.json()["result"]["ID"] == str(lead.pk)
+
+
+def test_multipart_body(bx, classic_mode):
+    response = bx.client.post(bx.base + "crm.lead.add", data={"fields[TITLE]": "From a form",
+                                                               "fields[NAME]": "Ada"})
+    lead = bx.ok("crm.lead.get", {"id": response.json()["result"]})
+    assert (lead["TITLE"], lead["NAME"]) == ("From a form", "Ada")
+
+
+def test_case_tolerant_names_and_unknown_params(bx, classic_mode):
+    lead = _leads(3)[1]
+    assert bx.ok("crm.lead.get", {"Id": lead.pk, "start": 0, "__order": "order0000000000"})["ID"] == str(lead.pk)
+    rows = bx.ok("crm.lead.list", {"FILTER": {"ID": lead.pk}, "SELECT": ["ID"]})
+    assert rows == [{"ID": str(lead.pk)}]
+    rows = bx.ok("crm.lead.list", {"Filter": {"id": lead.pk}})
+    assert len(rows) == 1
+    assert bx.ok("crm.lead.update", {"ID": lead.pk, "FIELDS": {"title": "lower-case keys", "NOPE": 1}}) is True
+    assert Lead.objects.get(pk=lead.pk).title == "lower-case keys"
+
+
+# --- filters -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [
+    "NOPE", "ID; DROP TABLE crm_lead", "TITLE) OR 1=1 --", "title__icontains", "status__semantic",
+    "assigned__password", "ID'", ">>ID", "~ID",
+])
+def test_filter_whitelist_rejects_unknown_fields_and_sql(bx, classic_mode, key):
+    _leads(2)
+    body = _error(bx.post("crm.lead.list", {"filter": {key: "1"}}), 400, "ERROR_ARGUMENT")
+    assert body["argument"] == "filter"
+    assert Lead.objects.count() == 2
+
+
+def test_filter_values_are_never_sql(bx, classic_mode):
+    _leads(2)
+    rows = bx.ok("crm.lead.list", {"filter": {"TITLE": "x' OR '1'='1"}})
+    assert rows == []
+    _error(bx.post("crm.lead.list", {"filter": {"ID": "1 OR 1=1"}}), 400, "ERROR_ARGUMENT")
+    _error(bx.post("crm.lead.list", {"filter": {"%STATUS_ID": "NE"}}), 400, "ERROR_ARGUMENT")  # no LIKE on codes
+
+
+def test_filter_operators(bx, classic_mode):
+    leads = _leads(6)
+    ids = [lead.pk for lead in leads]
+    Lead.objects.filter(pk=ids[0]).update(title="Alpha Omega", status_id="JUNK")
+    Lead.objects.filter(pk=ids[1]).update(title="alpha beta")
+
+    def found(flt: dict) -> list[int]:
+        return sorted(int(r["ID"]) for r in bx.ok("crm.lead.list", {"filter": flt, "select": ["ID"]}))
+
+    assert found({"=ID": ids[2]}) == [ids[2]]
+    assert found({"ID": str(ids[2])}) == [ids[2]]
+    assert found({"!ID": ids[2]}) == [i for i in ids if i != ids[2]]
+    assert found({"!=ID": ids[2]}) == [i for i in ids if i != ids[2]]
+    assert found({">ID": ids[3]}) == ids[4:]
+    assert found({">=ID": ids[3]}) == ids[3:]
+    assert found({"<ID": ids[2]}) == ids[:2]
+    assert found({"<=ID": ids[2]}) == ids[:3]
+    assert found({"@ID": [ids[0], ids[5]]}) == [ids[0], ids[5]]
+    assert found({"ID": [ids[0], ids[5]]}) == [ids[0], ids[5]]
+    assert found({"!@ID": [ids[0], ids[5]]}) == ids[1:5]
+    assert found({"%TITLE": "ALPHA"}) == ids[:2]
+    assert found({"=%TITLE": "alpha%"}) == ids[:2]
+    assert found({"%=TITLE": "%omega"}) == [ids[0]]
+    assert found({"=%TITLE": "alpha_beta"}) == [ids[1]]
+    assert found({"!%TITLE": "alpha"}) == ids[2:]
+    assert found({"STATUS_ID": "JUNK"}) == [ids[0]]
+    assert found({"STATUS_SEMANTIC_ID": "F"}) == [ids[0]]
+    assert found({"@STATUS_SEMANTIC_ID": ["P"]}) == ids[1:]
+    assert found({">=DATE_CREATE": "2000-01-01T00:00:00+00:00", "<DATE_CREATE": "2100-01-01"}) == ids
+    assert found({"%TITLE": "alpha", "!STATUS_ID": "JUNK"}) == [ids[1]]
+
+
+def test_order_and_select(bx, classic_mode):
+    leads = _leads(3)
+    rows = bx.ok("crm.lead.list", {"order": {"ID": "desc"}, "select": ["ID"]})
+    assert [int(r["ID"]) for r in rows] == [lead.pk for lead in reversed(leads)]
+    rows = bx.ok("crm.lead.list", {"order": {"NOT_A_FIELD": "ASC"}, "select": ["*", "UF_*"]})
+    assert [int(r["ID"]) for r in rows] == [lead.pk for lead in leads]
+    assert "TITLE" in rows[0] and "PHONE" not in rows[0]
+    rows = bx.ok("crm.lead.list", {"select": ["ID", "PHONE", "UF_CRM_NOTHING"]})
+    assert set(rows[0]) == {"ID", "PHONE"}
+
+
+# --- paging --------------------------------------------------------------------------------------
+
+
+def test_paging_50_total_next_and_start_minus_one(bx, classic_mode):
+    _leads(120)
+    first = bx.call("crm.lead.list", {"select": ["ID"]})
+    assert (len(first["result"]), first["total"], first["next"]) == (50, 120, 50)
+    second = bx.call("crm.lead.list", {"select": ["ID"], "start": 50})
+    assert (len(second["result"]), second["next"]) == (50, 100)
+    last = bx.call("crm.lead.list", {"select": ["ID"], "start": 100})
+    assert len(last["result"]) == 20 and "next" not in last and last["total"] == 120
+    floored = bx.call("crm.lead.list", {"select": ["ID"], "start": 60})
+    assert floored["result"] == second["result"]
+    beyond = bx.call("crm.lead.list", {"select": ["ID"], "start": 500})
+    assert beyond["result"] == [] and beyond["total"] == 120
+    fast = bx.call("crm.lead.list", {"select": ["ID"], "start": -1, "order": {"ID": "ASC"},
+                                     "filter": {">ID": first["result"][-1]["ID"]}})
+    assert fast["total"] == 0 and "next" not in fast
+    assert fast["result"] == second["result"]
