@@ -154,7 +154,7 @@ def b24(seeded, admin_user, tmp_path, monkeypatch):
     context = __import__("ssl").create_default_context(__import__("ssl").Purpose.CLIENT_AUTH)
     cert.configure_cert(context)
     thread = start_tls_server(context)
-    webhook, raw = webhook_create(user=admin_user)
+    _, raw = webhook_create(user=admin_user)
     client = Client(BitrixWebhook(domain=f"127.0.0.1:{thread.port}", webhook_token=f"{admin_user.pk}/{raw}"))
     client.domain, client.token = f"127.0.0.1:{thread.port}", f"{admin_user.pk}/{raw}"
     client.bad = Client(BitrixWebhook(domain=f"127.0.0.1:{thread.port}", webhook_token=f"{admin_user.pk}/wrong"))
@@ -207,8 +207,8 @@ def test_b24pysdk_error_classes(b24):
     from b24pysdk.errors import BitrixAPIBadRequest, BitrixAPIInvalidCredentials, BitrixAPINotFound
 
     with pytest.raises(BitrixAPIBadRequest):
-        b24.crm.lead.get(bitrix_id=999999).result
+        b24.crm.lead.get(bitrix_id=999999).call()
     with pytest.raises(BitrixAPIInvalidCredentials):
-        b24.bad.crm.lead.get(bitrix_id=1).result
+        b24.bad.crm.lead.get(bitrix_id=1).call()
     with pytest.raises(BitrixAPINotFound):
         BitrixWebhook(domain=b24.domain, webhook_token=b24.token).call_method("crm.nothing.here")

@@ -113,9 +113,8 @@ class Catalog:
         stage = self.stages.get(stage_pk) if stage_pk is not None else None
         return SEMANTIC_CODE.get(stage.semantic) if stage else None
 
-    def resolve_stage(self, value: Any, *, pipeline_pk: int | None = None) -> Stage | None:
-        """The stage Bitrix24 ``STAGE_ID`` names (``WON``, ``C3:NEW``); a bare code is looked up in
-        ``pipeline_pk`` (or the default pipeline)."""
+    def resolve_stage(self, value: Any) -> Stage | None:
+        """The stage Bitrix24 ``STAGE_ID`` names: ``WON`` in the default pipeline, ``C3:NEW`` in pipeline 3."""
         if not isinstance(value, str | int) or isinstance(value, bool):
             return None
         text = str(value).strip().upper()
@@ -128,7 +127,7 @@ class Catalog:
             if pk is None or pk == self.default_pk:
                 return None
             return self.stage_by_key.get((pk, code))
-        return self.stage_by_key.get((pipeline_pk or self.default_pk, text))
+        return self.stage_by_key.get((self.default_pk, text))
 
     def status_semantic(self, code: str | None) -> str | None:
         status = self.statuses.get(code) if code else None

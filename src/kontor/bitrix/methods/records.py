@@ -526,7 +526,6 @@ class DealEntity(Entity):
             data["contact_id"] = ref_in(fields["CONTACT_ID"])
             if "contact_ids" in data and data["contact_id"] is None:
                 del data["contact_id"]
-        pipeline_pk = obj.pipeline_id if obj is not None else None
         if obj is None and ref_in(fields.get("CATEGORY_ID")) is not None:
             pipeline_pk = cat.pipeline_pk(fields["CATEGORY_ID"])
             if pipeline_pk is None:
@@ -534,7 +533,7 @@ class DealEntity(Entity):
             data["pipeline_id"] = pipeline_pk
         stage_raw = fields.get("STAGE_ID")
         if stage_raw not in (None, ""):
-            stage = cat.resolve_stage(stage_raw, pipeline_pk=pipeline_pk)
+            stage = cat.resolve_stage(stage_raw)  # a bare code is a stage of the default pipeline
             if stage is None:
                 raise crm_error(f"Stage '{stage_raw}' not found.")
             data["stage_id"] = stage.pk
