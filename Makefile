@@ -26,6 +26,10 @@ src/kontor/web/build/.stamp: package.json package-lock.json src/kontor/web/asset
 	npm run --silent build
 	touch $@
 
+# The README's screenshots (docs/screenshots/*.png), taken with the browser tests' Chromium setup.
+screenshots: install
+	$(BIN)/pytest tests/web/screenshots.py -q -p no:cacheprovider
+
 run: install
 	$(BIN)/kontor migrate --noinput
 	$(BIN)/kontor collectstatic --noinput -v 0

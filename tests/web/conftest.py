@@ -112,9 +112,9 @@ def live(live_server, transactional_db):
     return live_server
 
 
-def _new_page(browser, live, *, locale: str = "de-DE", viewport=None):
+def _new_page(browser, live, *, locale: str = "de-DE", viewport=None, device_scale_factor: float = 1):
     context = browser.new_context(locale=locale, viewport=viewport or {"width": 1280, "height": 800},
-                                  base_url=live.url)
+                                  base_url=live.url, device_scale_factor=device_scale_factor)
     context.set_default_timeout(15_000)
     return context, context.new_page()
 

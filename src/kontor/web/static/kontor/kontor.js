@@ -25,6 +25,8 @@
           animation: 150,
           delay: 150,
           delayOnTouchOnly: true,
+          forceFallback: true,  // mouse/touch events instead of native drag: the same on phones and desktops
+          fallbackTolerance: 3,
           draggable: ".kanban-card",
           onEnd: function (evt) {
             if (evt.from === evt.to) return;

@@ -1,0 +1,75 @@
+"""``make screenshots``: the README's pictures, taken with the browser setup of the tests.
+
+Not collected by ``pytest`` (the file name does not start with ``test_``); run explicitly:
+``pytest tests/web/screenshots.py``. Writes docs/screenshots/{kanban-desktop,wizard-progress,phone}.png.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from kontor.crm import services
+from kontor.crm.enums import CrmMode
+from kontor.crm.models import Stage
+
+from .conftest import login, set_mode
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+COMPANIES = ["Müller Maschinenbau GmbH", "Schneider & Söhne KG", "Bäckerei Fischer", "Weber Logistik AG",
+             "Hoffmann IT-Service", "Becker Architekten", "Klein Elektrotechnik", "Wolf Medien GmbH"]
+PEOPLE = [("Anna", "Schmidt"), ("Jonas", "Schneider"), ("Lea", "Fischer"), ("Paul", "Weber"), ("Mia", "Hoffmann"),
+          ("Felix", "Becker"), ("Emma", "Klein"), ("Lukas", "Wolf")]
+DEALS = [("Website-Relaunch", 12500, "NEW"), ("Wartungsvertrag 2027", 4800, "NEW"), ("Server-Migration", 23000, "NEW"),
+         ("Schulung Vertriebsteam", 3200, "PREPARATION"), ("Lagerverwaltung", 18900, "PREPARATION"),
+         ("Onlineshop", 9400, "PREPAYMENT_INVOICE"), ("Bürogebäude Planung", 56000, "EXECUTING"),
+         ("Netzwerk-Ausbau", 7600, "EXECUTING"), ("Imagefilm", 11000, "FINAL_INVOICE"),
+         ("Telefonanlage", 2900, "WON"), ("Jahreslizenz CRM", 6000, "WON")]
+
+
+def _demo(admin_user) -> None:
+    contacts = []
+    for (first, last), title in zip(PEOPLE, COMPANIES, strict=True):
+        company = services.company_create(actor=admin_user, data={"title": title})
+        contacts.append(services.contact_create(actor=admin_user, data={
+            "name": first, "last_name": last, "company_id": company.pk,
+            "emails": [f"{first.lower()}.{last.lower()}@example.de"]}))
+    for i, (title, amount, code) in enumerate(DEALS):
+        contact = contacts[i % len(contacts)]
+        stage = Stage.objects.get(pipeline__is_default=True, code=code)
+        services.deal_create(actor=admin_user, data={"title": title, "opportunity": Decimal(amount),
+                                                     "stage_id": stage.pk, "contact_id": contact.pk,
+                                                     "company_id": contact.company_id})
+
+
+def test_screenshots(new_page, admin_user):
+    OUT.mkdir(parents=True, exist_ok=True)
+    _demo(admin_user)
+    desktop = new_page(viewport={"width": 1440, "height": 800})
+    login(desktop, "admin_test", "admin-pass-123")
+    desktop.goto("/deals/")
+    desktop.screenshot(path=str(OUT / "kanban-desktop.png"))
+
+    phone = new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    login(phone, "admin_test", "admin-pass-123")
+    phone.goto("/deals/")
+    phone.screenshot(path=str(OUT / "phone.png"))
+
+    # The wizard, stopped half-way: a switch with 1,200 leads of which 540 are converted.
+    set_mode(CrmMode.CLASSIC)
+    for i in range(3):
+        services.lead_create(actor=admin_user, data={"title": f"Anfrage {i}", "name": "Kunde", "last_name": str(i)})
+    from kontor.modes.models import ModeSwitch
+    from kontor.modes.services import crm_mode_switch
+
+    switch = crm_mode_switch(actor=admin_user, mode=CrmMode.SIMPLE)
+    ModeSwitch.objects.filter(pk=switch.pk).update(status="running", total=1200, converted=540, failed=0)
+    desktop.goto(f"/settings/crm-mode/switches/{switch.pk}/")
+    desktop.set_viewport_size({"width": 1100, "height": 520})
+    desktop.screenshot(path=str(OUT / "wizard-progress.png"))
+    ModeSwitch.objects.filter(pk=switch.pk).update(status="failed")
