@@ -21,9 +21,9 @@ from kontor.web.views.common import add_service_error, admin_required, error_mes
 
 
 def _active_switch():
-    from kontor.modes.models import ModeSwitch
+    from kontor.modes.services import active_switch
 
-    return ModeSwitch.objects.filter(status__in=["queued", "running"]).order_by("-id").first()
+    return active_switch()
 
 
 def _leads_in_progress() -> int:
