@@ -190,6 +190,8 @@ class Lead(TimestampedRecord):
     last_name = models.CharField(_("last name"), max_length=100, blank=True, default="")
     post = models.CharField(_("position"), max_length=255, blank=True, default="")
     company_title = models.CharField(_("company name"), max_length=255, blank=True, default="")
+    #: Case-folded company title (``normalize_title``): how conversion finds an existing company.
+    company_title_normalized = models.CharField(max_length=255, blank=True, default="", editable=False)
     status = models.ForeignKey(LeadStatus, on_delete=models.PROTECT, related_name="leads", default="NEW")
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     source_description = models.TextField(blank=True, default="")

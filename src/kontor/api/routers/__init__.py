@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 #: (module under kontor.api.routers, URL prefix, OpenAPI tag)
 ROUTERS = [
     ("leads", "/v1/leads", "leads"),
+    ("lead_convert", "/v1/leads", "leads"),
     ("deals", "/v1/deals", "deals"),
     ("contacts", "/v1/contacts", "contacts"),
     ("companies", "/v1/companies", "companies"),

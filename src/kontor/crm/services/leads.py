@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kontor.core.errors import ErrorCode, KontorError, validation
+from kontor.core.normalize import normalize_title
 from kontor.crm.enums import EntityType, Semantic, TimelineKind
 from kontor.crm.models import ActivityBinding, Company, Contact, Lead, LeadStatus
 from kontor.crm.services.common import (
@@ -50,6 +51,8 @@ def _clean_lead(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     for name in ("post", "company_title"):
         if name in data:
             values[name] = clean_text(data[name], name)
+    if "company_title" in values:
+        values["company_title_normalized"] = normalize_title(values["company_title"])
     if "title" in data:
         values["title"] = clean_text(data["title"], "title")
     if "comments" in data:
@@ -129,6 +132,7 @@ def lead_update(*, lead: Lead, actor=None, data: Mapping[str, Any]) -> Lead:
         raise validation("status_id: use the convert endpoint to convert a lead", "status_id")
     old_status = lead.status_id
     changes = apply_changes(lead, values)
+    changes.pop("company_title_normalized", None)
     if "contact" in changes or "company" in changes:
         lead.is_return_customer = bool(lead.contact_id or lead.company_id)
     comm_changed = communications_set(entity_type=EntityType.LEAD, entity_id=lead.pk, cleaned=comms)

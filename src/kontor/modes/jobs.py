@@ -1,0 +1,368 @@
+"""The bulk conversion behind a classic → simple switch.
+
+``LeadBulkConverter`` converts all in-progress leads of one id range with a fixed sequence of
+set-based ``INSERT … SELECT`` / ``UPDATE … FROM`` statements — contacts (matched by normalised phone
+or e-mail, or new), companies (matched by case-folded title, or new), deals, deal contacts, activity
+bindings, timeline entries and the leads' new status — so a batch of tens of thousands of leads
+costs a dozen statements, not a dozen per lead.
+
+``switch_run`` walks the id ranges. Each batch runs in one transaction that also moves the
+switch's ``cursor`` and counts, so after a crash (SIGKILL, power loss) the next run starts exactly
+after the last committed batch: no lead converted twice, none skipped. A batch that fails is
+retried lead by lead; a lead that still fails is listed in ``errors`` and stays in progress.
+
+Only one process works on a switch at a time: it holds a lease (``runner``, ``lease_until``) that it
+renews with every batch. Another run (a restarted worker, ``kontor crm_mode`` waiting in the shell)
+waits until the lease runs out and then takes over; every batch re-checks the lease under the
+switch's row lock, so two runners can never commit the same range.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kontor.crm.enums import EntityType, Semantic
+from kontor.crm.models import AuditLog, CrmSettings, LeadStatus, Pipeline
+from kontor.modes.models import ACTIVE_STATUSES, ModeSwitch, SwitchStatus
+
+log = logging.getLogger(__name__)
+
+#: Leads per transaction. Large enough that per-statement overhead vanishes, small enough that a
+#: transaction stays short (a second or two) and progress moves visibly.
+BATCH_SIZE = int(os.environ.get("KONTOR_SWITCH_BATCH_SIZE", "25000"))
+#: How long a runner's claim lasts without a committed batch before another process may take over.
+LEASE_SECONDS = float(os.environ.get("KONTOR_SWITCH_LEASE_SECONDS", "60"))
+MAX_ERRORS = 1000
+
+
+def switch_enqueue(switch_id: int) -> None:
+    """Hand the switch to the background worker."""
+    from kontor.modes.tasks import switch_task
+
+    switch_task.enqueue(switch_id)
+
+
+class LeadBulkConverter:
+    """Converts the in-progress leads with ``lo < id <= hi`` in the caller's transaction.
+
+    Statements use only SQL that SQLite (≥ 3.33) and PostgreSQL share, apart from the JSON builder.
+    """
+
+    def __init__(self, *, switch_id: int, pipeline_id: int, stage_id: int, actor_id: int | None,
+                 create_contacts: bool, create_companies: bool, keep_open: bool, match: bool,
+                 process_codes: list[str], success_code: str) -> None:
+        self.switch_id = switch_id
+        self.make_contacts = create_contacts or not create_companies
+        self.make_companies = create_companies
+        self.keep_open = keep_open
+        self.match = match
+        self.pg = connection.vendor == "postgresql"
+        self.json = "jsonb_build_object" if self.pg else "json_object"
+        self.params: dict = {"pipeline": pipeline_id, "stage": stage_id, "actor": actor_id,
+                             "success": success_code, "switch": switch_id}
+        names = []
+        for i, code in enumerate(process_codes):
+            self.params[f"s{i}"] = code
+            names.append(f"%(s{i})s")
+        self.statuses = ", ".join(names)
+
+    def _in_batch(self, alias: str) -> str:
+        return f"{alias}.id > %(lo)s AND {alias}.id <= %(hi)s AND {alias}.status_id IN ({self.statuses})"
+
+    def convert_range(self, lo: int, hi: int) -> int:
+        """Convert the range; return how many leads were converted."""
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        p = {**self.params, "lo": lo, "hi": hi, "now": now}
+        batch = self._in_batch("l")
+        with connection.cursor() as cur:
+            def run(sql: str) -> int:
+                cur.execute(sql, p)
+                return cur.rowcount
+
+            if self.pg:
+                # Hold the batch's leads so a concurrent edit (junk, manual conversion) waits for us.
+                run(f"SELECT count(*) FROM (SELECT l.id FROM crm_lead l WHERE {batch} FOR UPDATE) x")
+            if self.make_contacts:
+                self._contacts(run, batch, p)
+            if self.make_companies:
+                self._companies(run, batch)
+            self._deals(run, batch)
+            self._activities(run, batch)
+            self._timeline(run, batch)
+            return run(f"UPDATE crm_lead AS l SET status_id = %(success)s, converted_at = %(now)s, "
+                       f"updated_at = %(now)s WHERE {batch}")
+
+    def _contact_round(self, run, batch: str, p: dict, *, dedupe: bool) -> None:
+        with connection.cursor() as cur:
+            cur.execute("SELECT COALESCE(MAX(id), 0) FROM crm_contact")
+            p["cmin"] = cur.fetchone()[0]
+        # A lead whose phone/e-mail an earlier lead of the batch shares waits for round two, where it
+        # finds that lead's new contact: two leads of one person make one contact.
+        unique = (f" AND NOT EXISTS (SELECT 1 FROM crm_communication lc JOIN crm_communication o"
+                  f" ON o.type = lc.type AND o.normalized = lc.normalized AND o.entity_type = 1"
+                  f" AND o.entity_id < l.id AND o.entity_id > %(lo)s"
+                  f" JOIN crm_lead l2 ON l2.id = o.entity_id"
+                  f" WHERE lc.entity_type = 1 AND lc.entity_id = l.id AND l2.contact_id IS NULL"
+                  f" AND l2.status_id IN ({self.statuses}))") if dedupe else ""
+        run("INSERT INTO crm_contact (name, second_name, last_name, post, company_id, source_id, lead_id,"
+            " assigned_id, created_by_id, comments, created_at, updated_at)"
+            " SELECT CASE WHEN l.name = '' AND l.last_name = '' THEN substr(l.title, 1, 100) ELSE l.name END,"
+            " l.second_name, l.last_name, l.post, NULL, l.source_id, l.id, l.assigned_id, %(actor)s, '',"
+            f" %(now)s, %(now)s FROM crm_lead l WHERE {batch} AND l.contact_id IS NULL{unique} ORDER BY l.id")
+        run("UPDATE crm_lead AS l SET contact_id = c.id FROM crm_contact c"
+            f" WHERE c.lead_id = l.id AND c.id > %(cmin)s AND l.contact_id IS NULL AND {batch}")
+        run("INSERT INTO crm_communication (entity_type, entity_id, type, value_type, value, normalized)"
+            " SELECT 3, l.contact_id, lc.type, lc.value_type, lc.value, lc.normalized"
+            " FROM crm_lead l JOIN crm_communication lc ON lc.entity_type = 1 AND lc.entity_id = l.id"
+            f" WHERE {batch} AND l.contact_id > %(cmin)s ORDER BY lc.id")
+
+    def _match_contacts(self, run, batch: str) -> None:
+        run("UPDATE crm_lead AS l SET contact_id = m.cid FROM ("
+            " SELECT lc.entity_id AS lid, MIN(c.entity_id) AS cid FROM crm_communication lc"
+            " JOIN crm_communication c ON c.type = lc.type AND c.normalized = lc.normalized AND c.entity_type = 3"
+            " WHERE lc.entity_type = 1 AND lc.entity_id > %(lo)s AND lc.entity_id <= %(hi)s"
+            f" GROUP BY lc.entity_id) AS m WHERE l.id = m.lid AND l.contact_id IS NULL AND {batch}")
+
+    def _contacts(self, run, batch: str, p: dict) -> None:
+        if not self.match:
+            self._contact_round(run, batch, p, dedupe=False)
+            return
+        self._match_contacts(run, batch)
+        self._contact_round(run, batch, p, dedupe=True)
+        self._match_contacts(run, batch)
+        self._contact_round(run, batch, p, dedupe=False)
+
+    def _companies(self, run, batch: str) -> None:
+        wanted = f"{batch} AND l.company_id IS NULL AND l.company_title_normalized <> ''"
+        insert = ("INSERT INTO crm_company (title, title_normalized, industry, lead_id, assigned_id, created_by_id,"
+                  " comments, created_at, updated_at) SELECT l.company_title, l.company_title_normalized, '', l.id,"
+                  " l.assigned_id, %(actor)s, '', %(now)s, %(now)s FROM crm_lead l WHERE ")
+        by_title = ("UPDATE crm_lead AS l SET company_id = (SELECT MIN(c.id) FROM crm_company c"
+                    f" WHERE c.title_normalized = l.company_title_normalized) WHERE {wanted}")
+        if self.match:
+            run(by_title)
+            run(insert + "l.id IN (SELECT MIN(l.id) FROM crm_lead l WHERE " + wanted
+                + " GROUP BY l.company_title_normalized) ORDER BY l.id")
+            run(by_title)
+        else:
+            run(insert + wanted + " ORDER BY l.id")
+            run(f"UPDATE crm_lead AS l SET company_id = c.id FROM crm_company c WHERE c.lead_id = l.id AND {wanted}")
+        if self.make_contacts:
+            run("UPDATE crm_contact AS c SET company_id = l.company_id FROM crm_lead l"
+                f" WHERE l.contact_id = c.id AND c.lead_id = l.id AND c.company_id IS NULL"
+                f" AND l.company_id IS NOT NULL AND {batch}")
+
+    def _deals(self, run, batch: str) -> None:
+        run("INSERT INTO crm_deal (title, pipeline_id, stage_id, opportunity, currency, contact_id, company_id,"
+            " lead_id, source_id, closed, closed_at, is_return_customer, assigned_id, created_by_id, comments,"
+            " created_at, updated_at)"
+            " SELECT l.title, %(pipeline)s, %(stage)s, l.opportunity, l.currency, l.contact_id, l.company_id, l.id,"
+            " l.source_id, FALSE, NULL, CASE WHEN l.is_return_customer OR (l.contact_id IS NOT NULL AND NOT EXISTS"
+            " (SELECT 1 FROM crm_contact c WHERE c.id = l.contact_id AND c.lead_id = l.id)) THEN TRUE ELSE FALSE END,"
+            " l.assigned_id, %(actor)s, l.comments, %(now)s, %(now)s"
+            f" FROM crm_lead l WHERE {batch} ORDER BY l.id")
+        run(f"UPDATE crm_lead AS l SET deal_id = d.id FROM crm_deal d WHERE d.lead_id = l.id AND {batch}")
+        run("INSERT INTO crm_dealcontact (deal_id, contact_id, sort, is_primary)"
+            f" SELECT l.deal_id, l.contact_id, 10, TRUE FROM crm_lead l WHERE {batch} AND l.contact_id IS NOT NULL")
+
+    def _activities(self, run, batch: str) -> None:
+        bound = (" FROM crm_activitybinding b JOIN crm_lead l ON l.id = b.entity_id"
+                 f" WHERE b.entity_type = 1 AND b.entity_id > %(lo)s AND b.entity_id <= %(hi)s AND {batch}")
+        run("INSERT INTO crm_activitybinding (activity_id, entity_type, entity_id)"
+            f" SELECT b.activity_id, 2, l.deal_id{bound} ON CONFLICT DO NOTHING")
+        if self.make_contacts:
+            run("INSERT INTO crm_activitybinding (activity_id, entity_type, entity_id)"
+                f" SELECT b.activity_id, 3, l.contact_id{bound} AND l.contact_id IS NOT NULL ON CONFLICT DO NOTHING")
+        run("UPDATE crm_activity AS a SET owner_type = 2, owner_id = l.deal_id, updated_at = %(now)s"
+            f"{bound} AND a.id = b.activity_id AND a.owner_type = 1 AND a.owner_id = l.id")
+        if not self.keep_open:
+            run("UPDATE crm_activity AS a SET completed = TRUE, completed_at = %(now)s, updated_at = %(now)s"
+                f"{bound} AND a.id = b.activity_id AND a.completed = FALSE")
+
+    def _timeline(self, run, batch: str) -> None:
+        j = self.json
+        run("INSERT INTO crm_timelineentry (entity_type, entity_id, kind, data, actor_id, created_at)"
+            f" SELECT 1, l.id, 'converted', {j}('deal_id', l.deal_id, 'contact_id', l.contact_id,"
+            " 'company_id', l.company_id, 'switch_id', %(switch)s), %(actor)s, %(now)s"
+            f" FROM crm_lead l WHERE {batch}")
+        run("INSERT INTO crm_timelineentry (entity_type, entity_id, kind, data, actor_id, created_at)"
+            f" SELECT 2, l.deal_id, 'created_from_lead', {j}('lead_id', l.id, 'title', l.title,"
+            " 'switch_id', %(switch)s), %(actor)s, %(now)s"
+            f" FROM crm_lead l WHERE {batch}")
+
+
+def _runner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _claim(switch_id: int, runner: str) -> tuple[str, ModeSwitch | None]:
+    """Take the switch's lease: ``("claimed"|"busy"|"finished", switch)``."""
+    with transaction.atomic():
+        switch = ModeSwitch.objects.select_for_update().filter(pk=switch_id).first()
+        if switch is None or switch.status not in ACTIVE_STATUSES:
+            return "finished", switch
+        now = timezone.now()
+        if switch.runner and switch.runner != runner and switch.lease_until and switch.lease_until > now:
+            return "busy", switch
+        switch.runner = runner
+        switch.lease_until = now + timedelta(seconds=LEASE_SECONDS)
+        switch.status = SwitchStatus.RUNNING
+        switch.started_at = switch.started_at or now
+        switch.save(update_fields=["runner", "lease_until", "status", "started_at"])
+        return "claimed", switch
+
+
+def _finish(switch: ModeSwitch, status: str, error: str | None = None) -> None:
+    now = timezone.now()
+    if error:
+        switch.errors = [*(switch.errors or []), {"lead_id": None, "error": error}]
+    # Leads that left "in progress" while the job ran (junked, deleted) are not counted.
+    switch.total = switch.converted + switch.failed
+    switch.status = status
+    switch.finished_at = now
+    switch.is_active = None
+    switch.runner = ""
+    switch.lease_until = None
+    switch.save()
+    if switch.audit_id:
+        audit = AuditLog.objects.filter(pk=switch.audit_id).first()
+        if audit is not None:
+            audit.data = {**audit.data, "status": status, "total": switch.total, "converted": switch.converted,
+                          "failed": switch.failed, "finished_at": now.isoformat()}
+            audit.save(update_fields=["data"])
+    log.info("switch %s %s: %s converted, %s failed", switch.pk, status, switch.converted, switch.failed)
+
+
+def _next_hi(lo: int, limit: int, process: list[str], batch_size: int) -> int:
+    with connection.cursor() as cur:
+        marks = ", ".join(["%s"] * len(process))
+        cur.execute(f"SELECT id FROM crm_lead WHERE id > %s AND id <= %s AND status_id IN ({marks})"
+                    f" ORDER BY id LIMIT 1 OFFSET %s", [lo, limit, *process, batch_size - 1])
+        row = cur.fetchone()
+    return row[0] if row else limit
+
+
+def switch_run(switch_id: int, *, max_batches: int | None = None, batch_size: int | None = None,
+               progress=None) -> ModeSwitch | None:
+    """Run (or resume) switch ``switch_id`` until it is done, in this process and thread.
+
+    What the background task calls; the CLI and tests call it directly. ``max_batches`` stops
+    after that many batches and gives the lease back (tests use it to look at a job half-way).
+    ``progress(switch)`` is called after every batch.
+    """
+    runner = _runner_id()
+    batch_size = batch_size or BATCH_SIZE
+    while True:
+        state, switch = _claim(switch_id, runner)
+        if state == "claimed":
+            break
+        if state == "finished":
+            return switch
+        wait = (switch.lease_until - timezone.now()).total_seconds() if switch.lease_until else 1.0
+        time.sleep(min(max(wait, 0.2), 2.0))
+    assert switch is not None
+    pipeline = Pipeline.objects.filter(pk=switch.pipeline_id).first()
+    stage = pipeline.stages.filter(semantic=Semantic.PROCESS).order_by("sort", "id").first() if pipeline else None
+    process = list(LeadStatus.objects.filter(semantic=Semantic.PROCESS).values_list("code", flat=True))
+    success = LeadStatus.objects.filter(semantic=Semantic.SUCCESS).order_by("sort", "code").first()
+    if pipeline is None or stage is None or success is None or not process:
+        with transaction.atomic():
+            switch = ModeSwitch.objects.select_for_update().get(pk=switch_id)
+            _finish(switch, SwitchStatus.FAILED, "the target pipeline, its first stage or the converted lead status "
+                    "no longer exists")
+        return switch
+    opts = switch.options or {}
+    converter = LeadBulkConverter(
+        switch_id=switch.pk, pipeline_id=pipeline.pk, stage_id=stage.pk, actor_id=switch.actor_id,
+        create_contacts=opts.get("create_contacts", True), create_companies=opts.get("create_companies", True),
+        keep_open=opts.get("keep_open_activities", True), match=CrmSettings.load().match_existing_customers,
+        process_codes=process, success_code=success.code,
+    )
+    batches = 0
+    while True:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Check foreign keys per statement, so a bad lead fails inside its savepoint below.
+                with connection.cursor() as cur:
+                    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            switch = ModeSwitch.objects.select_for_update().get(pk=switch_id)
+            if switch.status not in ACTIVE_STATUSES or switch.runner != runner:
+                return switch  # finished, or another runner took over after our lease ran out
+            if switch.cursor >= switch.max_lead_id:
+                # Leads created in classic mode by a transaction that overlapped the flip.
+                marks = ", ".join(["%s"] * len(process))
+                with connection.cursor() as cur:
+                    cur.execute(f"SELECT COUNT(*), MAX(id) FROM crm_lead WHERE id > %s AND status_id IN ({marks})",
+                                [switch.cursor, *process])
+                    extra, top = cur.fetchone()
+                if not extra:
+                    _finish(switch, SwitchStatus.DONE)
+                    return switch
+                switch.max_lead_id = top
+                switch.total += extra
+            lo = switch.cursor
+            hi = _next_hi(lo, switch.max_lead_id, process, batch_size)
+            try:
+                with transaction.atomic():
+                    switch.converted += converter.convert_range(lo, hi)
+            except Exception as exc:
+                log.warning("switch %s: batch %s..%s failed (%s); converting lead by lead", switch.pk, lo, hi, exc)
+                _one_by_one(converter, switch, lo, hi, process)
+            switch.cursor = hi
+            switch.lease_until = timezone.now() + timedelta(seconds=LEASE_SECONDS)
+            switch.save(update_fields=["cursor", "converted", "failed", "errors", "lease_until", "total",
+                                       "max_lead_id"])
+        batches += 1
+        if progress is not None:
+            progress(switch)
+        if max_batches is not None and batches >= max_batches:
+            ModeSwitch.objects.filter(pk=switch_id, runner=runner).update(runner="", lease_until=None)
+            switch.refresh_from_db()
+            return switch
+
+
+def _one_by_one(converter: LeadBulkConverter, switch: ModeSwitch, lo: int, hi: int, process: list[str]) -> None:
+    marks = ", ".join(["%s"] * len(process))
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id FROM crm_lead WHERE id > %s AND id <= %s AND status_id IN ({marks}) ORDER BY id",
+                    [lo, hi, *process])
+        ids = [row[0] for row in cur.fetchall()]
+    errors = list(switch.errors or [])
+    for lead_id in ids:
+        try:
+            with transaction.atomic():
+                switch.converted += converter.convert_range(lead_id - 1, lead_id)
+        except Exception as exc:
+            switch.failed += 1
+            if len(errors) < MAX_ERRORS:
+                errors.append({"lead_id": lead_id, "error": str(exc).strip()[:500] or exc.__class__.__name__})
+    switch.errors = errors
+
+
+def requeue_stale_switches() -> list[int]:
+    """Hand switches whose runner died (lease run out) back to the worker. Returns their ids."""
+    now = timezone.now()
+    ids = []
+    with transaction.atomic():
+        stale = ModeSwitch.objects.select_for_update().filter(status__in=ACTIVE_STATUSES).exclude(
+            lease_until__gt=now)
+        for switch in stale:
+            if switch.status == SwitchStatus.QUEUED and switch.created_at > now - timedelta(seconds=LEASE_SECONDS):
+                continue  # freshly queued: its task is waiting for a worker
+            switch.runner = ""
+            switch.lease_until = now + timedelta(seconds=LEASE_SECONDS)
+            switch.save(update_fields=["runner", "lease_until"])
+            ids.append(switch.pk)
+            transaction.on_commit(lambda pk=switch.pk: switch_enqueue(pk))
+    return ids
+
+
+__all__ = ["BATCH_SIZE", "EntityType", "LeadBulkConverter", "requeue_stale_switches", "switch_enqueue", "switch_run"]

@@ -1,0 +1,482 @@
+"""The CRM modes: inquiry intake, lead conversion, the classic ↔ simple switch, simple-mode settings.
+
+Every path (native API, web UI, CLI, Bitrix24 facade, web forms) calls these services; the mode
+and the simple-mode settings are read from ``CrmSettings`` in the database on every call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kontor.core.errors import ErrorCode, KontorError, validation
+from kontor.crm.enums import CrmMode, EntityType, Semantic, TimelineKind
+from kontor.crm.models import (
+    Activity,
+    ActivityBinding,
+    AuditLog,
+    Company,
+    Contact,
+    CrmSettings,
+    Deal,
+    Lead,
+    LeadStatus,
+    Pipeline,
+    Stage,
+)
+from kontor.crm.services import company_create, contact_create, deal_create, lead_create, timeline_add
+from kontor.crm.services.common import (
+    clean_amount,
+    clean_communications,
+    clean_currency,
+    clean_text,
+    resolve_fk,
+    resolve_source,
+    resolve_user,
+    unknown_fields,
+)
+from kontor.crm.services.deals import default_pipeline, first_stage
+from kontor.crm.services.leads import lead_is_converted
+from kontor.crm.services.pipelines import pipeline_create
+from kontor.modes.matching import (
+    company_match,
+    contact_match,
+    customer_keys,
+    lock_customer_keys,
+    normalized_comms,
+)
+from kontor.modes.models import ACTIVE_STATUSES, ModeSwitch, SwitchStatus
+
+INQUIRY_FIELDS = (
+    "title", "name", "second_name", "last_name", "company_title", "phones", "emails", "source",
+    "source_description", "comments", "opportunity", "currency", "assigned_id",
+)
+
+
+@dataclass
+class InquiryResult:
+    """What an inquiry became: a lead (classic mode) or a deal with its customer (simple mode)."""
+
+    mode: str
+    lead: Lead | None = None
+    deal: Deal | None = None
+    contact: Contact | None = None
+    company: Company | None = None
+    contact_matched: bool = False
+    company_matched: bool = False
+
+
+def simple_pipeline(settings: CrmSettings | None = None) -> Pipeline:
+    """The pipeline simple mode puts new deals in: the configured one, else the default one."""
+    settings = settings or CrmSettings.load()
+    if settings.simple_pipeline_id:
+        pipeline = Pipeline.objects.filter(pk=settings.simple_pipeline_id).first()
+        if pipeline is not None:
+            return pipeline
+    return default_pipeline()
+
+
+def active_switch() -> ModeSwitch | None:
+    return ModeSwitch.objects.filter(status__in=ACTIVE_STATUSES).order_by("-id").first()
+
+
+# --- inquiry intake ------------------------------------------------------------------------------
+
+
+def _default_name(values: Mapping[str, Any], comms: Mapping) -> str:
+    for key in ("title", "company_title"):
+        if values.get(key):
+            return values[key][:100]
+    for items in comms.values():
+        if items:
+            return items[0]["value"][:100]
+    return ""
+
+
+@transaction.atomic
+def inquiry_accept(*, actor, data: Mapping[str, Any]) -> InquiryResult:
+    """Take in an inquiry from outside (API, web form, facade) according to the CRM mode.
+
+    Classic mode: a lead in the first in-progress status, linked to the contact (and its company)
+    when one with the same normalised phone or e-mail exists — a repeat lead. Simple mode: a deal
+    at the first stage of the configured pipeline with a contact (matched or new) and, when
+    ``create_company`` is on and a company title was given, a company (matched by case-folded
+    title or new). All in one transaction.
+    """
+    if not isinstance(data, Mapping):
+        raise validation("the inquiry must be an object")
+    unknown_fields(data, INQUIRY_FIELDS)
+    values: dict[str, Any] = {}
+    for name in ("name", "second_name", "last_name"):
+        values[name] = clean_text(data.get(name), name, max_length=100)
+    for name in ("title", "company_title"):
+        values[name] = clean_text(data.get(name), name)
+    for name in ("comments", "source_description"):
+        values[name] = clean_text(data.get(name), name, max_length=0)
+    values["opportunity"] = clean_amount(data.get("opportunity"))
+    values["currency"] = clean_currency(data.get("currency"))
+    source = resolve_source(data.get("source"))
+    assigned = resolve_user(data.get("assigned_id"))
+    comms = clean_communications(phones=data.get("phones") or [], emails=data.get("emails") or [])
+    phones = [c["normalized"] for c in comms.get("PHONE", [])]
+    emails = [c["normalized"] for c in comms.get("EMAIL", [])]
+    if not (values["title"] or values["name"] or values["last_name"] or values["company_title"] or phones or emails):
+        raise validation("an inquiry needs a title, a name, a company, a phone or an e-mail", "name")
+
+    settings = CrmSettings.load()
+    match = settings.match_existing_customers
+    raw_comms = {"phones": [{"value": c["value"], "type": c["value_type"]} for c in comms.get("PHONE", [])],
+                 "emails": [{"value": c["value"], "type": c["value_type"]} for c in comms.get("EMAIL", [])]}
+    common = {"source": source.code if source else None, "assigned_id": assigned.pk if assigned else None}
+
+    if settings.mode == CrmMode.CLASSIC:
+        contact = contact_match(phones=phones, emails=emails) if match else None
+        company = company_match(title=values["company_title"]) if match and values["company_title"] else None
+        if company is None and contact is not None and contact.company_id:
+            company = contact.company
+        lead = lead_create(actor=actor, convert_in_simple_mode=False, data={
+            **{k: values[k] for k in ("title", "name", "second_name", "last_name", "company_title", "comments",
+                                      "source_description", "currency")},
+            "opportunity": str(values["opportunity"]), **raw_comms, **common,
+            "contact_id": contact.pk if contact else None, "company_id": company.pk if company else None,
+        })
+        return InquiryResult(mode=CrmMode.CLASSIC, lead=lead, contact=contact, company=company,
+                             contact_matched=contact is not None, company_matched=company is not None)
+
+    want_company = settings.create_company and bool(values["company_title"])
+    lock_customer_keys(customer_keys(phones=phones, emails=emails,
+                                     company_title=values["company_title"] if want_company else ""))
+    contact = contact_match(phones=phones, emails=emails) if match else None
+    contact_matched = contact is not None
+    company = None
+    company_matched = False
+    if want_company:
+        company = company_match(title=values["company_title"]) if match else None
+        company_matched = company is not None
+        if company is None:
+            company = company_create(actor=actor, data={"title": values["company_title"], **(
+                {"assigned_id": common["assigned_id"]} if assigned else {})})
+    if contact is None:
+        contact = contact_create(actor=actor, data={
+            "name": values["name"] or ("" if values["last_name"] else _default_name(values, comms)),
+            "second_name": values["second_name"], "last_name": values["last_name"], **raw_comms,
+            "company_id": company.pk if company else None, **common,
+        })
+    comments = values["comments"]
+    if values["source_description"]:
+        comments = f"{comments}\n\n{values['source_description']}".strip()
+    title = values["title"] or " – ".join(
+        p for p in (" ".join(x for x in (values["name"], values["last_name"]) if x), values["company_title"]) if p)
+    pipeline = simple_pipeline(settings)
+    deal = deal_create(actor=actor, data={
+        "title": title, "pipeline_id": pipeline.pk, "opportunity": str(values["opportunity"]),
+        "currency": values["currency"], "contact_id": contact.pk, "company_id": company.pk if company else None,
+        "comments": comments, **common,
+    })
+    return InquiryResult(mode=CrmMode.SIMPLE, deal=deal, contact=contact, company=company,
+                         contact_matched=contact_matched, company_matched=company_matched)
+
+
+# --- single lead conversion ----------------------------------------------------------------------
+
+
+def success_status() -> LeadStatus:
+    status = LeadStatus.objects.filter(semantic=Semantic.SUCCESS).order_by("sort", "code").first()
+    if status is None:
+        raise KontorError(ErrorCode.CONFLICT, "no converted (success) lead status is configured")
+    return status
+
+
+def _choice(value: Any, field: str, model) -> str | Any:
+    """``"create"``, ``"none"`` or an existing record from ``{"id": N}``."""
+    if value is None:
+        return "none"
+    if isinstance(value, str) and value in ("create", "none"):
+        return value
+    if isinstance(value, Mapping) and set(value) == {"id"}:
+        obj = resolve_fk(model, value["id"], f"{field}.id", label=field)
+        if obj is None:
+            raise validation(f"{field}.id is required", field)
+        return obj
+    raise validation(f'{field} must be "create", "none" or {{"id": N}}', field)
+
+
+def _clean_deal_spec(deal: Mapping[str, Any] | None) -> tuple[Pipeline, Stage] | None:
+    if deal is None:
+        return None
+    if not isinstance(deal, Mapping):
+        raise validation('deal must be {"pipeline_id", "stage_id"} or null', "deal")
+    unknown_fields(deal, ("pipeline_id", "stage_id"))
+    pipeline = resolve_fk(Pipeline, deal.get("pipeline_id"), "deal.pipeline_id", label="pipeline")
+    stage = resolve_fk(Stage, deal.get("stage_id"), "deal.stage_id", label="stage")
+    if stage is not None and pipeline is not None and stage.pipeline_id != pipeline.pk:
+        raise validation(f"deal.stage_id: stage {stage.pk} does not belong to pipeline {pipeline.pk}", "deal.stage_id")
+    if stage is not None:
+        return stage.pipeline, stage
+    pipeline = pipeline or simple_pipeline()
+    return pipeline, first_stage(pipeline)
+
+
+def _lead_comms_data(lead: Lead) -> dict[str, list[dict[str, str]]]:
+    from kontor.crm.models import Communication
+
+    out: dict[str, list[dict[str, str]]] = {"phones": [], "emails": []}
+    for type_, value, value_type in Communication.objects.filter(
+        entity_type=EntityType.LEAD, entity_id=lead.pk
+    ).values_list("type", "value", "value_type"):
+        out["phones" if type_ == "PHONE" else "emails"].append({"value": value, "type": value_type})
+    return out
+
+
+def _move_activities(*, lead: Lead, deal: Deal | None, contact: Contact | None, company: Company | None,
+                     keep_open: bool, actor) -> None:
+    """Bind the lead's activities to what it became; complete open ones unless ``keep_open``."""
+    activity_ids = list(ActivityBinding.objects.filter(entity_type=EntityType.LEAD, entity_id=lead.pk)
+                        .values_list("activity_id", flat=True))
+    if not activity_ids:
+        return
+    targets = [(EntityType.DEAL, deal), (EntityType.CONTACT, contact), (EntityType.COMPANY, company)]
+    targets = [(et, obj.pk) for et, obj in targets if obj is not None]
+    ActivityBinding.objects.bulk_create(
+        [ActivityBinding(activity_id=a, entity_type=et, entity_id=pk) for a in activity_ids for et, pk in targets],
+        ignore_conflicts=True,
+    )
+    now = timezone.now()
+    if targets:
+        Activity.objects.filter(pk__in=activity_ids, owner_type=EntityType.LEAD, owner_id=lead.pk).update(
+            owner_type=targets[0][0], owner_id=targets[0][1], updated_at=now)
+    if not keep_open:
+        Activity.objects.filter(pk__in=activity_ids, completed=False).update(completed=True, completed_at=now,
+                                                                            updated_at=now)
+
+
+def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None, contact_choice, company_choice,
+                  keep_open: bool, switch_id: int | None = None) -> Lead:
+    """Turn a locked, unconverted lead into what the choices say (one transaction, caller's)."""
+    common = {"source": lead.source_id, "assigned_id": lead.assigned_id}
+    company = None
+    company_created = False
+    if isinstance(company_choice, Company):
+        company = company_choice
+    elif company_choice == "create":
+        title = lead.company_title or lead.title
+        company = company_create(actor=actor, data={"title": title, "assigned_id": lead.assigned_id})
+        Company.objects.filter(pk=company.pk).update(lead=lead)
+        company_created = True
+    contact = None
+    contact_created = False
+    if isinstance(contact_choice, Contact):
+        contact = contact_choice
+    elif contact_choice == "create":
+        name = lead.name or ("" if lead.last_name else lead.title[:100])
+        contact = contact_create(actor=actor, data={
+            "name": name, "second_name": lead.second_name, "last_name": lead.last_name, "post": lead.post,
+            "company_id": company.pk if company else None, **_lead_comms_data(lead), **common,
+        })
+        Contact.objects.filter(pk=contact.pk).update(lead=lead)
+        contact_created = True
+    deal = None
+    if deal_spec is not None:
+        pipeline, stage = deal_spec
+        deal = deal_create(actor=actor, lead=lead, data={
+            "title": lead.title, "pipeline_id": pipeline.pk, "stage_id": stage.pk, "opportunity": lead.opportunity,
+            "currency": lead.currency, "contact_id": contact.pk if contact else None,
+            "company_id": company.pk if company else None, "comments": lead.comments, **common,
+        })
+    _move_activities(lead=lead, deal=deal, contact=contact, company=company, keep_open=keep_open, actor=actor)
+    now = timezone.now()
+    lead.status = success_status()
+    lead.contact = contact or lead.contact
+    lead.company = company or lead.company
+    lead.deal = deal
+    lead.converted_at = now
+    lead.updated_at = now
+    lead.save(update_fields=["status", "contact", "company", "deal", "converted_at", "updated_at"])
+    made = {"deal_id": deal.pk if deal else None, "contact_id": contact.pk if contact else None,
+            "company_id": company.pk if company else None}
+    if switch_id:
+        made["switch_id"] = switch_id
+    timeline_add(entity_type=EntityType.LEAD, entity_id=lead.pk, kind=TimelineKind.CONVERTED, actor=actor, data=made)
+    for entity_type, obj, created in ((EntityType.DEAL, deal, True), (EntityType.CONTACT, contact, contact_created),
+                                      (EntityType.COMPANY, company, company_created)):
+        if obj is not None and created:
+            timeline_add(entity_type=entity_type, entity_id=obj.pk, kind=TimelineKind.CREATED_FROM_LEAD, actor=actor,
+                         data={"lead_id": lead.pk, "title": lead.title})
+    return lead
+
+
+@transaction.atomic
+def lead_convert(*, lead: Lead, actor, deal: Mapping[str, Any] | None, contact: Any = "create",
+                 company: Any = "none", keep_open_activities: bool = True) -> Lead:
+    """Convert a lead into a deal and/or a contact and/or a company (manual conversion).
+
+    ``deal`` is ``{"pipeline_id", "stage_id"}`` (either may be null: the simple-mode pipeline and
+    its first stage) or ``None`` for no deal; ``contact``/``company`` are ``"create"``, ``"none"``
+    or ``{"id": N}`` (an existing record). The lead's activities are bound to what it became, open
+    ones kept open when ``keep_open_activities``. A converted lead answers ``ALREADY_CONVERTED``; a
+    junk lead is closed and cannot be converted (Bitrix24 and Odoo refuse closed leads too): set it
+    back to an in-progress status first.
+    """
+    lead = Lead.objects.select_for_update().select_related("status").filter(pk=lead.pk).first() or lead
+    if lead_is_converted(lead):
+        raise KontorError(ErrorCode.ALREADY_CONVERTED, f"lead {lead.pk} is already converted")
+    if lead.status.semantic == Semantic.FAILURE:
+        raise KontorError(ErrorCode.CONFLICT, f"lead {lead.pk} is junk; move it back to an in-progress status "
+                          "to convert it")
+    switch = active_switch()
+    if switch is not None and lead.pk <= switch.max_lead_id:
+        raise KontorError(ErrorCode.SWITCH_IN_PROGRESS, "the CRM-mode switch is converting this lead right now")
+    if not isinstance(keep_open_activities, bool):
+        raise validation("keep_open_activities must be true or false", "keep_open_activities")
+    deal_spec = _clean_deal_spec(deal)
+    contact_choice = _choice(contact, "contact", Contact)
+    company_choice = _choice(company, "company", Company)
+    if deal_spec is None and contact_choice == "none" and company_choice == "none":
+        raise validation("choose at least one of deal, contact or company to convert into", "deal")
+    return _convert_lead(lead=lead, actor=actor, deal_spec=deal_spec, contact_choice=contact_choice,
+                         company_choice=company_choice, keep_open=keep_open_activities)
+
+
+def lead_convert_simple(*, lead: Lead, actor, settings: CrmSettings | None = None) -> Lead:
+    """Convert a new lead the way simple mode does: a deal in the simple-mode pipeline, the lead's
+    contact (or a matched / new one), and a company when ``create_company`` is on."""
+    settings = settings or CrmSettings.load()
+    lead = Lead.objects.select_for_update().select_related("status").get(pk=lead.pk)
+    if lead_is_converted(lead) or lead.status.semantic != Semantic.PROCESS:
+        return lead
+    phones, emails = normalized_comms(entity_type=EntityType.LEAD, entity_id=lead.pk)
+    want_company = settings.create_company and bool(lead.company_title) and lead.company_id is None
+    lock_customer_keys(customer_keys(phones=phones, emails=emails,
+                                     company_title=lead.company_title if want_company else ""))
+    contact_choice: Any = lead.contact
+    if contact_choice is None and settings.match_existing_customers:
+        contact_choice = contact_match(phones=phones, emails=emails)
+    contact_choice = contact_choice or "create"
+    company_choice: Any = lead.company or "none"
+    if want_company:
+        company_choice = (company_match(title=lead.company_title) if settings.match_existing_customers else None) \
+            or "create"
+    pipeline = simple_pipeline(settings)
+    return _convert_lead(lead=lead, actor=actor, deal_spec=(pipeline, first_stage(pipeline)),
+                         contact_choice=contact_choice, company_choice=company_choice, keep_open=True)
+
+
+# --- simple-mode settings ------------------------------------------------------------------------
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def simple_settings_update(*, actor, pipeline_id: Any = _UNSET, create_company: Any = _UNSET,
+                           match_existing_customers: Any = _UNSET) -> CrmSettings:
+    """Change how simple mode makes deals from inquiries; audited, nothing written when nothing changes."""
+    settings = CrmSettings.load(for_update=True)
+    new: dict[str, Any] = {}
+    if pipeline_id is not _UNSET:
+        pipeline = resolve_fk(Pipeline, pipeline_id, "pipeline_id", label="pipeline") if pipeline_id else None
+        new["simple_pipeline_id"] = pipeline.pk if pipeline else None
+    for name, value in (("create_company", create_company), ("match_existing_customers", match_existing_customers)):
+        if value is not _UNSET:
+            if not isinstance(value, bool):
+                raise validation(f"{name} must be true or false", name)
+            new[name] = value
+    changes = {k: [getattr(settings, k), v] for k, v in new.items() if getattr(settings, k) != v}
+    if not changes:
+        return settings
+    for name, (_old, value) in changes.items():
+        setattr(settings, name, value)
+    settings.save()
+    AuditLog.objects.create(action="simple_settings_changed", actor=actor,
+                            data={"changes": {k.removesuffix("_id"): v for k, v in changes.items()}})
+    return settings
+
+
+# --- the switch ----------------------------------------------------------------------------------
+
+
+def _clean_bool(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise validation(f"{field} must be true or false", field)
+    return value
+
+
+@transaction.atomic
+def crm_mode_switch(*, actor, mode: str, pipeline_id: int | None = None, new_pipeline_name: str | None = None,
+                    create_contacts: bool = True, create_companies: bool = True,
+                    keep_open_activities: bool = True) -> ModeSwitch:
+    """Switch the CRM mode (admin only; the caller checks the role).
+
+    Simple → classic and classic → simple without leads in progress happen at once (the switch
+    is ``done``). Classic → simple with leads in progress flips the mode at once — new inquiries
+    become deals from this moment — and queues the conversion job (``kontor.modes.jobs``), which a
+    worker runs after this transaction commits. The wizard's pipeline and company choice become the
+    simple-mode settings. One switch at a time: ``SWITCH_IN_PROGRESS`` while one is active.
+    """
+    if mode not in CrmMode.values:
+        raise validation("mode must be simple or classic", "mode")
+    create_contacts = _clean_bool(create_contacts, "create_contacts")
+    create_companies = _clean_bool(create_companies, "create_companies")
+    keep_open_activities = _clean_bool(keep_open_activities, "keep_open_activities")
+    settings = CrmSettings.load(for_update=True)
+    running = active_switch()
+    if running is not None:
+        raise KontorError(ErrorCode.SWITCH_IN_PROGRESS, f"switch {running.pk} is still {running.status}")
+    if settings.mode == mode:
+        raise KontorError(ErrorCode.WRONG_MODE, f"the CRM is already in {mode} mode")
+    if pipeline_id is not None and new_pipeline_name:
+        raise validation("give either pipeline_id or new_pipeline_name, not both", "new_pipeline_name")
+    now = timezone.now()
+    from_mode = settings.mode
+    options = {"create_contacts": create_contacts, "create_companies": create_companies,
+               "keep_open_activities": keep_open_activities}
+    if mode == CrmMode.CLASSIC:
+        settings.mode = CrmMode.CLASSIC
+        settings.save()
+        audit = AuditLog.objects.create(action="crm_mode_switched", actor=actor, data={
+            "from": from_mode, "to": mode, "total": 0, "converted": 0, "failed": 0})
+        return ModeSwitch.objects.create(status=SwitchStatus.DONE, from_mode=from_mode, to_mode=mode, actor=actor,
+                                         audit=audit, options={}, started_at=now, finished_at=now, is_active=None)
+
+    process = list(LeadStatus.objects.filter(semantic=Semantic.PROCESS).values_list("code", flat=True))
+    in_progress = Lead.objects.filter(status_id__in=process)
+    max_lead_id = Lead.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    total = in_progress.count()
+    if new_pipeline_name is not None and not isinstance(new_pipeline_name, str):
+        raise validation("new_pipeline_name must be a string", "new_pipeline_name")
+    if new_pipeline_name and new_pipeline_name.strip():
+        pipeline = pipeline_create(actor=actor, name=new_pipeline_name, default_stages=True)
+        options["new_pipeline_name"] = pipeline.name
+    elif pipeline_id is not None:
+        pipeline = resolve_fk(Pipeline, pipeline_id, "pipeline_id", label="pipeline")
+    else:
+        pipeline = simple_pipeline(settings)
+    first_stage(pipeline)  # a pipeline without stages is refused before anything changes
+    if not create_contacts and not create_companies:
+        options["create_contacts"] = True  # Bitrix24 always makes a contact when neither is chosen
+    settings.mode = CrmMode.SIMPLE
+    settings.simple_pipeline = pipeline
+    settings.create_company = create_companies
+    settings.save()
+    status = SwitchStatus.QUEUED if total else SwitchStatus.DONE
+    audit = AuditLog.objects.create(action="crm_mode_switched", actor=actor, data={
+        "from": from_mode, "to": mode, "pipeline_id": pipeline.pk, "options": options, "total": total,
+        "converted": 0, "failed": 0})
+    try:
+        with transaction.atomic():
+            switch = ModeSwitch.objects.create(
+                status=status, from_mode=from_mode, to_mode=mode, total=total, pipeline=pipeline, options=options,
+                actor=actor, audit=audit, max_lead_id=max_lead_id, started_at=now,
+                finished_at=None if total else now, is_active=True if total else None)
+    except IntegrityError:
+        raise KontorError(ErrorCode.SWITCH_IN_PROGRESS, "another switch is running") from None
+    audit.data["switch_id"] = switch.pk
+    audit.save(update_fields=["data"])
+    if total:
+        from kontor.modes.jobs import switch_enqueue
+
+        transaction.on_commit(lambda: switch_enqueue(switch.pk))
+    return switch
