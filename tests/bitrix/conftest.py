@@ -43,6 +43,12 @@ class Wire:
         return response.json()
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """The role fixtures set passwords; a slow hasher only slows these tests down."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def admin_hook(admin_user) -> str:
     webhook, raw = webhook_create(user=admin_user, name="tests")

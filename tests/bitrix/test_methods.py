@@ -11,11 +11,6 @@ from kontor.crm.models import Activity, Communication, Contact, Deal, DealContac
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- leads ---------------------------------------------------------------------------------------
 
 

@@ -106,3 +106,34 @@ def test_facade_answers_arbitrary_parameters_with_200_or_400(bx, pairs, method):
         assert "error" in body and "error_description" in body
     else:
         assert "error" not in body and "result" in body
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+param_names = st.sampled_from(["id", "ID", "fields", "filter", "order", "select", "start", "cmd", "halt", "items",
+                               "entityTypeId", "type", "values", "ownerTypeId", "ownerId", "deadline"])
+field_names = st.sampled_from(["TITLE", "PHONE", "EMAIL", "STAGE_ID", "CATEGORY_ID", "CONTACT_IDS", "OPPORTUNITY",
+                               ">ID", "%TITLE", "@ID", "!STATUS_ID", "OWNER_TYPE_ID", "OWNER_ID", "BINDINGS",
+                               "COMPLETED", "ASSIGNED_BY_ID", "DEADLINE", "ENTITY_ID", "NAME", "SORT"])
+structured = st.dictionaries(param_names, json_values | st.dictionaries(field_names, json_values, max_size=5),
+                             max_size=5)
+
+
+@pytest.mark.django_db
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(params=structured,
+       method=st.sampled_from(["crm.lead.add", "crm.lead.list", "crm.deal.add", "crm.deal.list", "crm.deal.update",
+                               "crm.contact.add", "crm.company.list", "crm.activity.add", "crm.activity.list",
+                               "crm.activity.todo.add", "crm.deal.contact.items.set", "crm.category.add",
+                               "crm.status.add", "crm.status.list", "crm.duplicate.findbycomm", "batch",
+                               "crm.dealcategory.stage.list"]))
+def test_facade_answers_arbitrary_json_with_200_or_400(bx, params, method):
+    import json as _json
+
+    response = bx.client.post(bx.base + method, data=_json.dumps(params), content_type="application/json")
+    assert response.status_code in (200, 400), response.content
+    body = response.json()
+    assert ("error" in body) == (response.status_code == 400)
