@@ -8,10 +8,11 @@ without a background worker process.
 from __future__ import annotations
 
 import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from kontor.crm import services
 from kontor.crm.enums import CrmMode
@@ -174,18 +175,19 @@ def _make_leads(admin_user, n: int) -> None:
                                                          "bindings": [{"entity": "lead", "id": lead.pk}]})
 
 
-def run_switch_in_thread(switch_id: int) -> threading.Thread:
-    """Run the switch job the way the worker would, in a thread. An in-memory SQLite test database
-    lives in one connection, which the live server shares; the thread shares it too."""
+def run_switch_in_thread(live_server, switch_id: int) -> threading.Thread:
+    """Run the switch job the way the worker would, in a thread, in small batches so the progress
+    bar has steps to show. An in-memory SQLite test database lives in one connection, which the
+    live server shares; the thread shares it too."""
     from kontor.modes.jobs import switch_run
 
-    shared = connection if connection.vendor == "sqlite" and connection.is_in_memory_db() else None
+    shared = live_server.thread.connections_override.get("default")
 
     def work():
         if shared is not None:
             connections["default"] = shared
         try:
-            switch_run(switch_id)
+            switch_run(switch_id, batch_size=5, progress=lambda _switch: time.sleep(0.05))
         finally:
             if shared is None:
                 connections.close_all()
@@ -195,7 +197,7 @@ def run_switch_in_thread(switch_id: int) -> threading.Thread:
     return thread
 
 
-def test_wizard_classic_to_simple_with_progress(page, admin_user):
+def test_wizard_classic_to_simple_with_progress(page, live, admin_user):
     from kontor.modes.models import ModeSwitch
 
     set_mode(CrmMode.CLASSIC)
@@ -215,7 +217,7 @@ def test_wizard_classic_to_simple_with_progress(page, admin_user):
     page.locator("#switch-progress").wait_for()
     switch = ModeSwitch.objects.order_by("-id").first()
     assert switch is not None
-    thread = run_switch_in_thread(switch.pk) if switch.status in ("queued", "running") else None
+    thread = run_switch_in_thread(live, switch.pk) if switch.status in ("queued", "running") else None
     page.locator("#switch-progress[data-status='done']").wait_for(timeout=60_000)
     if thread is not None:
         thread.join(timeout=60)
@@ -266,7 +268,7 @@ def test_web_form_makes_a_deal_in_simple_and_a_lead_in_classic(page, new_page, a
     assert lead.deal_id is None and lead.status.semantic == "process"
     login(page, *ADMIN)
     page.goto("/leads/?view=list")
-    page.get_by_text("Otto Klassik").wait_for()
+    page.get_by_role("link", name="Otto Klassik").wait_for()
 
 
 def test_english_and_manager_sees_no_switch(page, manager_user, sample):
