@@ -252,3 +252,37 @@ def test_paging_50_total_next_and_start_minus_one(bx, classic_mode):
                                      "filter": {">ID": first["result"][-1]["ID"]}})
     assert fast["total"] == 0 and "next" not in fast
     assert fast["result"] == second["result"]
+
+
+def _queries(bx, method: str, params: dict) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert bx.post(method, params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_lists_cost_a_fixed_number_of_queries(bx, classic_mode):
+    """No N+1: multi-fields of a page come in one query, stages and statuses are read once."""
+    from kontor.crm.models import Communication, Deal, Pipeline
+
+    def grow(n: int) -> None:
+        leads = _leads(n)
+        Communication.objects.bulk_create([Communication(entity_type=1, entity_id=lead.pk, type="PHONE",
+                                                         value=f"+4930{lead.pk:07d}", normalized=f"+4930{lead.pk:07d}")
+                                           for lead in leads])
+        pipeline = Pipeline.objects.get(is_default=True)
+        Deal.objects.bulk_create([Deal(title="D", pipeline=pipeline, stage=pipeline.stages.first())
+                                  for _ in range(n)])
+
+    grow(2)
+    bx.post("profile")  # the first call of a webhook records its use; measure after that
+    lead_small = _queries(bx, "crm.lead.list", {"select": ["*", "PHONE", "EMAIL"]})
+    deal_small = _queries(bx, "crm.deal.list", {"filter": {"CATEGORY_ID": 0, "STAGE_ID": "NEW"}})
+    fast_small = _queries(bx, "crm.deal.list", {"start": -1, "filter": {">ID": 0}, "order": {"ID": "ASC"}})
+    grow(60)
+    assert _queries(bx, "crm.lead.list", {"select": ["*", "PHONE", "EMAIL"]}) == lead_small
+    assert _queries(bx, "crm.deal.list", {"filter": {"CATEGORY_ID": 0, "STAGE_ID": "NEW"}}) == deal_small
+    assert _queries(bx, "crm.deal.list", {"start": -1, "filter": {">ID": 0}, "order": {"ID": "ASC"}}) == fast_small
+    assert fast_small == deal_small - 1  # start=-1 runs no COUNT
