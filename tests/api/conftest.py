@@ -8,6 +8,12 @@ from kontor.crm.enums import CrmMode
 from kontor.crm.models import CrmSettings, Pipeline
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The user fixtures set passwords; the production hasher's deliberate slowness is no test subject."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def classic_mode(db):
     """Classic CRM: a new lead stays a lead (in simple mode it is converted at once)."""

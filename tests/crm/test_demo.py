@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from kontor.core.normalize import normalize_email, normalize_phone
 from kontor.crm.enums import CrmMode, EntityType, Semantic
@@ -22,79 +23,57 @@ def _demo(*args) -> str:
     return out.getvalue()
 
 
-def test_demo_fills_an_empty_crm():
+def test_demo_fills_an_empty_crm_with_a_living_crm(admin_api):
     output = _demo()
     assert "Created" in output
     assert Company.objects.count() >= 10
     assert Contact.objects.count() >= 20
     assert Pipeline.objects.count() == 2
-    # every stage of both pipelines has deals
+    assert CrmSettings.load().mode == CrmMode.CLASSIC
+
+    # deals in every stage of both pipelines; leads in every status, the converted ones linked
     assert not Stage.objects.exclude(deals__isnull=False).exists()
     assert Deal.objects.filter(closed=True).exists()
     assert set(Lead.objects.values_list("status_id", flat=True)) == {"NEW", "IN_PROCESS", "PROCESSED", "JUNK",
                                                                      "CONVERTED"}
-    converted = Lead.objects.filter(status_id="CONVERTED")
-    assert all(lead.deal_id and lead.contact_id for lead in converted)
-    assert CrmSettings.load().mode == CrmMode.CLASSIC
+    assert all(lead.deal_id and lead.contact_id for lead in Lead.objects.filter(status_id="CONVERTED"))
 
-
-def test_demo_names_are_german_and_english():
-    _demo()
+    # German and English names
     last_names = set(Contact.objects.values_list("last_name", flat=True))
-    assert {"Müller", "Weiß"} <= last_names
-    assert {"Bennett", "Carter"} <= last_names
-    titles = set(Company.objects.values_list("title", flat=True))
-    assert "Müller Bau GmbH" in titles
-    assert "Northwind Traders Ltd" in titles
+    assert {"Müller", "Weiß", "Bennett", "Carter"} <= last_names
+    assert {"Müller Bau GmbH", "Northwind Traders Ltd"} <= set(Company.objects.values_list("title", flat=True))
 
-
-def test_demo_phones_and_emails_are_valid_and_normalised():
-    _demo()
-    phones = Communication.objects.filter(type="PHONE")
-    emails = Communication.objects.filter(type="EMAIL")
+    # valid, normalised German and international phones and e-mails
+    phones, emails = Communication.objects.filter(type="PHONE"), Communication.objects.filter(type="EMAIL")
     assert phones.count() > 30
     assert all(normalize_phone(p.value) == p.normalized for p in phones)
     assert {p.normalized[:3] for p in phones} >= {"+49", "+44"}
     assert all(normalize_email(e.value) == e.normalized for e in emails)
 
-
-def test_demo_activities_have_past_and_future_deadlines_some_completed():
-    from django.utils import timezone
-
-    _demo()
+    # activities of every type, overdue, done and upcoming, on deals and leads
     now = timezone.now()
     assert Activity.objects.filter(deadline__lt=now, completed=True).exists()
-    assert Activity.objects.filter(deadline__lt=now, completed=False).exists()  # overdue
+    assert Activity.objects.filter(deadline__lt=now, completed=False).exists()
     assert Activity.objects.filter(deadline__gt=now, completed=False).exists()
     assert set(Activity.objects.values_list("type", flat=True)) == {"call", "meeting", "email", "task", "todo"}
     assert Activity.objects.filter(bindings__entity_type=EntityType.LEAD).exists()
     open_deals = Deal.objects.filter(stage__semantic=Semantic.PROCESS)
     assert open_deals.filter(pk__in=Activity.objects.filter(owner_type=EntityType.DEAL).values("owner_id")).exists()
 
+    # and the API serves it
+    assert admin_api.get("/api/v1/deals", limit=500).json()["total"] == Deal.objects.count()
+    assert admin_api.get("/api/v1/leads", status_id="JUNK").json()["total"] >= 1
 
-def test_demo_refuses_when_records_exist_and_reset_replaces_them():
+
+def test_demo_refuses_when_records_exist_and_reset_replaces_them_with_the_same_data():
     _demo()
-    deals = Deal.objects.count()
+    first = list(Deal.objects.order_by("id").values_list("title", "opportunity", "currency", "stage__code"))
     with pytest.raises(CommandError, match="--reset"):
         _demo()
-    assert Deal.objects.count() == deals
+    assert Deal.objects.count() == len(first)
     _demo("--reset")
-    assert Deal.objects.count() == deals
+    assert list(Deal.objects.order_by("id").values_list("title", "opportunity", "currency", "stage__code")) == first
     assert Pipeline.objects.count() == 2
-
-
-def test_same_seed_same_data():
-    _demo()
-    first = list(Deal.objects.order_by("id").values_list("title", "opportunity", "currency"))
-    _demo("--reset")
-    assert list(Deal.objects.order_by("id").values_list("title", "opportunity", "currency")) == first
-
-
-def test_demo_data_is_served_by_the_api(admin_api):
-    _demo()
-    page = admin_api.get("/api/v1/deals", limit=500).json()
-    assert page["total"] == Deal.objects.count()
-    assert admin_api.get("/api/v1/leads", status_id="JUNK").json()["total"] >= 1
 
 
 def test_bulk_options_delegate_to_the_modes_bulk_service(monkeypatch):
