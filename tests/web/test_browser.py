@@ -154,8 +154,10 @@ def test_drag_deal_to_another_stage(page, admin_user, sample):
     box, dest = card.bounding_box(), column.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
-    for step in range(1, 11):
-        page.mouse.move(box["x"] + (dest["x"] + 40 - box["x"]) * step / 10, box["y"] + 10 + (dest["y"] + 30 - box["y"]) * step / 10)
+    x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    x1, y1 = dest["x"] + 40, dest["y"] + 30
+    for step in range(1, 11):  # small steps: Sortable follows the pointer
+        page.mouse.move(x0 + (x1 - x0) * step / 10, y0 + (y1 - y0) * step / 10)
     page.mouse.up()
     page.locator(f"#stats-deal-{target.pk} .count[data-count='1']").wait_for()
     page.locator(f"[data-testid=deal-{deal.pk}][data-saved='{target.pk}']").wait_for()
@@ -300,7 +302,7 @@ def test_phone_viewport_has_no_horizontal_scroll(new_page, admin_user, sample):
     phone.goto("/deals/")
     assert phone.locator(".gear-phone").is_visible() and not phone.locator(".gear-desktop").is_visible()
     # the board scrolls sideways inside itself
-    assert phone.evaluate("document.querySelector('.kanban').scrollWidth > document.querySelector('.kanban').clientWidth")
+    assert phone.evaluate("(b => b.scrollWidth > b.clientWidth)(document.querySelector('.kanban'))")
     phone.click(".gear summary")
     phone.click("[data-testid=crm-mode-link]")
     phone.get_by_role("heading", name="CRM-Modus").wait_for()

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from kontor.crm.enums import CrmMode
-from kontor.crm.models import Activity, CrmSettings, Company, Contact, Deal, Lead, Stage
+from kontor.crm.models import Activity, Company, Contact, CrmSettings, Deal, Lead, Stage
 from kontor.web.models import WebForm
 from kontor.web.views.webforms import form_token
 
