@@ -146,3 +146,23 @@ def test_company_unknown_is_404(admin_api):
                                                 ("delete", "/1")])
 def test_contacts_and_companies_need_credentials(anon_api, collection, method, suffix):
     assert getattr(anon_api, method)(f"/api/v1/{collection}{suffix}").status_code == 401
+
+
+def test_overlong_email_is_422_not_a_database_error(admin_api):
+    long_email = "a" * 64 + "@" + ("b" * 60 + ".") * 4 + "de"  # a valid address, wider than the column
+    response = admin_api.post("/api/v1/companies", {"title": "x", "emails": [long_email]})
+    assert response.status_code == 422
+    assert response.json()["field"] == "emails"
+    assert not Company.objects.exists()
+
+
+def test_too_large_body_is_413_json(admin_api):
+    response = admin_api.post("/api/v1/companies", {"title": "x", "comments": "a" * 3_000_000})
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+
+
+def test_malformed_json_is_400_json(admin_api):
+    response = admin_api.post("/api/v1/companies", "{not json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"

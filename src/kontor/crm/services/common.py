@@ -45,6 +45,8 @@ def _comm_items(type_: CommType, items: Iterable[CommInput], field: str) -> list
             raise validation(f"{where} must be a string or an object with 'value'", field)
         if not isinstance(raw, str) or not raw.strip():
             raise validation(f"{where}: a value is required", field)
+        if len(raw.strip()) > 255:  # the column's width: longer would fail on PostgreSQL
+            raise validation(f"{where}: longer than 255 characters", field)
         if value_type not in allowed:
             raise validation(f"{where}: type must be one of {', '.join(allowed)}", field)
         if type_ == CommType.PHONE:
