@@ -307,3 +307,28 @@ def test_phone_viewport_has_no_horizontal_scroll(new_page, admin_user, sample):
     phone.click("[data-testid=crm-mode-link]")
     phone.get_by_role("heading", name="CRM-Modus").wait_for()
     assert no_horizontal_scroll(phone)
+
+
+UNLABELLED_JS = """() => [...document.querySelectorAll('main input:not([type=hidden]), main select, main textarea')]
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+    .map(el => el.name || el.id)"""
+
+
+def test_forms_have_labels_and_keyboard_focus(page, admin_user, sample):
+    from kontor.web.models import WebForm
+
+    WebForm.objects.create(name="Kontakt", slug="kontakt")
+    login(page, *ADMIN)
+    for url in ("/deals/new/", f"/deals/{sample['deal'].pk}/edit/", "/contacts/new/", "/companies/new/",
+                "/leads/new/", f"/deals/{sample['deal'].pk}/", "/deals/?view=list", "/settings/simple-mode/",
+                "/settings/forms/", "/forms/kontakt/"):
+        page.goto(url)
+        assert page.evaluate(UNLABELLED_JS) == [], url
+    # keyboard only: tab into the form, type, submit with Enter
+    page.goto("/companies/new/")
+    page.focus("#id_title")
+    page.keyboard.type("Tastatur GmbH")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Tastatur GmbH").wait_for()

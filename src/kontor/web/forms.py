@@ -55,6 +55,9 @@ class LookupWidget(forms.HiddenInput):
         super().__init__(attrs)
         self.kind = kind
 
+    def id_for_label(self, id_):
+        return f"{id_}_search" if id_ else id_  # the label names the visible search box
+
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         label = ""
