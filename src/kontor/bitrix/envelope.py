@@ -17,7 +17,7 @@ CONTENT_TYPE = "application/json; charset=utf-8"
 
 def iso_timestamp(ts: float) -> str:
     """A unix time as PHP's ``date('c')``: ISO 8601 in server time with its offset."""
-    return datetime.fromtimestamp(ts, tz=timezone.get_current_timezone()).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(ts, tz=timezone.get_default_timezone()).isoformat(timespec="seconds")
 
 
 def time_block(*, start: float, finish: float, processing: float) -> dict[str, Any]:

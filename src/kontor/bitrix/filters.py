@@ -149,7 +149,8 @@ def build_order(raw_order: Mapping[str, Any], fields: Mapping[str, str]) -> list
         desc = isinstance(direction, str) and direction.strip().upper() == "DESC"
         terms.append(f"-{path}" if desc else path)
     if not any(t.lstrip("-") == "id" for t in terms):
-        terms.append("id")
+        # The tie-breaker follows the last direction, so an index on that column can serve the order.
+        terms.append("-id" if terms and terms[-1].startswith("-") else "id")
     return terms
 
 

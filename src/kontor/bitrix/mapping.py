@@ -43,7 +43,8 @@ def dt(value: datetime | None) -> str:
     """A datetime as ISO 8601 with offset in server time; ``""`` when empty, as Bitrix24 does."""
     if value is None:
         return ""
-    return timezone.localtime(value).isoformat(timespec="seconds")
+    # The server's zone, not a per-request one: get_default_timezone is cached, localtime is not cheap.
+    return value.astimezone(timezone.get_default_timezone()).isoformat(timespec="seconds")
 
 
 def parse_when(value: Any, name: str) -> datetime:
