@@ -114,3 +114,17 @@ def test_activity_create_rolls_back_on_bad_binding(admin_user):
         activity_create(actor=admin_user, data={"subject": "x", "bindings": [
             {"entity": "deal", "id": deal.pk}, {"entity": "lead", "id": 999999}]})
     assert not Activity.objects.exists()
+
+
+def test_company_title_that_grows_when_case_folded_is_stored(admin_user):
+    from kontor.crm.services import company_create
+
+    company = company_create(actor=admin_user, data={"title": "ß" * 255})
+    company.refresh_from_db()
+    assert company.title == "ß" * 255
+    assert company.title_normalized == "s" * 255
+
+
+def test_lead_company_title_that_grows_when_case_folded_is_stored(admin_user):
+    lead = lead_create(actor=admin_user, convert_in_simple_mode=False, data={"company_title": "ß" * 255})
+    assert Lead.objects.get(pk=lead.pk).company_title == "ß" * 255

@@ -30,7 +30,8 @@ def _clean_company(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if "title" in data or not partial:
         values["title"] = clean_text(data.get("title"), "title", required=True)
-        values["title_normalized"] = normalize_title(values["title"])
+        # Case folding can lengthen a title ("ß" → "ss"); the key column holds 255 characters.
+        values["title_normalized"] = normalize_title(values["title"])[:255]
     if "industry" in data:
         values["industry"] = clean_text(data["industry"], "industry", max_length=100)
     if "comments" in data:

@@ -52,7 +52,7 @@ def _clean_lead(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
         if name in data:
             values[name] = clean_text(data[name], name)
     if "company_title" in values:
-        values["company_title_normalized"] = normalize_title(values["company_title"])
+        values["company_title_normalized"] = normalize_title(values["company_title"])[:255]  # "ß" → "ss" grows
     if "title" in data:
         values["title"] = clean_text(data["title"], "title")
     if "comments" in data:
