@@ -131,6 +131,11 @@ def test_lead_pages_and_conversion_in_classic_mode(page, admin_user):
     login(page, *ADMIN)
     assert nav_texts(page)[0] == "Leads"
     page.click("nav.mainnav >> text=Leads")
+    # the board by status: drag the lead from "Unbearbeitet" to "In Bearbeitung"
+    drag(page, f"[data-testid=lead-{lead.pk}]", "[data-testid=column-IN_PROCESS]")
+    page.locator(f"[data-testid=lead-{lead.pk}][data-saved='IN_PROCESS']").wait_for()
+    lead.refresh_from_db()
+    assert lead.status_id == "IN_PROCESS"
     page.click(f"[data-testid=lead-{lead.pk}] a")
     page.get_by_role("heading", name="Anfrage Kaffeemaschinen").wait_for()
     page.click("a:has-text('Bearbeiten')")
@@ -149,22 +154,26 @@ def test_drag_deal_to_another_stage(page, admin_user, sample):
     deal = sample["deal"]
     target = Stage.objects.get(pipeline=deal.pipeline, code="EXECUTING")
     login(page, *ADMIN)
-    card = page.locator(f"[data-testid=deal-{deal.pk}]")
-    column = page.locator(f"[data-testid=column-{target.pk}]")
-    box, dest = card.bounding_box(), column.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    x1, y1 = dest["x"] + 40, dest["y"] + 30
-    for step in range(1, 11):  # small steps: Sortable follows the pointer
-        page.mouse.move(x0 + (x1 - x0) * step / 10, y0 + (y1 - y0) * step / 10)
-    page.mouse.up()
+    drag(page, f"[data-testid=deal-{deal.pk}]", f"[data-testid=column-{target.pk}]")
     page.locator(f"#stats-deal-{target.pk} .count[data-count='1']").wait_for()
     page.locator(f"[data-testid=deal-{deal.pk}][data-saved='{target.pk}']").wait_for()
     deal.refresh_from_db()
     assert deal.stage_id == target.pk
     page.reload()
     assert page.locator(f"[data-testid=column-{target.pk}] [data-testid=deal-{deal.pk}]").count() == 1
+
+
+def drag(page, card_selector: str, column_selector: str) -> None:
+    """Drag a kanban card into a column with the mouse, in small steps (Sortable follows the pointer)."""
+    box = page.locator(card_selector).bounding_box()
+    dest = page.locator(column_selector).bounding_box()
+    x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    x1, y1 = dest["x"] + 40, dest["y"] + 30
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x0 + (x1 - x0) * step / 10, y0 + (y1 - y0) * step / 10)
+    page.mouse.up()
 
 
 def _make_leads(admin_user, n: int) -> None:

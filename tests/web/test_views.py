@@ -243,3 +243,19 @@ def test_webform_settings(admin_client):
     assert "&lt;iframe" in html and "/forms/website/?embed=1" in html
     response = admin_client.post("/settings/forms/", {"name": "Again", "slug": "website"})
     assert response.status_code == 200 and WebForm.objects.count() == 1
+
+
+def test_kanban_per_pipeline_with_counts_and_sums(admin_client, admin_user, sample):
+    from kontor.crm import services
+
+    other = services.pipeline_create(actor=admin_user, name="Projekte")
+    services.deal_create(actor=admin_user, data={"title": "Großprojekt", "pipeline_id": other.pk,
+                                                 "opportunity": "1000000"})
+    html = admin_client.get("/deals/").content.decode()
+    assert "Website-Relaunch" in html and "Großprojekt" not in html
+    first = sample["deal"].stage_id
+    assert f'id="stats-deal-{first}"><span class="count" data-count="1">1</span> · <span class="sum">12.500,00' in html
+    html = admin_client.get(f"/deals/?pipeline={other.pk}").content.decode()
+    assert "Großprojekt" in html and "Website-Relaunch" not in html and "1.000.000,00" in html
+    # the choice is remembered for the next visit
+    assert "Großprojekt" in admin_client.get("/deals/").content.decode()
