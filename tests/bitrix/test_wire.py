@@ -286,3 +286,13 @@ def test_lists_cost_a_fixed_number_of_queries(bx, classic_mode):
     assert _queries(bx, "crm.deal.list", {"filter": {"CATEGORY_ID": 0, "STAGE_ID": "NEW"}}) == deal_small
     assert _queries(bx, "crm.deal.list", {"start": -1, "filter": {">ID": 0}, "order": {"ID": "ASC"}}) == fast_small
     assert fast_small == deal_small - 1  # start=-1 runs no COUNT
+
+
+def test_oversized_or_broken_bodies_are_400(bx, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    data = {f"fields[F{i}]": "x" for i in range(10)}
+    response = bx.client.post(bx.base + "crm.lead.add", data=data)  # multipart with too many fields
+    assert response.status_code == 400 and response.json()["error"] == "ERROR_ARGUMENT"
+    broken = bx.client.generic("POST", bx.base + "crm.lead.add", b"--xyz\r\nbroken",
+                               content_type="multipart/form-data; boundary=xyz")
+    assert broken.status_code == 400 and "error" in broken.json()  # no fields survive: nothing to add

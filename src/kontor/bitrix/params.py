@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 
@@ -98,8 +99,8 @@ def _body_params(request: HttpRequest) -> Params:
     if content_type == "multipart/form-data":
         try:
             post = request.POST
-        except (MultiPartParserError, ValueError, OSError):
-            raise RestError(400, "ERROR_ARGUMENT", "Malformed multipart body.") from None
+        except (MultiPartParserError, SuspiciousOperation, ValueError, OSError):
+            raise RestError(400, "ERROR_ARGUMENT", "Malformed or oversized multipart body.") from None
         out: Params = {}
         for key, values in post.lists():
             for value in values:
@@ -107,7 +108,7 @@ def _body_params(request: HttpRequest) -> Params:
         return out
     try:
         body = request.body
-    except Exception:  # RequestDataTooBig and friends: a client error, not ours
+    except (SuspiciousOperation, OSError, ValueError):  # RequestDataTooBig and friends: the client's error
         raise RestError(400, "ERROR_ARGUMENT", "The request body cannot be read.") from None
     if not body:
         return {}
