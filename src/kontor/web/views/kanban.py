@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kontor.core.errors import KontorError
@@ -84,12 +85,12 @@ def _stats_response(request: HttpRequest, columns: list[Column], kind: str, mess
 def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a deal to ``stage_id`` (a drop on the board, or the stage buttons on its page)."""
     deal = Deal.objects.filter(pk=pk).first()
-    stage = Stage.objects.filter(pk=request.POST.get("stage_id") or 0).first() \
-        if (request.POST.get("stage_id") or "").isdigit() else None
     if deal is None:
         raise Http404
+    stage_id = request.POST.get("stage_id", "")
+    stage = Stage.objects.filter(pk=int(stage_id)).first() if stage_id.isdigit() else None
     if stage is None:
-        return HttpResponse(error_message(KontorError("validation_error", "unknown stage")), status=422)
+        return HttpResponse(_("Unknown stage."), status=422)
     deal = services.deal_move_stage(deal=deal, stage=stage, actor=request.user)
     if not request.htmx:
         return redirect("web:deal_detail", pk)

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 
 from kontor.core.errors import KontorError
 from kontor.crm import selectors, services
-from kontor.crm.enums import ActivityType, CommType, CrmMode, EntityType, Semantic
-from kontor.crm.models import Activity, Company, Contact, Deal, Lead, LeadStatus, Pipeline, Stage
+from kontor.crm.enums import ActivityType, CommType, CrmMode, EntityType
+from kontor.crm.models import Activity, Company, Contact, Deal, Lead, Pipeline, Stage
 from kontor.web import forms
 from kontor.web.views.common import (
     add_service_error,
@@ -509,6 +509,3 @@ def lookup(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     return render(request, "web/widgets/lookup_results.html", {"items": items, "field": field, "q": q})
 
-
-def lead_statuses_for_kanban():
-    return LeadStatus.objects.exclude(semantic=Semantic.SUCCESS).order_by("sort", "code")
