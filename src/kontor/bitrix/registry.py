@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -39,7 +39,6 @@ class Call:
     user: Any
     params: dict[str, Any]
     in_batch: bool = False
-    cache: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
     def catalog(self):

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def _route(path: str) -> tuple[str | None, str | None, str]:
     """``(user_id, secret, method)`` from the path after ``/rest/``; raises 404 for other shapes."""
-    parts = [p for p in path.split("/")]
+    parts = path.split("/")
     if parts and parts[-1] == "":
         parts = parts[:-1]  # one trailing slash after the method is fine
     if len(parts) == 3 and all(parts):

@@ -7,11 +7,13 @@ from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 
-from kontor.bitrix.errors import crm_error, not_found
+from kontor.bitrix.errors import argument_error, crm_error, not_found
 from kontor.bitrix.filters import Field, build_filter, build_order, parse_select
 from kontor.bitrix.mapping import Catalog
-from kontor.bitrix.params import get_id, get_mapping, get_param, to_int
+from kontor.bitrix.params import as_list, get_id, get_mapping, get_param, to_int, yes_no
 from kontor.bitrix.registry import Call, Page, method
+from kontor.core.normalize import normalize_email, normalize_phone
+from kontor.crm.models import Communication
 
 PAGE_SIZE = 50
 
@@ -171,8 +173,6 @@ def multi_out(comms: list[Any]) -> list[dict[str, Any]]:
 
 def multi_in_add(raw: Any) -> list[dict[str, Any]]:
     """Multi-field items of an ``add``: every item with a value is new."""
-    from kontor.bitrix.params import as_list
-
     out = []
     for item in as_list(raw):
         if isinstance(item, Mapping):
@@ -192,8 +192,6 @@ def multi_in_update(raw: Any, existing: list[Any]) -> list[dict[str, Any]]:
     """Bitrix24's update rules (BITRIX24_REST.md §2): an item without ``ID`` is added, ``{ID, VALUE}``
     overwrites, ``{ID, DELETE: "Y"}``, ``{ID, VALUE: ""}`` or a bare ``{ID}`` deletes; rows not named
     stay. Returns the complete list for ``communications_set``."""
-    from kontor.bitrix.params import as_list, yes_no
-
     rows = {c.pk: {"id": c.pk, "value": c.value, "type": c.value_type} for c in existing}
     added: list[dict[str, Any]] = []
     for item in as_list(raw):
@@ -220,11 +218,6 @@ def multi_in_update(raw: Any, existing: list[Any]) -> list[dict[str, Any]]:
 
 def comm_filter(entity_type: int, type_: str):
     """A ``PHONE``/``EMAIL`` filter: records with that normalised phone or e-mail (equality only)."""
-    from kontor.bitrix.errors import argument_error
-    from kontor.bitrix.params import as_list
-    from kontor.core.normalize import normalize_email, normalize_phone
-    from kontor.crm.models import Communication
-
     def build(op: str, raw: Any) -> Q:
         if op not in ("", "=", "@", "!", "!=", "!@"):
             raise argument_error(f"Filter field '{type_}' supports only equality.", "filter")
