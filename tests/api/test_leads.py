@@ -158,6 +158,14 @@ def test_lead_created_in_simple_mode_answers_what_the_database_holds(admin_api):
     stored = Lead.objects.get(pk=lead["id"])
     assert (lead["status_id"], lead["deal_id"], lead["contact_id"]) == (
         stored.status_id, stored.deal_id, stored.contact_id)
+    # SPEC §4: converted at once, into a deal and a contact
+    assert lead["status_id"] == "CONVERTED"
+    assert lead["deal_id"] is not None
+    assert lead["contact_id"] is not None
+    deal = admin_api.get(f"/api/v1/deals/{lead['deal_id']}").json()
+    assert deal["lead_id"] == lead["id"]
+    assert deal["contact_id"] == lead["contact_id"]
+    assert admin_api.patch(f"/api/v1/leads/{lead['id']}", {"title": "x"}).status_code == 409
 
 
 def test_manager_may_work_with_leads(manager_api, classic_mode, manager_user):
