@@ -334,3 +334,18 @@ def test_batch_form_encoded_double_encoding(bx, classic_mode):
     result = bx.form("batch", body).json()["result"]
     assert result["result"]["get"]["TITLE"] == "A&B + C"
     assert result["result"]["get"]["PHONE"][0]["VALUE"] == "+49 30 7777777"
+
+
+def test_source_directory_writes(bx, bx_manager, classic_mode):
+    ref = bx.ok("crm.status.add", {"fields": {"ENTITY_ID": "SOURCE", "STATUS_ID": "FAIR_2026", "NAME": "Fair",
+                                              "SORT": 300}})
+    items = {i["STATUS_ID"]: i for i in bx.ok("crm.status.entity.items", {"entityId": "SOURCE"})}
+    assert items["FAIR_2026"] == {"NAME": "Fair", "SORT": 300, "STATUS_ID": "FAIR_2026"}
+    assert bx_manager.post("crm.status.update", {"id": ref, "fields": {"NAME": "x"}}).status_code == 400
+    assert bx.ok("crm.status.update", {"id": ref, "fields": {"NAME": "Trade fair 2026"}}) is True
+    lead = bx.ok("crm.lead.add", {"fields": {"TITLE": "From the fair", "SOURCE_ID": "FAIR_2026"}})
+    assert bx.ok("crm.lead.list", {"filter": {"SOURCE_ID": "FAIR_2026"}, "select": ["ID"]}) == [{"ID": str(lead)}]
+    assert bx.post("crm.status.delete", {"id": ref}).status_code == 400  # still in use
+    bx.ok("crm.lead.delete", {"id": lead})
+    assert bx.ok("crm.status.delete", {"id": ref}) is True
+    assert "FAIR_2026" not in {i["STATUS_ID"] for i in bx.ok("crm.status.entity.items", {"entityId": "SOURCE"})}

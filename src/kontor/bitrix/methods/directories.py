@@ -1,6 +1,6 @@
 """Pipelines (crm.category.*, crm.dealcategory.*) and status directories (crm.status.*).
 
-Pipelines, stages and lead statuses are settings: only admins change them (400 "Access denied."
+Pipelines, stages, lead statuses and sources are settings: only admins change them (400 "Access denied."
 for a manager's webhook), through the same services the native API uses.
 """
 
@@ -17,6 +17,7 @@ from kontor.bitrix.registry import Call, Page, method
 from kontor.crm import services
 from kontor.crm.enums import Semantic
 from kontor.crm.models import LeadStatus, Pipeline, Source, Stage
+from kontor.crm.services.sources import source_create, source_delete, source_update
 
 DEAL_ENTITY_TYPE = 2
 EXTRA_SEMANTICS = {Semantic.PROCESS: "process", Semantic.SUCCESS: "success", Semantic.FAILURE: "failure"}
@@ -329,6 +330,9 @@ def status_add(call: Call) -> int:
     if entity_id == "STATUS":
         created = services.lead_status_create(actor=call.user, data=data)
         key = ("STATUS", created.code)
+    elif entity_id == "SOURCE":
+        source = source_create(actor=call.user, data={k: v for k, v in data.items() if k in ("code", "name", "sort")})
+        key = ("SOURCE", source.code)
     elif entity_id.startswith("DEAL_STAGE"):
         pipeline, code = _split_stage(call, entity_id, status_id)
         data["code"] = code
@@ -346,6 +350,8 @@ def _resolve_entry(call: Call) -> tuple[str, Any]:
         raise not_found()
     if ref.entity_id == "STATUS":
         row = call.catalog.statuses.get(ref.status_id)
+    elif ref.entity_id == "SOURCE":
+        row = Source.objects.filter(code=ref.status_id).first()
     elif ref.entity_id.startswith("DEAL_STAGE"):
         pipeline, code = _split_stage(call, ref.entity_id, ref.status_id)
         row = call.catalog.stage_by_key.get((pipeline.pk, code))
@@ -372,6 +378,9 @@ def status_update(call: Call) -> bool:
         if "SEMANTICS" in fields:
             data["semantic"] = _semantic_in(fields["SEMANTICS"])
         services.stage_update(stage=row, actor=call.user, data=data)
+    elif isinstance(row, Source):
+        data.pop("color", None)  # sources have no colour
+        source_update(source=row, actor=call.user, data=data)
     else:
         services.lead_status_update(status=row, actor=call.user, data=data)
     return True
@@ -383,6 +392,8 @@ def status_delete(call: Call) -> bool:
     _, row = _resolve_entry(call)
     if isinstance(row, Stage):
         services.stage_delete(stage=row, actor=call.user)
+    elif isinstance(row, Source):
+        source_delete(source=row, actor=call.user)
     else:
         services.lead_status_delete(status=row, actor=call.user)
     return True
