@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -259,3 +261,19 @@ def test_kanban_per_pipeline_with_counts_and_sums(admin_client, admin_user, samp
     assert "Großprojekt" in html and "Website-Relaunch" not in html and "1.000.000,00" in html
     # the choice is remembered for the next visit
     assert "Großprojekt" in admin_client.get("/deals/").content.decode()
+
+
+def test_webhooks_page(manager_client, manager_user, admin_user):
+    from kontor.bitrix.models import Webhook
+    from kontor.bitrix.services import webhook_create
+
+    html = manager_client.post("/settings/webhooks/", {"name": "Shop"}).content.decode()
+    webhook = Webhook.objects.get(user=manager_user)
+    match = re.search(r'value="(http://testserver/rest/\d+/[^"/]+/)"', html)
+    assert match and f"/rest/{manager_user.pk}/" in match.group(1)
+    assert match.group(1) not in manager_client.get("/settings/webhooks/").content.decode()  # shown once
+    other, _ = webhook_create(user=admin_user, name="Admin")
+    assert manager_client.post(f"/settings/webhooks/{other.pk}/revoke/").status_code == 404
+    manager_client.post(f"/settings/webhooks/{webhook.pk}/revoke/")
+    webhook.refresh_from_db()
+    assert not webhook.is_active

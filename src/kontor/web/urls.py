@@ -5,7 +5,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from kontor.web import views
-from kontor.web.views import kanban, modes, records, webforms
+from kontor.web.views import kanban, modes, records, webforms, webhooks
 
 app_name = "web"
 
@@ -49,6 +49,8 @@ urlpatterns = [
     path("settings/simple-mode/", modes.simple_settings, name="simple_settings"),
     path("settings/forms/", webforms.webform_list, name="webform_list"),
     path("settings/forms/<int:pk>/", webforms.webform_detail, name="webform_detail"),
+    path("settings/webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("settings/webhooks/<int:pk>/revoke/", webhooks.webhook_revoke, name="webhook_revoke"),
     # public
     path("forms/<slug:slug>/", webforms.public_form, name="public_form"),
 ]
