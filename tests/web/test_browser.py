@@ -305,7 +305,7 @@ def test_phone_viewport_has_no_horizontal_scroll(new_page, admin_user, sample):
     login(phone, *ADMIN)
     for url in ("/deals/", "/deals/?view=list", "/leads/", f"/deals/{sample['deal'].pk}/", "/contacts/",
                 f"/contacts/{sample['contact'].pk}/", "/companies/", "/activities/", "/settings/crm-mode/",
-                f"/deals/{sample['deal'].pk}/edit/"):
+                f"/deals/{sample['deal'].pk}/edit/", "/settings/webhooks/", "/settings/forms/"):
         phone.goto(url)
         assert no_horizontal_scroll(phone), url
     phone.goto("/deals/")
@@ -330,7 +330,7 @@ def test_forms_have_labels_and_keyboard_focus(page, admin_user, sample):
     login(page, *ADMIN)
     for url in ("/deals/new/", f"/deals/{sample['deal'].pk}/edit/", "/contacts/new/", "/companies/new/",
                 "/leads/new/", f"/deals/{sample['deal'].pk}/", "/deals/?view=list", "/settings/simple-mode/",
-                "/settings/forms/", "/forms/kontakt/"):
+                "/settings/forms/", "/settings/webhooks/", "/forms/kontakt/"):
         page.goto(url)
         assert page.evaluate(UNLABELLED_JS) == [], url
     # keyboard only: tab into the form, type, submit with Enter
