@@ -296,3 +296,8 @@ def test_oversized_or_broken_bodies_are_400(bx, settings):
     broken = bx.client.generic("POST", bx.base + "crm.lead.add", b"--xyz\r\nbroken",
                                content_type="multipart/form-data; boundary=xyz")
     assert broken.status_code == 400 and "error" in broken.json()  # no fields survive: nothing to add
+
+
+def test_rest_root_without_slash_is_not_redirected(db):
+    response = Client().get("/rest")
+    assert response.status_code == 404 and response.json()["error"] == "ERROR_METHOD_NOT_FOUND"
