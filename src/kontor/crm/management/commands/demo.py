@@ -27,8 +27,9 @@ class Command(BaseCommand):
                                  "but the default one) first; users and settings stay")
         parser.add_argument("--seed", type=int, default=2026, help="random seed: the same seed, the same data")
         parser.add_argument("--leads", type=int, default=None, metavar="N",
-                            help="bulk mode: create N in-progress leads (about 10%% junk, half with a company "
-                                 "title) for the mode-switch benchmark")
+                            help="bulk mode: add N in-progress leads (about 10%% junk, half with a company "
+                                 "title) to what is there, for the mode-switch benchmark; with --reset, to an "
+                                 "emptied CRM")
         parser.add_argument("--activities-per-lead", type=int, default=2, metavar="K",
                             help="bulk mode: activities per lead, one of them open (default 2)")
 
@@ -58,5 +59,7 @@ class Command(BaseCommand):
         if reset:
             crm_records_delete()
         result = demo_leads_bulk_create(leads=leads, activities_per_lead=activities_per_lead)
-        self.stdout.write(f"Created {leads} leads with {activities_per_lead} activities each."
-                          + (f" {result}" if isinstance(result, str) else ""))
+        detail = ", ".join(f"{value} {name}" for name, value in result.items()) if isinstance(result, dict) else ""
+        self.stdout.write(f"Created {leads} leads with {activities_per_lead} activities each"
+                          + (f" ({detail})." if detail else "."))
+        self.stdout.write("CRM mode: classic.")
