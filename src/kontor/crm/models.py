@@ -125,7 +125,9 @@ class TimestampedRecord(models.Model):
     """Fields every CRM record has."""
 
     assigned = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No index of its own: only a user's deletion looks records up by creator (bulk writes stay cheaper).
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   db_index=False)
     comments = models.TextField(_("comments"), blank=True, default="")
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
@@ -224,8 +226,9 @@ class Deal(TimestampedRecord):
     entity_type = EntityType.DEAL
 
     title = models.CharField(_("title"), max_length=255)
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals")
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals")
+    # Indexed through Meta.indexes ((pipeline, stage, id) and (stage, id)), not one index each.
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals", db_index=False)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals", db_index=False)
     opportunity = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     #: The primary contact; all contacts are in ``contacts`` (through DealContact).
@@ -253,7 +256,8 @@ class Deal(TimestampedRecord):
 class DealContact(models.Model):
     """A contact's part in a deal (Bitrix24 crm.deal.contact.items)."""
 
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="deal_contacts")
+    # Indexed by unique_deal_contact, which starts with it.
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="deal_contacts", db_index=False)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="deal_links")
     sort = models.IntegerField(default=10)
     is_primary = models.BooleanField(default=False)
@@ -319,7 +323,8 @@ class Activity(models.Model):
 class ActivityBinding(models.Model):
     """Binds an activity to a record."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="bindings")
+    # Indexed by unique_activity_binding, which starts with it.
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="bindings", db_index=False)
     entity_type = models.PositiveSmallIntegerField(choices=EntityType.choices)
     entity_id = models.BigIntegerField()
 
@@ -337,7 +342,8 @@ class TimelineEntry(models.Model):
     entity_id = models.BigIntegerField()
     kind = models.CharField(max_length=32, choices=TimelineKind.choices)
     data = models.JSONField(default=dict, blank=True)
-    actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              db_index=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

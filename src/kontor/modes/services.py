@@ -234,21 +234,24 @@ def _lead_comms_data(lead: Lead) -> dict[str, list[dict[str, str]]]:
 
 def _move_activities(*, lead: Lead, deal: Deal | None, contact: Contact | None, company: Company | None,
                      keep_open: bool, actor) -> None:
-    """Bind the lead's activities to what it became; complete open ones unless ``keep_open``."""
-    activity_ids = list(ActivityBinding.objects.filter(entity_type=EntityType.LEAD, entity_id=lead.pk)
-                        .values_list("activity_id", flat=True))
+    """Move the lead's activities to its deal (and bind them to the contact/company); complete the
+    open ones unless ``keep_open``. Without a deal they stay on the lead as well."""
+    bindings = ActivityBinding.objects.filter(entity_type=EntityType.LEAD, entity_id=lead.pk)
+    activity_ids = list(bindings.values_list("activity_id", flat=True))
     if not activity_ids:
         return
-    targets = [(EntityType.DEAL, deal), (EntityType.CONTACT, contact), (EntityType.COMPANY, company)]
-    targets = [(et, obj.pk) for et, obj in targets if obj is not None]
+    targets = [(et, obj.pk) for et, obj in ((EntityType.CONTACT, contact), (EntityType.COMPANY, company)) if obj]
     ActivityBinding.objects.bulk_create(
         [ActivityBinding(activity_id=a, entity_type=et, entity_id=pk) for a in activity_ids for et, pk in targets],
         ignore_conflicts=True,
     )
     now = timezone.now()
-    if targets:
+    owner = (EntityType.DEAL, deal.pk) if deal is not None else (targets[0] if targets else None)
+    if owner is not None:
         Activity.objects.filter(pk__in=activity_ids, owner_type=EntityType.LEAD, owner_id=lead.pk).update(
-            owner_type=targets[0][0], owner_id=targets[0][1], updated_at=now)
+            owner_type=owner[0], owner_id=owner[1], updated_at=now)
+    if deal is not None:
+        bindings.update(entity_type=EntityType.DEAL, entity_id=deal.pk)
     if not keep_open:
         Activity.objects.filter(pk__in=activity_ids, completed=False).update(completed=True, completed_at=now,
                                                                             updated_at=now)

@@ -1,0 +1,132 @@
+"""Set-based bulk data for demos and benchmarks: many in-progress leads with activities.
+
+``demo_leads_bulk_create`` writes with ``INSERT … SELECT`` over a generated number series, in
+chunks of 100,000 leads per transaction, so a million leads take seconds and little memory.
+About 10% of the leads are junk, half have a company title (shared by several leads, so
+conversion meets existing companies), each has an e-mail and ``activities_per_lead`` activities
+of which the first is open and the rest completed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kontor.crm.enums import CrmMode
+from kontor.crm.models import AuditLog, CrmSettings
+
+CHUNK = 100_000
+FIRST_NAMES = ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannes", "Ida", "Jonas"]
+LAST_NAMES = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Smith", "Brown"]
+
+
+def _pick(values: list[str], expr: str) -> str:
+    cases = " ".join(f"WHEN {i} THEN '{v}'" for i, v in enumerate(values))
+    return f"CASE ({expr}) %% {len(values)} {cases} END"
+
+
+def _series(lo: str, hi: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"generate_series({lo}, {hi}) AS seq(n)"
+    return f"(WITH RECURSIVE s(n) AS (SELECT {lo} UNION ALL SELECT n + 1 FROM s WHERE n < {hi}) SELECT n FROM s) AS seq"
+
+
+def _max_id(table: str) -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        return cur.fetchone()[0]
+
+
+def demo_leads_bulk_create(*, leads: int, activities_per_lead: int, progress=None) -> dict[str, int]:
+    """Create ``leads`` leads with ``activities_per_lead`` activities each; leave the CRM in classic mode.
+
+    Returns the counts written. ``progress(done)`` is called after every chunk.
+    """
+    if leads < 0 or activities_per_lead < 0:
+        raise ValueError("leads and activities_per_lead must not be negative")
+    user = get_user_model().objects.order_by("id").first()
+    uid = user.pk if user else None
+    now = timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
+    p = {"now": adapt(now), "deadline": adapt(now + timedelta(days=7)), "user": uid}
+    done = 0
+    made = {"leads": 0, "activities": 0}
+    while done < leads:
+        size = min(CHUNK, leads - done)
+        with transaction.atomic():
+            lead0 = _max_id("crm_lead")
+            p.update(lo=lead0 + 1, hi=lead0 + size)
+            n = "seq.n"
+            with connection.cursor() as cur:
+                cur.execute(
+                    "INSERT INTO crm_lead (title, name, second_name, last_name, post, company_title,"
+                    " company_title_normalized, status_id, source_id, source_description, opportunity, currency,"
+                    " contact_id, company_id, deal_id, is_return_customer, converted_at, assigned_id, created_by_id,"
+                    " comments, created_at, updated_at)"
+                    f" SELECT 'Anfrage ' || {n}, {_pick(FIRST_NAMES, n)}, '', {_pick(LAST_NAMES, f'{n} / 10')}, '',"
+                    f" CASE WHEN {n} %% 2 = 0 THEN 'Firma ' || ({n} %% 100000) ELSE '' END,"
+                    f" CASE WHEN {n} %% 2 = 0 THEN 'firma ' || ({n} %% 100000) ELSE '' END,"
+                    f" CASE WHEN {n} %% 10 = 5 THEN 'JUNK' WHEN {n} %% 3 = 0 THEN 'IN_PROCESS' ELSE 'NEW' END,"
+                    f" CASE WHEN {n} %% 4 = 0 THEN 'WEB' ELSE 'CALL' END, '', ({n} %% 1000) * 10, 'EUR',"
+                    " NULL, NULL, NULL, FALSE, NULL, %(user)s, %(user)s, '', %(now)s, %(now)s"
+                    f" FROM {_series('%(lo)s', '%(hi)s')}", p)
+                lead1 = _max_id("crm_lead")
+                lead0 = lead1 - cur.rowcount
+                p.update(l0=lead0, l1=lead1)
+                cur.execute(
+                    "INSERT INTO crm_communication (entity_type, entity_id, type, value_type, value, normalized)"
+                    " SELECT 1, l.id, 'EMAIL', 'WORK', 'kunde' || l.id || '@example.org',"
+                    " 'kunde' || l.id || '@example.org' FROM crm_lead l WHERE l.id > %(l0)s AND l.id <= %(l1)s", p)
+                if activities_per_lead:
+                    act0 = _max_id("crm_activity")
+                    p["a0"] = act0
+                    cur.execute(
+                        "INSERT INTO crm_activity (type, subject, description, deadline, completed, completed_at,"
+                        " direction, priority, responsible_id, author_id, owner_type, owner_id, created_at, updated_at)"
+                        " SELECT CASE WHEN k.n = 0 THEN 'call' ELSE 'email' END,"
+                        " CASE WHEN k.n = 0 THEN 'Rückruf ' ELSE 'E-Mail ' END || l.title, '',"
+                        " CASE WHEN k.n = 0 THEN %(deadline)s ELSE NULL END,"
+                        " CASE WHEN k.n = 0 THEN FALSE ELSE TRUE END, CASE WHEN k.n = 0 THEN NULL ELSE %(now)s END,"
+                        " NULL, 2, %(user)s, %(user)s, 1, l.id, %(now)s, %(now)s"
+                        f" FROM crm_lead l CROSS JOIN {_series('0', str(activities_per_lead - 1)).replace('seq', 'k')}"
+                        " WHERE l.id > %(l0)s AND l.id <= %(l1)s ORDER BY l.id, k.n", p)
+                    cur.execute(
+                        "INSERT INTO crm_activitybinding (activity_id, entity_type, entity_id)"
+                        " SELECT a.id, 1, a.owner_id FROM crm_activity a WHERE a.id > %(a0)s ORDER BY a.id", p)
+                    made["activities"] += _max_id("crm_activity") - act0
+            made["leads"] += lead1 - lead0
+        done += size
+        if progress is not None:
+            progress(done)
+    with transaction.atomic():
+        settings = CrmSettings.load(for_update=True)
+        if settings.mode != CrmMode.CLASSIC:
+            AuditLog.objects.create(action="crm_mode_switched", actor=None,
+                                    data={"from": settings.mode, "to": CrmMode.CLASSIC, "reason": "demo data"})
+            settings.mode = CrmMode.CLASSIC
+            settings.save()
+    return made
+
+
+def crm_data_wipe() -> None:
+    """Delete every CRM record (not pipelines, statuses or users): a fresh start for the benchmark."""
+    from kontor.modes.models import ModeSwitch
+
+    tables = ["crm_timelineentry", "crm_activitybinding", "crm_activity", "crm_dealcontact", "crm_communication",
+              "crm_deal", "crm_lead", "crm_contact", "crm_company"]
+    with transaction.atomic():
+        ModeSwitch.objects.all().delete()
+        with connection.cursor() as cur:
+            if connection.vendor == "postgresql":
+                cur.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")
+            else:
+                cur.execute("UPDATE crm_lead SET contact_id = NULL, company_id = NULL, deal_id = NULL")
+                for table in tables:
+                    cur.execute(f"DELETE FROM {table}")
+        from kontor.crm.models import Pipeline
+
+        CrmSettings.objects.filter(pk=1).update(simple_pipeline=None, mode=CrmMode.CLASSIC)
+        Pipeline.objects.filter(is_default=False).delete()

@@ -1,0 +1,82 @@
+"""``kontor bench_convert --leads N --activities-per-lead K [--fresh]``: the conversion benchmark.
+
+Fills the configured database like ``kontor demo --leads N --activities-per-lead K``, then runs the
+real classic → simple switch through ``crm_mode_switch`` and the job the worker would run
+(``switch_run``, here in this process), and prints as its last line
+``convert: <converted> leads in <seconds> s (<rate> leads/s), peak RSS <MB> MB``.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from kontor.crm.enums import CrmMode
+from kontor.crm.models import CrmSettings
+from kontor.modes.bulk import crm_data_wipe, demo_leads_bulk_create
+from kontor.modes.jobs import switch_run
+from kontor.modes.services import active_switch, crm_mode_switch
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Command(BaseCommand):
+    help = "Fill the database with N in-progress leads and time the classic → simple conversion."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--leads", type=int, required=True)
+        parser.add_argument("--activities-per-lead", type=int, default=2)
+        parser.add_argument("--fresh", action="store_true", help="delete all CRM records first")
+        parser.add_argument("--batch-size", type=int, default=None, help="leads per transaction")
+        parser.add_argument("--fill-only", action="store_true", help="only create the leads")
+
+    def handle(self, *args, leads: int, activities_per_lead: int, fresh: bool, batch_size: int | None,
+               fill_only: bool, **options) -> None:
+        if leads < 0 or activities_per_lead < 0:
+            raise CommandError("--leads and --activities-per-lead must not be negative")
+        db = connection.settings_dict
+        self.stdout.write(f"database: {connection.vendor} {db.get('NAME')}")
+        if fresh:
+            crm_data_wipe()
+        if active_switch() is not None:
+            raise CommandError("a CRM-mode switch is running on this database (use --fresh)")
+        started = time.perf_counter()
+        made = demo_leads_bulk_create(leads=leads, activities_per_lead=activities_per_lead)
+        fill = time.perf_counter() - started
+        self.stdout.write(f"fill: {made['leads']} leads, {made['activities']} activities in {fill:.1f} s")
+        if fill_only:
+            return
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE")
+        CrmSettings.objects.filter(pk=1).update(mode=CrmMode.CLASSIC)
+        user_model = get_user_model()
+        actor = user_model.objects.filter(username="bench").first() or user_model.objects.create(
+            username="bench", is_active=False)
+        started = time.perf_counter()
+        switch = crm_mode_switch(actor=actor, mode=CrmMode.SIMPLE, new_pipeline_name=f"Benchmark {time.strftime('%X')}",
+                                 create_contacts=True, create_companies=True, keep_open_activities=True)
+        last = [started]
+
+        def progress(sw) -> None:
+            now = time.perf_counter()
+            if now - last[0] >= 5:
+                last[0] = now
+                self.stdout.write(f"  {sw.converted}/{sw.total} after {now - started:.1f} s")
+
+        if switch.active:
+            switch = switch_run(switch.pk, batch_size=batch_size, progress=progress)
+        seconds = time.perf_counter() - started
+        if switch.status != "done":
+            raise CommandError(f"switch ended {switch.status}: {switch.errors[:3]}")
+        rate = switch.converted / seconds if seconds else 0.0
+        if switch.failed:
+            self.stdout.write(f"failed: {switch.failed}")
+        self.stdout.write(f"convert: {switch.converted} leads in {seconds:.1f} s ({rate:.0f} leads/s), "
+                          f"peak RSS {peak_rss_mb():.0f} MB")
