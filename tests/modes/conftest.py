@@ -1,0 +1,36 @@
+"""Helpers for the CRM-mode tests: set the mode, make leads with activities through the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from kontor.crm.enums import CrmMode
+from kontor.crm.models import CrmSettings
+
+
+def set_mode(mode: str, **settings) -> None:
+    CrmSettings.objects.filter(pk=1).update(mode=mode, **settings)
+
+
+@pytest.fixture
+def classic(db):
+    set_mode(CrmMode.CLASSIC)
+
+
+@pytest.fixture
+def simple(db):
+    set_mode(CrmMode.SIMPLE)
+
+
+def make_lead(api, *, activities: int = 0, open_activities: int = 1, **data) -> dict:
+    """A lead through the API (classic mode), with ``activities`` activities of which ``open_activities`` open."""
+    data.setdefault("title", "Anfrage")
+    r = api.post("/api/v1/leads", data)
+    assert r.status_code == 201, r.content
+    lead = r.json()
+    for i in range(activities):
+        r = api.post("/api/v1/activities", {
+            "type": "call", "subject": f"Call {lead['id']}.{i}", "completed": i >= open_activities,
+            "bindings": [{"entity": "lead", "id": lead["id"]}]})
+        assert r.status_code == 201, r.content
+    return lead
