@@ -41,6 +41,9 @@ BATCH_SIZE = int(os.environ.get("KONTOR_SWITCH_BATCH_SIZE", "25000"))
 #: How long a runner's claim lasts without a committed batch before another process may take over.
 LEASE_SECONDS = float(os.environ.get("KONTOR_SWITCH_LEASE_SECONDS", "60"))
 MAX_ERRORS = 1000
+#: Pause after each batch (seconds). On SQLite it lets web requests take the write lock between
+#: batches on a busy installation; 0 (the default) converts at full speed.
+PAUSE_SECONDS = float(os.environ.get("KONTOR_SWITCH_PAUSE_SECONDS", "0"))
 #: SQLite page cache of the job's connection, in MB (counts toward the worker's memory).
 SQLITE_CACHE_MB = int(os.environ.get("KONTOR_SWITCH_SQLITE_CACHE_MB", "256"))
 
@@ -356,6 +359,8 @@ def switch_run(switch_id: int, *, max_batches: int | None = None, batch_size: in
         batches += 1
         if progress is not None:
             progress(switch)
+        if PAUSE_SECONDS:
+            time.sleep(PAUSE_SECONDS)
         if max_batches is not None and batches >= max_batches:
             ModeSwitch.objects.filter(pk=switch_id, runner=runner).update(runner="", lease_until=None)
             switch.refresh_from_db()

@@ -1,0 +1,111 @@
+"""A real ``kontor db_worker`` killed with SIGKILL in the middle of a switch; a new worker resumes it.
+
+Everything runs in subprocesses against a database both this test and the workers can open: the
+PostgreSQL test database, or a temporary SQLite file (the SQLite test database lives in memory).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+LEADS = 3000  # about 2,700 in progress (10% junk)
+
+
+def _kontor(env, *args, check=True, **kwargs):
+    return subprocess.run([sys.executable, "-m", "kontor", *args], env=env, check=check, capture_output=True,
+                          text=True, timeout=300, **kwargs)
+
+
+@pytest.fixture
+def external_db(tmp_path, transactional_db):
+    """``(env, query)``: an environment for subprocesses and a function running one SQL query."""
+    env = {**os.environ, "KONTOR_VAR_DIR": str(tmp_path), "KONTOR_SWITCH_BATCH_SIZE": "100",
+           "KONTOR_SWITCH_LEASE_SECONDS": "2", "KONTOR_SWITCH_PAUSE_SECONDS": "0.05", "PYTHONUNBUFFERED": "1"}
+    if connection.vendor == "postgresql":
+        s = connection.settings_dict
+        env["DATABASE_URL"] = (f"postgresql://{s.get('USER') or ''}{':' + s['PASSWORD'] if s.get('PASSWORD') else ''}"
+                               f"@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}")
+
+        def query(sql):
+            with connection.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchone()
+    else:
+        path = Path(tmp_path) / "crash.sqlite3"
+        env["DATABASE_URL"] = f"sqlite:///{path}"
+        _kontor(env, "migrate", "-v", "0")
+
+        def query(sql):
+            db = sqlite3.connect(path, timeout=30)
+            try:
+                return db.execute(sql).fetchone()
+            finally:
+                db.close()
+    return env, query
+
+
+def _worker(env, tmp_path, name):
+    log = open(Path(tmp_path) / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen([sys.executable, "-m", "kontor", "db_worker", "--interval", "0.2", "--no-startup-delay"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait(predicate, timeout=120.0, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("timed out")
+
+
+def test_killed_worker_is_resumed_with_exact_counts(external_db, tmp_path):
+    env, query = external_db
+    _kontor(env, "bench_convert", "--leads", str(LEADS), "--activities-per-lead", "2", "--fill-only")
+    in_progress = query("SELECT COUNT(*) FROM crm_lead WHERE status_id <> 'JUNK'")[0]
+    junk = query("SELECT COUNT(*) FROM crm_lead WHERE status_id = 'JUNK'")[0]
+    assert in_progress + junk == LEADS and junk > 0
+    out = _kontor(env, "crm_mode", "simple", "--new-pipeline", "Nach Absturz", "--no-wait").stdout
+    assert "queued" in out
+    switch = "SELECT status, converted, failed, total FROM modes_modeswitch ORDER BY id DESC LIMIT 1"
+
+    first = _worker(env, tmp_path, "worker1")
+    try:
+        _wait(lambda: query(switch)[1] >= 300)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    status, converted, failed, total = query(switch)
+    assert status == "running" and 0 < converted < total == in_progress
+    # What the killed worker committed is exactly what the switch counted: no half batch.
+    assert query("SELECT COUNT(*) FROM crm_lead WHERE status_id = 'CONVERTED'")[0] == converted
+    assert query("SELECT COUNT(*) FROM crm_deal WHERE lead_id IS NOT NULL")[0] == converted
+
+    second = _worker(env, tmp_path, "worker2")
+    try:
+        _wait(lambda: query(switch)[0] == "done", timeout=180)
+    finally:
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(timeout=20)
+    status, converted, failed, total = query(switch)
+    assert (status, converted, failed, total) == ("done", in_progress, 0, in_progress)
+    assert query("SELECT COUNT(*) FROM crm_lead WHERE status_id = 'CONVERTED'")[0] == in_progress
+    assert query("SELECT COUNT(*) FROM crm_lead WHERE status_id = 'JUNK'")[0] == junk
+    assert query("SELECT COUNT(*), COUNT(DISTINCT lead_id) FROM crm_deal") == (in_progress, in_progress)
+    assert query("SELECT COUNT(*) FROM crm_contact")[0] == in_progress
+    assert query("SELECT COUNT(*) FROM crm_timelineentry WHERE kind = 'converted'")[0] == in_progress
+    assert query("SELECT COUNT(*) FROM crm_activity WHERE owner_type = 2")[0] == 2 * in_progress
+    assert query("SELECT COUNT(*) FROM crm_activity WHERE owner_type = 2 AND completed = FALSE")[0] == in_progress
+    assert query("SELECT COUNT(*) FROM crm_lead WHERE status_id <> 'JUNK' AND deal_id IS NULL")[0] == 0
