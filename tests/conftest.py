@@ -26,6 +26,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _installation_defaults(request):
+    """Transactional tests flush every table after they run, migration data included; put the
+    defaults of a new installation back before each one, as a fresh install has them."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction")
+    if not (transactional or "transactional_db" in request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from kontor.crm.seed import seed_defaults
+
+    seed_defaults()
+
+
 class ApiClient:
     """A Django test client that sends a bearer token and JSON, and decodes JSON answers."""
 

@@ -1,32 +1,12 @@
-"""Seed a new installation: the default pipeline with Bitrix24's stages, lead statuses, sources,
-and the settings row in simple mode."""
+"""Seed a new installation (see kontor.crm.seed)."""
 
-from django.conf import settings
 from django.db import migrations
 
-from kontor.crm.enums import DEFAULT_LEAD_STATUSES, DEFAULT_SOURCES, DEFAULT_STAGES
+from kontor.crm.seed import seed_defaults
 
 
 def seed(apps, schema_editor):
-    Pipeline = apps.get_model("crm", "Pipeline")
-    Stage = apps.get_model("crm", "Stage")
-    LeadStatus = apps.get_model("crm", "LeadStatus")
-    Source = apps.get_model("crm", "Source")
-    CrmSettings = apps.get_model("crm", "CrmSettings")
-    german = settings.LANGUAGE_CODE.startswith("de")
-    idx = 1 if german else 2
-    if not Pipeline.objects.filter(is_default=True).exists():
-        pipeline = Pipeline.objects.create(name="Allgemein" if german else "General", sort=0, is_default=True)
-        for i, row in enumerate(DEFAULT_STAGES):
-            Stage.objects.create(pipeline=pipeline, code=row[0], name=row[idx], sort=(i + 1) * 10,
-                                 semantic=row[3], color=row[4])
-    for code, de, en, sort, semantic in DEFAULT_LEAD_STATUSES:
-        LeadStatus.objects.get_or_create(
-            code=code, defaults={"name": de if german else en, "sort": sort, "semantic": semantic, "system": True}
-        )
-    for i, (code, de, en) in enumerate(DEFAULT_SOURCES):
-        Source.objects.get_or_create(code=code, defaults={"name": de if german else en, "sort": (i + 1) * 10})
-    CrmSettings.objects.get_or_create(pk=1, defaults={"mode": "simple"})
+    seed_defaults(apps)
 
 
 class Migration(migrations.Migration):
