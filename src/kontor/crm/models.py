@@ -143,13 +143,15 @@ class Company(TimestampedRecord):
 
     title = models.CharField(_("title"), max_length=255)
     #: Case-folded title, how an inquiry's company finds an existing one.
-    title_normalized = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    # Indexed through Meta.indexes: only looked up by equality (no PostgreSQL "_like" index).
+    title_normalized = models.CharField(max_length=255, editable=False, default="")
     industry = models.CharField(_("industry"), max_length=100, blank=True, default="")
     lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-id"]
         verbose_name_plural = "companies"
+        indexes = [models.Index(fields=["title_normalized"], name="crm_company_title_norm_idx")]
 
     def __str__(self) -> str:
         return self.title
@@ -165,13 +167,18 @@ class Contact(TimestampedRecord):
     last_name = models.CharField(_("last name"), max_length=100, blank=True, default="")
     post = models.CharField(_("position"), max_length=255, blank=True, default="")
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Indexed through Meta.indexes (a source code is only compared for equality: no "_like" index).
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               db_index=False)
     #: The lead this contact was made from, if any.
     lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["last_name", "name"])]
+        indexes = [
+            models.Index(fields=["last_name", "name"]),
+            models.Index(fields=["source"], name="crm_contact_source_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -194,8 +201,12 @@ class Lead(TimestampedRecord):
     company_title = models.CharField(_("company name"), max_length=255, blank=True, default="")
     #: Case-folded company title (``normalize_title``): how conversion finds an existing company.
     company_title_normalized = models.CharField(max_length=255, blank=True, default="", editable=False)
-    status = models.ForeignKey(LeadStatus, on_delete=models.PROTECT, related_name="leads", default="NEW")
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Indexed by (status, id) in Meta.indexes, which serves every lookup by status.
+    status = models.ForeignKey(LeadStatus, on_delete=models.PROTECT, related_name="leads", default="NEW",
+                               db_index=False)
+    # Indexed through Meta.indexes (a source code is only compared for equality: no "_like" index).
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               db_index=False)
     source_description = models.TextField(blank=True, default="")
     opportunity = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
@@ -210,6 +221,7 @@ class Lead(TimestampedRecord):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["status", "id"]),
+            models.Index(fields=["source"], name="crm_lead_source_idx"),
         ]
 
     def __str__(self) -> str:
@@ -237,7 +249,9 @@ class Deal(TimestampedRecord):
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals")
     #: The lead this deal was converted from.
     lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Indexed through Meta.indexes (a source code is only compared for equality: no "_like" index).
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               db_index=False)
     closed = models.BooleanField(default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     is_return_customer = models.BooleanField(default=False)
@@ -247,6 +261,7 @@ class Deal(TimestampedRecord):
         indexes = [
             models.Index(fields=["pipeline", "stage", "id"]),
             models.Index(fields=["stage", "id"]),
+            models.Index(fields=["source"], name="crm_deal_source_idx"),
         ]
 
     def __str__(self) -> str:
@@ -300,7 +315,9 @@ class Activity(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     direction = models.PositiveSmallIntegerField(choices=ActivityDirection.choices, null=True, blank=True)
     priority = models.PositiveSmallIntegerField(default=2)
-    responsible = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Indexed by (responsible, completed) in Meta.indexes.
+    responsible = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    db_index=False)
     author = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     #: The primary binding (Bitrix24 OWNER_TYPE_ID / OWNER_ID); all bindings are in ActivityBinding.
     owner_type = models.PositiveSmallIntegerField(choices=EntityType.choices, null=True, blank=True)

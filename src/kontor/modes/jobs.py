@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
+import threading
 import time
 import uuid
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from kontor.crm.enums import EntityType, Semantic
@@ -44,6 +47,8 @@ MAX_ERRORS = 1000
 #: Pause after each batch (seconds). On SQLite it lets web requests take the write lock between
 #: batches on a busy installation; 0 (the default) converts at full speed.
 PAUSE_SECONDS = float(os.environ.get("KONTOR_SWITCH_PAUSE_SECONDS", "0"))
+#: Batches converted side by side on PostgreSQL, each in its own connection (SQLite: always 1).
+WORKERS = max(1, int(os.environ.get("KONTOR_SWITCH_WORKERS", "2")))
 #: SQLite page cache of the job's connection, in MB (counts toward the worker's memory).
 SQLITE_CACHE_MB = int(os.environ.get("KONTOR_SWITCH_SQLITE_CACHE_MB", "256"))
 
@@ -63,8 +68,9 @@ class LeadBulkConverter:
 
     def __init__(self, *, switch_id: int, pipeline_id: int, stage_id: int, actor_id: int | None,
                  create_contacts: bool, create_companies: bool, keep_open: bool, match: bool,
-                 process_codes: list[str], success_code: str) -> None:
+                 process_codes: list[str], success_code: str, lock_keys: bool = False) -> None:
         self.switch_id = switch_id
+        self.lock_keys = lock_keys and match
         self.make_contacts = create_contacts or not create_companies
         self.make_companies = create_companies
         self.keep_open = keep_open
@@ -129,6 +135,8 @@ class LeadBulkConverter:
                 return 0
             if self.pg:
                 run("ANALYZE kontor_conv")
+            if self.lock_keys:
+                self._lock_keys(run)
             # Companies first, so a new contact is written once, with its company.
             if self.make_companies:
                 self._companies(run)
@@ -141,6 +149,19 @@ class LeadBulkConverter:
                        " company_id = v.company_id, deal_id = v.deal_id, converted_at = %(now)s, updated_at = %(now)s"
                        " FROM kontor_conv v WHERE crm_lead.id = v.lead_id AND crm_lead.id > %(lo)s"
                        " AND crm_lead.id <= %(hi)s")
+
+    def _lock_keys(self, run) -> None:
+        # In one statement and in key order, so two batches can wait for each other but never
+        # deadlock; DO UPDATE locks a key row that is already there, too.
+        keys = []
+        if self.make_contacts:
+            keys.append("SELECT lc.type || ':' || lc.normalized AS k FROM crm_communication lc"
+                        " JOIN kontor_conv v ON v.lead_id = lc.entity_id"
+                        " WHERE lc.entity_type = 1 AND lc.entity_id > %(lo)s AND lc.entity_id <= %(hi)s")
+        if self.make_companies:
+            keys.append("SELECT 'company:' || ctn AS k FROM kontor_conv WHERE ctn <> ''")
+        run(f"INSERT INTO modes_switchkey (key) SELECT k FROM ({' UNION '.join(keys)}) AS keys ORDER BY k"
+            " ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key")
 
     def _contact_round(self, run, p: dict, *, round_no: int) -> None:
         if round_no == 1 and self.match:
@@ -279,6 +300,9 @@ def _claim(switch_id: int, runner: str) -> tuple[str, ModeSwitch | None]:
 
 def _finish(switch: ModeSwitch, status: str, error: str | None = None) -> None:
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("TRUNCATE modes_switchkey")
     if error:
         switch.errors = [*(switch.errors or []), {"lead_id": None, "error": error}]
     # Leads that left "in progress" while the job ran (junked, deleted) are not counted.
@@ -307,13 +331,141 @@ def _next_hi(lo: int, limit: int, process: list[str], batch_size: int) -> int:
     return row[0] if row else limit
 
 
+class LeaseLost(Exception):
+    """Another process took the switch over (our lease ran out): this batch must not commit."""
+
+
+def _run_batch(converter: LeadBulkConverter, switch_id: int, runner: str, lo: int, hi: int,
+               process: list[str]) -> None:
+    """Convert the in-progress leads ``lo < id <= hi`` in one transaction that also adds the counts.
+
+    The switch's row is locked only at the very end (the counts' ``UPDATE``), so batches running
+    side by side wait for each other only there. The ``UPDATE`` matches only while this runner holds
+    the lease; otherwise the whole batch rolls back (``LeaseLost``).
+    """
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # Check foreign keys per statement, so a bad lead fails inside its savepoint below.
+                    # No JIT: compiling each big statement costs more (0.1–0.2 s) than it saves here.
+                    with connection.cursor() as cur:
+                        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                        cur.execute("SET LOCAL jit = off")
+                errors: list[dict] = []
+                try:
+                    with transaction.atomic():
+                        converted = converter.convert_range(lo, hi)
+                except Exception as exc:
+                    if _is_deadlock(exc) and attempt < 2:
+                        raise  # two batches met on a customer key: run this one again
+                    log.warning("switch %s: batch %s..%s failed (%s); converting lead by lead", switch_id, lo, hi, exc)
+                    converted, errors = _one_by_one(converter, lo, hi, process)
+                _add_counts(switch_id, runner, converted, errors)
+            break
+        except DatabaseError as exc:
+            if not _is_deadlock(exc) or attempt == 2:
+                raise
+            log.info("switch %s: batch %s..%s deadlocked with another batch; running it again", switch_id, lo, hi)
+    if PAUSE_SECONDS:
+        time.sleep(PAUSE_SECONDS)
+
+
+def _is_deadlock(exc: Exception) -> bool:
+    return getattr(getattr(exc, "__cause__", None), "sqlstate", None) in ("40P01", "40001")
+
+
+def _add_counts(switch_id: int, runner: str, converted: int, errors: list[dict]) -> None:
+    lease = timezone.now() + timedelta(seconds=LEASE_SECONDS)
+    mine = ModeSwitch.objects.filter(pk=switch_id, runner=runner, status__in=ACTIVE_STATUSES)
+    if not errors:
+        if not mine.update(converted=F("converted") + converted, lease_until=lease):
+            raise LeaseLost
+        return
+    switch = mine.select_for_update().first()
+    if switch is None:
+        raise LeaseLost
+    # A lead that failed before a crash fails again when its range is run again: count it once.
+    known = {e.get("lead_id") for e in switch.errors or []}
+    fresh = [e for e in errors if e["lead_id"] not in known]
+    switch.converted += converted
+    switch.failed += len(fresh)
+    switch.errors = [*(switch.errors or []), *fresh][:MAX_ERRORS]
+    switch.lease_until = lease
+    switch.save(update_fields=["converted", "failed", "errors", "lease_until"])
+
+
+class _Inline:
+    """Runs each batch at once in the calling thread (SQLite; or inside a caller's transaction)."""
+
+    def __init__(self, work) -> None:
+        self.work = work
+        self.results: list = []
+
+    def submit(self, lo: int, hi: int) -> None:
+        try:
+            self.work(lo, hi)
+            self.results.append((lo, hi, None))
+        except Exception as exc:  # handed to the coordinator like a thread's error
+            self.results.append((lo, hi, exc))
+
+    def result(self):
+        return self.results.pop(0)
+
+    def close(self) -> None:
+        pass
+
+
+class _Threads:
+    """Runs batches side by side, each thread with its own database connection (PostgreSQL)."""
+
+    def __init__(self, work, count: int) -> None:
+        self.work = work
+        self.tasks: queue.Queue = queue.Queue()
+        self.done: queue.Queue = queue.Queue()
+        self.threads = [threading.Thread(target=self._loop, name=f"kontor-switch-{i}", daemon=True)
+                        for i in range(count)]
+        for thread in self.threads:
+            thread.start()
+
+    def _loop(self) -> None:
+        try:
+            while (task := self.tasks.get()) is not None:
+                lo, hi = task
+                try:
+                    self.work(lo, hi)
+                    self.done.put((lo, hi, None))
+                except Exception as exc:  # handed to the coordinator
+                    self.done.put((lo, hi, exc))
+        finally:
+            connection.close()
+
+    def submit(self, lo: int, hi: int) -> None:
+        self.tasks.put((lo, hi))
+
+    def result(self):
+        return self.done.get()
+
+    def close(self) -> None:
+        for _ in self.threads:
+            self.tasks.put(None)
+        for thread in self.threads:
+            thread.join()
+
+
 def switch_run(switch_id: int, *, max_batches: int | None = None, batch_size: int | None = None,
-               progress=None) -> ModeSwitch | None:
-    """Run (or resume) switch ``switch_id`` until it is done, in this process and thread.
+               progress=None, workers: int | None = None) -> ModeSwitch | None:
+    """Run (or resume) switch ``switch_id`` until it is done.
 
     What the background task calls; the CLI and tests call it directly. ``max_batches`` stops
     after that many batches and gives the lease back (tests use it to look at a job half-way).
     ``progress(switch)`` is called after every batch.
+
+    On PostgreSQL ``workers`` batches (``KONTOR_SWITCH_WORKERS``, 2 by default) run side by side,
+    each in its own connection and transaction; they take the customer keys of their leads (phones,
+    e-mails, company titles) as row locks in ``modes_switchkey``, so two batches never make two
+    contacts or companies for one customer. ``cursor`` follows the highest id below which every
+    batch has committed; a range run again after a crash finds its leads converted already.
     """
     runner = _runner_id()
     batch_size = batch_size or BATCH_SIZE
@@ -336,81 +488,99 @@ def switch_run(switch_id: int, *, max_batches: int | None = None, batch_size: in
             _finish(switch, SwitchStatus.FAILED, "the target pipeline, its first stage or the converted lead status "
                     "no longer exists")
         return switch
+    if workers is None:
+        workers = WORKERS if connection.vendor == "postgresql" else 1
+    if connection.in_atomic_block:
+        workers = 1  # other connections could not see the caller's uncommitted rows
     opts = switch.options or {}
     converter = LeadBulkConverter(
         switch_id=switch.pk, pipeline_id=pipeline.pk, stage_id=stage.pk, actor_id=switch.actor_id,
         create_contacts=opts.get("create_contacts", True), create_companies=opts.get("create_companies", True),
         keep_open=opts.get("keep_open_activities", True), match=CrmSettings.load().match_existing_customers,
-        process_codes=process, success_code=success.code,
+        process_codes=process, success_code=success.code, lock_keys=workers > 1,
     )
-    if connection.vendor == "sqlite":
-        # The batch statements touch many indexes at random places; a bigger page cache for this
-        # connection keeps them in memory (the default 64 MB makes a million-lead job disk-bound).
-        with connection.cursor() as cur:
-            cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_MB * 1024}")
-    batches = 0
-    while True:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # Check foreign keys per statement, so a bad lead fails inside its savepoint below.
-                # No JIT: compiling each big statement costs more (0.1–0.2 s) than it saves here.
-                with connection.cursor() as cur:
-                    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                    cur.execute("SET LOCAL jit = off")
-            switch = ModeSwitch.objects.select_for_update().get(pk=switch_id)
-            if switch.status not in ACTIVE_STATUSES or switch.runner != runner:
-                return switch  # finished, or another runner took over after our lease ran out
-            if switch.cursor >= switch.max_lead_id:
-                # Leads created in classic mode by a transaction that overlapped the flip.
-                marks = ", ".join(["%s"] * len(process))
-                with connection.cursor() as cur:
-                    cur.execute(f"SELECT COUNT(*), MAX(id) FROM crm_lead WHERE id > %s AND status_id IN ({marks})",
-                                [switch.cursor, *process])
-                    extra, top = cur.fetchone()
-                if not extra:
-                    _finish(switch, SwitchStatus.DONE)
-                    return switch
-                switch.max_lead_id = top
-                switch.total += extra
-            lo = switch.cursor
-            hi = _next_hi(lo, switch.max_lead_id, process, batch_size)
-            try:
+
+    def work(lo: int, hi: int) -> None:
+        if connection.vendor == "sqlite":
+            # The batch statements touch many indexes at random places; a bigger page cache for
+            # this connection keeps them in memory (the default 64 MB makes a big job disk-bound).
+            with connection.cursor() as cur:
+                cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_MB * 1024}")
+        _run_batch(converter, switch_id, runner, lo, hi, process)
+
+    pool = _Inline(work) if workers == 1 else _Threads(work, workers)
+    limit, cursor, next_lo = switch.max_lead_id, switch.cursor, switch.cursor
+    running: dict[int, int] = {}  # lo -> hi of the batches handed out and not yet finished
+    finished: dict[int, int] = {}  # lo -> hi of the batches committed above the cursor
+    dispatched = 0
+    stop = False
+    try:
+        while True:
+            while not stop and len(running) < workers and next_lo < limit and (
+                    max_batches is None or dispatched < max_batches):
+                hi = _next_hi(next_lo, limit, process, batch_size)
+                running[next_lo] = hi
+                pool.submit(next_lo, hi)
+                dispatched += 1
+                next_lo = hi
+            if not running:
+                if stop or (max_batches is not None and dispatched >= max_batches):
+                    break
+                # Every range up to the limit is done. Leads created in classic mode by a
+                # transaction that overlapped the flip are above it: take them too, or finish.
                 with transaction.atomic():
-                    switch.converted += converter.convert_range(lo, hi)
-            except Exception as exc:
-                log.warning("switch %s: batch %s..%s failed (%s); converting lead by lead", switch.pk, lo, hi, exc)
-                _one_by_one(converter, switch, lo, hi, process)
-            switch.cursor = hi
-            switch.lease_until = timezone.now() + timedelta(seconds=LEASE_SECONDS)
-            switch.save(update_fields=["cursor", "converted", "failed", "errors", "lease_until", "total",
-                                       "max_lead_id"])
-        batches += 1
-        if progress is not None:
-            progress(switch)
-        if PAUSE_SECONDS:
-            time.sleep(PAUSE_SECONDS)
-        if max_batches is not None and batches >= max_batches:
-            ModeSwitch.objects.filter(pk=switch_id, runner=runner).update(runner="", lease_until=None)
-            switch.refresh_from_db()
-            return switch
+                    switch = ModeSwitch.objects.select_for_update().get(pk=switch_id)
+                    if switch.status not in ACTIVE_STATUSES or switch.runner != runner:
+                        return switch
+                    marks = ", ".join(["%s"] * len(process))
+                    with connection.cursor() as cur:
+                        cur.execute(f"SELECT COUNT(*), MAX(id) FROM crm_lead WHERE id > %s AND status_id IN ({marks})",
+                                    [limit, *process])
+                        extra, top = cur.fetchone()
+                    if not extra:
+                        _finish(switch, SwitchStatus.DONE)
+                        return switch
+                    switch.cursor = cursor
+                    switch.max_lead_id = limit = top
+                    switch.total += extra
+                    switch.save(update_fields=["cursor", "max_lead_id", "total"])
+                continue
+            lo, hi, error = pool.result()
+            del running[lo]
+            if error is not None:
+                if not isinstance(error, LeaseLost):
+                    log.error("switch %s: batch %s..%s stopped the job: %s", switch_id, lo, hi, error)
+                stop = True  # let the other batches end, then give up (another runner goes on)
+                continue
+            finished[lo] = hi
+            while cursor in finished:
+                cursor = finished.pop(cursor)
+            if not ModeSwitch.objects.filter(pk=switch_id, runner=runner).update(
+                    cursor=cursor, lease_until=timezone.now() + timedelta(seconds=LEASE_SECONDS)):
+                stop = True
+                continue
+            if progress is not None:
+                progress(ModeSwitch.objects.get(pk=switch_id))
+    finally:
+        pool.close()
+    ModeSwitch.objects.filter(pk=switch_id, runner=runner).update(runner="", lease_until=None)
+    return ModeSwitch.objects.filter(pk=switch_id).first()
 
 
-def _one_by_one(converter: LeadBulkConverter, switch: ModeSwitch, lo: int, hi: int, process: list[str]) -> None:
+def _one_by_one(converter: LeadBulkConverter, lo: int, hi: int, process: list[str]) -> tuple[int, list[dict]]:
     marks = ", ".join(["%s"] * len(process))
     with connection.cursor() as cur:
         cur.execute(f"SELECT id FROM crm_lead WHERE id > %s AND id <= %s AND status_id IN ({marks}) ORDER BY id",
                     [lo, hi, *process])
         ids = [row[0] for row in cur.fetchall()]
-    errors = list(switch.errors or [])
+    converted, errors = 0, []
     for lead_id in ids:
         try:
             with transaction.atomic():
-                switch.converted += converter.convert_range(lead_id - 1, lead_id)
+                converted += converter.convert_range(lead_id - 1, lead_id)
         except Exception as exc:
-            switch.failed += 1
-            if len(errors) < MAX_ERRORS:
-                errors.append({"lead_id": lead_id, "error": str(exc).strip()[:500] or exc.__class__.__name__})
-    switch.errors = errors
+            errors.append({"lead_id": lead_id, "error": str(exc).strip()[:500] or exc.__class__.__name__})
+    return converted, errors
 
 
 def requeue_stale_switches() -> list[int]:

@@ -68,3 +68,15 @@ class ModeSwitch(models.Model):
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class SwitchKey(models.Model):
+    """A customer key (``EMAIL:…``, ``PHONE:…``, ``company:…``) a running conversion batch holds.
+
+    Batches that run side by side on PostgreSQL upsert the keys of their leads, in sorted order,
+    before they match or create contacts and companies; the row lock lasts until the batch commits,
+    so a second batch with the same customer waits and then finds the contact the first one made.
+    The table is unlogged and emptied when a switch ends: its rows mean nothing after that.
+    """
+
+    key = models.CharField(max_length=300, primary_key=True)
