@@ -93,10 +93,10 @@ def demo_leads_bulk_create(*, leads: int, activities_per_lead: int, progress=Non
                         " NULL, 2, %(user)s, %(user)s, 1, l.id, %(now)s, %(now)s"
                         f" FROM crm_lead l CROSS JOIN {_series('0', str(activities_per_lead - 1)).replace('seq', 'k')}"
                         " WHERE l.id > %(l0)s AND l.id <= %(l1)s ORDER BY l.id, k.n", p)
+                    made["activities"] += cur.rowcount
                     cur.execute(
                         "INSERT INTO crm_activitybinding (activity_id, entity_type, entity_id)"
                         " SELECT a.id, 1, a.owner_id FROM crm_activity a WHERE a.id > %(a0)s ORDER BY a.id", p)
-                    made["activities"] += _max_id("crm_activity") - act0
             made["leads"] += lead1 - lead0
         done += size
         if progress is not None:
