@@ -16,8 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from kontor.crm.enums import CrmMode
-from kontor.crm.models import CrmSettings
-from kontor.modes.bulk import crm_data_wipe, demo_leads_bulk_create
+from kontor.crm.models import CrmSettings, Pipeline
+from kontor.modes.bulk import crm_data_wipe, demo_leads_bulk_create, reference_convert
 from kontor.modes.jobs import switch_run
 from kontor.modes.services import active_switch, crm_mode_switch
 
@@ -35,9 +35,12 @@ class Command(BaseCommand):
         parser.add_argument("--fresh", action="store_true", help="delete all CRM records first")
         parser.add_argument("--batch-size", type=int, default=None, help="leads per transaction")
         parser.add_argument("--fill-only", action="store_true", help="only create the leads")
+        parser.add_argument("--reference", action="store_true",
+                            help="instead of the switch, time the same writes as plain set-based SQL in one"
+                                 " transaction (the yardstick; prints a 'reference:' line)")
 
     def handle(self, *args, leads: int, activities_per_lead: int, fresh: bool, batch_size: int | None,
-               fill_only: bool, **options) -> None:
+               fill_only: bool, reference: bool, **options) -> None:
         if leads < 0 or activities_per_lead < 0:
             raise CommandError("--leads and --activities-per-lead must not be negative")
         db = connection.settings_dict
@@ -59,6 +62,15 @@ class Command(BaseCommand):
         user_model = get_user_model()
         actor = user_model.objects.filter(username="bench").first() or user_model.objects.create(
             username="bench", is_active=False)
+        if reference:
+            pipeline = Pipeline.objects.get(is_default=True)
+            stage = pipeline.stages.order_by("sort", "id").first()
+            started = time.perf_counter()
+            converted = reference_convert(pipeline_id=pipeline.pk, stage_id=stage.pk, actor_id=actor.pk)
+            seconds = time.perf_counter() - started
+            self.stdout.write(f"reference: {converted} leads in {seconds:.1f} s ({converted / seconds:.0f} leads/s), "
+                              f"peak RSS {peak_rss_mb():.0f} MB")
+            return
         started = time.perf_counter()
         switch = crm_mode_switch(actor=actor, mode=CrmMode.SIMPLE, new_pipeline_name=f"Benchmark {time.strftime('%X')}",
                                  create_contacts=True, create_companies=True, keep_open_activities=True)
