@@ -1,0 +1,57 @@
+"""``kontor bench_convert``: its last line, and the plain-SQL yardstick writing what the switch writes."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from kontor.crm.models import ActivityBinding, Company, Contact, Deal, Lead, TimelineEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _bench(**options) -> str:
+    out = StringIO()
+    call_command("bench_convert", leads=200, activities_per_lead=2, stdout=out, **options)
+    return out.getvalue().strip().splitlines()[-1]
+
+
+def _written(n: int) -> dict:
+    return {
+        "deals": Deal.objects.count(), "contacts": Contact.objects.count(),
+        "converted": Lead.objects.filter(status_id="CONVERTED", deal__isnull=False).count(),
+        "left": Lead.objects.filter(status_id__in=["NEW", "IN_PROCESS"]).count(),
+        "lead_bindings": ActivityBinding.objects.filter(entity_type=1).count(),
+        "deal_bindings": ActivityBinding.objects.filter(entity_type=2).count(),
+        "contact_bindings": ActivityBinding.objects.filter(entity_type=3).count(),
+        "timeline": TimelineEntry.objects.filter(kind__in=["converted", "created_from_lead"]).count(),
+        "companies": Company.objects.count(),
+    }
+
+
+def expected(n: int, titles: int) -> dict:
+    # Junk leads (the rest of the 200) keep their activities.
+    return {"deals": n, "contacts": n, "converted": n, "left": 0, "lead_bindings": 2 * (200 - n),
+            "deal_bindings": 2 * n, "contact_bindings": 2 * n, "timeline": 2 * n, "companies": titles}
+
+
+def test_switch_run_prints_the_convert_line():
+    last = _bench()
+    match = re.fullmatch(r"convert: (\d+) leads in [\d.]+ s \(\d+ leads/s\), peak RSS \d+ MB", last)
+    assert match, last
+    n = int(match[1])
+    assert 150 <= n < 200 and Lead.objects.filter(status_id="JUNK").count() == 200 - n
+    titles = Lead.objects.filter(status_id="CONVERTED").exclude(company_title="").values("company_title").distinct()
+    assert _written(n) == expected(n, titles.count())
+
+
+def test_reference_writes_what_the_switch_writes():
+    last = _bench(reference=True)
+    match = re.fullmatch(r"reference: (\d+) leads in [\d.]+ s \(\d+ leads/s\), peak RSS \d+ MB", last)
+    assert match, last
+    n = int(match[1])
+    titles = Lead.objects.filter(status_id="CONVERTED").exclude(company_title="").values("company_title").distinct()
+    assert _written(n) == expected(n, titles.count())
