@@ -6,15 +6,18 @@ or e-mail, or new), companies (matched by case-folded title, or new), deals, dea
 bindings, timeline entries and the leads' new status — so a batch of tens of thousands of leads
 costs a dozen statements, not a dozen per lead.
 
-``switch_run`` walks the id ranges. Each batch runs in one transaction that also moves the
-switch's ``cursor`` and counts, so after a crash (SIGKILL, power loss) the next run starts exactly
-after the last committed batch: no lead converted twice, none skipped. A batch that fails is
-retried lead by lead; a lead that still fails is listed in ``errors`` and stays in progress.
+``switch_run`` walks the id ranges; on PostgreSQL several batches run side by side, each in its own
+connection. Each batch runs in one transaction that also adds its counts to the switch, and the
+switch's ``cursor`` follows the committed prefix of ranges, so after a crash (SIGKILL, power loss)
+the next run starts at the cursor and a range done again finds its leads converted already: no
+lead converted twice, none skipped, counts exact. A batch that fails is retried lead by lead; a
+lead that still fails is listed in ``errors`` and stays in progress.
 
-Only one process works on a switch at a time: it holds a lease (``runner``, ``lease_until``) that it
-renews with every batch. Another run (a restarted worker, ``kontor crm_mode`` waiting in the shell)
-waits until the lease runs out and then takes over; every batch re-checks the lease under the
-switch's row lock, so two runners can never commit the same range.
+Only one process works on a switch at a time: it holds a lease (``runner``, ``lease_until``) that
+every committed batch renews. Another run (a restarted worker, ``kontor crm_mode`` waiting in the
+shell) waits until the lease runs out and then takes over; a batch's counts are written only while
+its runner holds the lease, otherwise the whole batch rolls back, so two runners can never both
+commit a range.
 """
 
 from __future__ import annotations
