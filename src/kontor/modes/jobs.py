@@ -74,6 +74,7 @@ class LeadBulkConverter:
                  process_codes: list[str], success_code: str, lock_keys: bool = False) -> None:
         self.switch_id = switch_id
         self.lock_keys = lock_keys and match
+        self.sequences: dict[str, str] = {}  # table -> its id sequence (PostgreSQL), looked up once
         self.make_contacts = create_contacts or not create_companies
         self.make_companies = create_companies
         self.keep_open = keep_open
@@ -109,9 +110,10 @@ class LeadBulkConverter:
         """
         with connection.cursor() as cur:
             if self.pg:
-                cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                sequence = cur.fetchone()[0].replace("'", "''")
-                return f"nextval('{sequence}'::regclass)"
+                if table not in self.sequences:
+                    cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                    self.sequences[table] = cur.fetchone()[0].replace("'", "''")
+                return f"nextval('{self.sequences[table]}'::regclass)"
             cur.execute(f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0),"
                         f" COALESCE((SELECT MAX(id) FROM {table}), 0))")
             p[f"{table}_base"] = cur.fetchone()[0]
@@ -398,6 +400,15 @@ def _add_counts(switch_id: int, runner: str, converted: int, errors: list[dict])
     switch.save(update_fields=["converted", "failed", "errors", "lease_until"])
 
 
+def _outcome(work, lo: int, hi: int) -> tuple[int, int, Exception | None]:
+    """Run one batch; its error, if any, is handed to the coordinator rather than raised."""
+    try:
+        work(lo, hi)
+        return lo, hi, None
+    except Exception as exc:
+        return lo, hi, exc
+
+
 class _Inline:
     """Runs each batch at once in the calling thread (SQLite; or inside a caller's transaction)."""
 
@@ -406,11 +417,7 @@ class _Inline:
         self.results: list = []
 
     def submit(self, lo: int, hi: int) -> None:
-        try:
-            self.work(lo, hi)
-            self.results.append((lo, hi, None))
-        except Exception as exc:  # handed to the coordinator like a thread's error
-            self.results.append((lo, hi, exc))
+        self.results.append(_outcome(self.work, lo, hi))
 
     def result(self):
         return self.results.pop(0)
@@ -434,12 +441,7 @@ class _Threads:
     def _loop(self) -> None:
         try:
             while (task := self.tasks.get()) is not None:
-                lo, hi = task
-                try:
-                    self.work(lo, hi)
-                    self.done.put((lo, hi, None))
-                except Exception as exc:  # handed to the coordinator
-                    self.done.put((lo, hi, exc))
+                self.done.put(_outcome(self.work, *task))
         finally:
             connection.close()
 
@@ -503,12 +505,14 @@ def switch_run(switch_id: int, *, max_batches: int | None = None, batch_size: in
         process_codes=process, success_code=success.code, lock_keys=workers > 1,
     )
 
+    if connection.vendor == "sqlite":
+        # The batch statements touch many indexes at random places; a bigger page cache for this
+        # connection (SQLite batches all run on it) keeps them in memory (the default 64 MB makes a
+        # big job disk-bound).
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_MB * 1024}")
+
     def work(lo: int, hi: int) -> None:
-        if connection.vendor == "sqlite":
-            # The batch statements touch many indexes at random places; a bigger page cache for
-            # this connection keeps them in memory (the default 64 MB makes a big job disk-bound).
-            with connection.cursor() as cur:
-                cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_MB * 1024}")
         _run_batch(converter, switch_id, runner, lo, hi, process)
 
     pool = _Inline(work) if workers == 1 else _Threads(work, workers)
