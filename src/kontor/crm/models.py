@@ -121,13 +121,24 @@ class CrmSettings(models.Model):
         return obj
 
 
+# Soft references (``db_constraint=False``): who did something (users), where it came from (source,
+# origin lead) and what a lead became (its contact, company, deal). Django still applies ``on_delete``
+# (SET_NULL) when the referenced row is deleted through the application, and every service checks the
+# ids it is given; only the database's own foreign-key check is left out. That check costs a row lock
+# on the referenced row for every row written, which is most of a bulk conversion's time on
+# PostgreSQL, and it guards nothing these columns need: Bitrix24 itself keeps no foreign keys. The
+# references that make up a record's structure keep theirs: a deal's pipeline, stage, contact and
+# company, a contact's company, a lead's status, a deal's contact list, an activity's bindings.
+SOFT = {"db_constraint": False}
+
+
 class TimestampedRecord(models.Model):
     """Fields every CRM record has."""
 
-    assigned = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assigned = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
     # No index of its own: only a user's deletion looks records up by creator (bulk writes stay cheaper).
     created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   db_index=False)
+                                   db_index=False, **SOFT)
     comments = models.TextField(_("comments"), blank=True, default="")
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
@@ -146,7 +157,7 @@ class Company(TimestampedRecord):
     # Indexed through Meta.indexes: only looked up by equality (no PostgreSQL "_like" index).
     title_normalized = models.CharField(max_length=255, editable=False, default="")
     industry = models.CharField(_("industry"), max_length=100, blank=True, default="")
-    lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
 
     class Meta:
         ordering = ["-id"]
@@ -169,9 +180,9 @@ class Contact(TimestampedRecord):
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
     # Indexed through Meta.indexes (a source code is only compared for equality: no "_like" index).
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                               db_index=False)
+                               db_index=False, **SOFT)
     #: The lead this contact was made from, if any.
-    lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
 
     class Meta:
         ordering = ["-id"]
@@ -206,14 +217,16 @@ class Lead(TimestampedRecord):
                                db_index=False)
     # Indexed through Meta.indexes (a source code is only compared for equality: no "_like" index).
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                               db_index=False)
+                               db_index=False, **SOFT)
     source_description = models.TextField(blank=True, default="")
     opportunity = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     #: The customer this lead is linked to (a repeat lead), or what it became when converted.
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
-    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
-    deal = models.ForeignKey("Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads",
+                                **SOFT)
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads",
+                                **SOFT)
+    deal = models.ForeignKey("Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
     is_return_customer = models.BooleanField(default=False)
     converted_at = models.DateTimeField(null=True, blank=True)
 
@@ -248,10 +261,10 @@ class Deal(TimestampedRecord):
     contacts = models.ManyToManyField(Contact, through="DealContact", related_name="deals", blank=True)
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals")
     #: The lead this deal was converted from.
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
     # Indexed through Meta.indexes (a source code is only compared for equality: no "_like" index).
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                               db_index=False)
+                               db_index=False, **SOFT)
     closed = models.BooleanField(default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     is_return_customer = models.BooleanField(default=False)
@@ -317,8 +330,8 @@ class Activity(models.Model):
     priority = models.PositiveSmallIntegerField(default=2)
     # Indexed by (responsible, completed) in Meta.indexes.
     responsible = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                    db_index=False)
-    author = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+                                    db_index=False, **SOFT)
+    author = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
     #: The primary binding (Bitrix24 OWNER_TYPE_ID / OWNER_ID); all bindings are in ActivityBinding.
     owner_type = models.PositiveSmallIntegerField(choices=EntityType.choices, null=True, blank=True)
     owner_id = models.BigIntegerField(null=True, blank=True)
@@ -360,7 +373,7 @@ class TimelineEntry(models.Model):
     kind = models.CharField(max_length=32, choices=TimelineKind.choices)
     data = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              db_index=False)
+                              db_index=False, **SOFT)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -176,7 +176,10 @@ class LeadBulkConverter:
                 " SELECT 1 FROM crm_communication lc JOIN crm_communication o ON o.type = lc.type"
                 " AND o.normalized = lc.normalized AND +o.entity_type = 1 AND +o.entity_id < lc.entity_id"
                 " JOIN kontor_conv v2 ON v2.lead_id = o.entity_id"
-                " WHERE lc.entity_type = 1 AND lc.entity_id = kontor_conv.lead_id AND v2.contact_id IS NULL)")
+                " WHERE lc.entity_type = 1 AND lc.entity_id = kontor_conv.lead_id AND v2.contact_id IS NULL"
+                # Bounded to the batch: PostgreSQL runs the EXISTS as a semi-join over every lead's
+                # phones and e-mails otherwise (1M index probes per batch at a million leads).
+                " AND lc.entity_id > %(lo)s AND lc.entity_id <= %(hi)s)")
         p["round"] = round_no
         new_id = self._new_id("crm_contact", p).format(order="lead_id")
         if not run(f"UPDATE kontor_conv SET contact_id = n.id, made = %(round)s FROM (SELECT lead_id, {new_id} AS id"
