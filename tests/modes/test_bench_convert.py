@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from kontor.crm.models import ActivityBinding, Company, Contact, Deal, Lead, TimelineEntry
+from kontor.crm.models import Activity, ActivityBinding, Company, Contact, Deal, Lead, TimelineEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -49,9 +49,23 @@ def test_switch_run_prints_the_convert_line():
 
 
 def test_reference_writes_what_the_switch_writes():
-    last = _bench(reference=True)
+    last = _bench(reference="full")
     match = re.fullmatch(r"reference: (\d+) leads in [\d.]+ s \(\d+ leads/s\), peak RSS \d+ MB", last)
     assert match, last
     n = int(match[1])
     titles = Lead.objects.filter(status_id="CONVERTED").exclude(company_title="").values("company_title").distinct()
     assert _written(n) == expected(n, titles.count())
+
+
+def test_minimal_reference_writes_only_the_floor():
+    last = _bench(reference="minimal")
+    match = re.fullmatch(r"reference \(minimal\): (\d+) leads in [\d.]+ s \(\d+ leads/s\), peak RSS \d+ MB", last)
+    assert match, last
+    n = int(match[1])
+    assert 150 <= n < 200
+    # A contact and a deal per lead, the lead converted and its activities owned by the deal; nothing else.
+    assert (Deal.objects.count(), Contact.objects.count()) == (n, n)
+    assert Lead.objects.filter(status_id="CONVERTED", deal__isnull=False, contact__isnull=False).count() == n
+    assert Activity.objects.filter(owner_type=2).count() == 2 * n
+    assert not Company.objects.exists() and not TimelineEntry.objects.exists()
+    assert not ActivityBinding.objects.filter(entity_type__in=[2, 3]).exists()

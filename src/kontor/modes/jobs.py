@@ -172,14 +172,15 @@ class LeadBulkConverter:
         if round_no == 1 and self.match:
             # A lead sharing a phone/e-mail with an earlier lead of the batch waits for round two,
             # where it finds that lead's new contact: two leads of one person make one contact.
+            # PostgreSQL runs the EXISTS as a semi-join, over every lead's phones and e-mails unless
+            # bounded to the batch (a million index probes per batch at a million leads); SQLite runs
+            # it per lead and would take the bound for its index instead of the lead's id.
+            bound = " AND lc.entity_id > %(lo)s AND lc.entity_id <= %(hi)s" if self.pg else ""
             run("UPDATE kontor_conv SET dup = TRUE WHERE contact_id IS NULL AND EXISTS ("
                 " SELECT 1 FROM crm_communication lc JOIN crm_communication o ON o.type = lc.type"
                 " AND o.normalized = lc.normalized AND +o.entity_type = 1 AND +o.entity_id < lc.entity_id"
                 " JOIN kontor_conv v2 ON v2.lead_id = o.entity_id"
-                " WHERE lc.entity_type = 1 AND lc.entity_id = kontor_conv.lead_id AND v2.contact_id IS NULL"
-                # Bounded to the batch: PostgreSQL runs the EXISTS as a semi-join over every lead's
-                # phones and e-mails otherwise (1M index probes per batch at a million leads).
-                " AND lc.entity_id > %(lo)s AND lc.entity_id <= %(hi)s)")
+                f" WHERE lc.entity_type = 1 AND lc.entity_id = kontor_conv.lead_id AND v2.contact_id IS NULL{bound})")
         p["round"] = round_no
         new_id = self._new_id("crm_contact", p).format(order="lead_id")
         if not run(f"UPDATE kontor_conv SET contact_id = n.id, made = %(round)s FROM (SELECT lead_id, {new_id} AS id"
