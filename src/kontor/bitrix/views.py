@@ -1,8 +1,9 @@
-"""The facade's one view: ``/rest/<user_id>/<secret>/<method>[.json]``.
+"""The facade's one view: ``/rest/<user_id>/<secret>/<method>[.json|.xml]``.
 
-Order of checks as in Bitrix24: the method must exist (404), then the webhook must be valid (401),
-then the method runs (400 for its errors). Nothing here redirects: the URL pattern matches every
-path under ``/rest/``, so ``APPEND_SLASH`` never has a reason to.
+``.xml`` answers in XML (``<response>…``), everything else in JSON. Order of checks as in
+Bitrix24: the method must exist (404), then the webhook must be valid (401), then the method runs
+(400 for its errors). Nothing here redirects: the URL pattern matches every path under ``/rest/``,
+so ``APPEND_SLASH`` never has a reason to.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from kontor.bitrix.envelope import error_response, json_response, time_block
+from kontor.bitrix.envelope import error_response, json_response, time_block, xml_response
 from kontor.bitrix.errors import RestError, invalid_credentials, method_not_found, no_auth
 from kontor.bitrix.params import request_params
 from kontor.bitrix.registry import Call, dispatch, lookup
@@ -37,6 +38,7 @@ def _route(path: str) -> tuple[str | None, str | None, str]:
 @csrf_exempt
 def rest(request: HttpRequest, path: str = "") -> HttpResponse:
     started = time.time()
+    xml = path.rstrip("/").lower().endswith(".xml")
     try:
         user_id, secret, name = _route(path)
         lookup(name)
@@ -48,10 +50,10 @@ def rest(request: HttpRequest, path: str = "") -> HttpResponse:
         params = request_params(request)
         outcome = dispatch(Call(method=name, user=user, params=params))
     except RestError as exc:
-        return error_response(exc)
+        return error_response(exc, xml=xml)
     except Exception:  # a bug, not the client's fault; still answer in Bitrix24's shape
         log.exception("facade method %s failed", path)
-        return error_response(RestError(500, "INTERNAL_SERVER_ERROR", "Internal server error"))
+        return error_response(RestError(500, "INTERNAL_SERVER_ERROR", "Internal server error"), xml=xml)
     body: dict = {"result": outcome.result}
     if outcome.total is not None:
         body["total"] = outcome.total
@@ -59,4 +61,4 @@ def rest(request: HttpRequest, path: str = "") -> HttpResponse:
         body["next"] = outcome.next
     finished = time.time()
     body["time"] = time_block(start=started, finish=finished, processing=outcome.finished - outcome.started)
-    return json_response(body)
+    return xml_response(body) if xml else json_response(body)
