@@ -8,49 +8,14 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
-from django.db import connection
+from .conftest import kontor as _kontor
 
 LEADS = 3000  # about 2,700 in progress (10% junk)
-
-
-def _kontor(env, *args, check=True, **kwargs):
-    return subprocess.run([sys.executable, "-m", "kontor", *args], env=env, check=check, capture_output=True,
-                          text=True, timeout=300, **kwargs)
-
-
-@pytest.fixture
-def external_db(tmp_path, transactional_db):
-    """``(env, query)``: an environment for subprocesses and a function running one SQL query."""
-    env = {**os.environ, "KONTOR_VAR_DIR": str(tmp_path), "KONTOR_SWITCH_BATCH_SIZE": "100",
-           "KONTOR_SWITCH_LEASE_SECONDS": "2", "KONTOR_SWITCH_PAUSE_SECONDS": "0.05", "PYTHONUNBUFFERED": "1"}
-    if connection.vendor == "postgresql":
-        s = connection.settings_dict
-        env["DATABASE_URL"] = (f"postgresql://{s.get('USER') or ''}{':' + s['PASSWORD'] if s.get('PASSWORD') else ''}"
-                               f"@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}")
-
-        def query(sql):
-            with connection.cursor() as cur:
-                cur.execute(sql)
-                return cur.fetchone()
-    else:
-        path = Path(tmp_path) / "crash.sqlite3"
-        env["DATABASE_URL"] = f"sqlite:///{path}"
-        _kontor(env, "migrate", "-v", "0")
-
-        def query(sql):
-            db = sqlite3.connect(path, timeout=30)
-            try:
-                return db.execute(sql).fetchone()
-            finally:
-                db.close()
-    return env, query
 
 
 def _worker(env, tmp_path, name):

@@ -1,0 +1,24 @@
+"""``kontor bench_intake``: contacts filled, the web server started, inquiries sent over HTTP."""
+
+from __future__ import annotations
+
+import re
+
+from .conftest import kontor
+
+
+def test_bench_intake_matches_half_the_inquiries_over_http(external_db):
+    env, query = external_db
+    out = kontor(env, "bench_intake", "--contacts", "300", "--inquiries", "40", "--concurrency", "3",
+                 "--web-workers", "1", "--fresh").stdout
+    last = out.strip().splitlines()[-1]
+    match = re.fullmatch(r"intake: 40 inquiries in [\d.]+ s \(\d+ inquiries/s\), p50 [\d.]+ ms, p99 [\d.]+ ms,"
+                         r" (\d+) matched", last)
+    assert match, out
+    # Every second inquiry is a known customer (phone written another way, or e-mail in capitals).
+    assert int(match[1]) == 20
+    # The new customers, and one per warm-up inquiry (a name only: nothing to match by).
+    assert query("SELECT COUNT(*) FROM crm_contact")[0] == 300 + 20 + 20
+    assert query("SELECT COUNT(*) FROM crm_deal")[0] == 40 + 20  # twenty warm-up inquiries make deals too
+    assert query("SELECT COUNT(*) FROM crm_communication WHERE entity_type = 3 AND type = 'PHONE'")[0] == 300
+    assert query("SELECT COUNT(*) FROM crm_lead")[0] == 0  # simple mode: no leads
