@@ -23,8 +23,8 @@ FIRST_NAMES = ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hanne
 LAST_NAMES = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Smith", "Brown"]
 
 
-def _pick(values: list[str], expr: str) -> str:
-    cases = " ".join(f"WHEN {i} THEN '{v}'" for i, v in enumerate(values))
+def _pick(values: list[str], expr: str, *, quote: bool = True) -> str:
+    cases = " ".join(f"WHEN {i} THEN " + (f"'{v}'" if quote else v) for i, v in enumerate(values))
     return f"CASE ({expr}) %% {len(values)} {cases} END"
 
 
@@ -147,6 +147,54 @@ def demo_contacts_bulk_create(*, contacts: int, progress=None) -> int:
         if progress is not None:
             progress(done)
     return done
+
+
+def demo_deals_bulk_create(*, deals: int, progress=None) -> int:
+    """Add ``deals`` deals to the default pipeline, each with a new contact (phone and e-mail).
+
+    Spread over the pipeline's stages (most in the open ones) and over the active users; amounts
+    vary. What the list benchmark pages through. Set-based, 100,000 per transaction. Returns how
+    many deals were made.
+    """
+    from kontor.crm.models import Pipeline
+
+    if deals < 0:
+        raise ValueError("deals must not be negative")
+    pipeline = Pipeline.objects.get(is_default=True)
+    stages = list(pipeline.stages.order_by("sort", "id").values_list("id", "semantic"))
+    # Three in four deals are open; the closed ones go to the won and lost stages.
+    open_ids = [str(pk) for pk, semantic in stages if semantic == "process"]
+    closed_ids = [str(pk) for pk, semantic in stages if semantic != "process"] or open_ids
+    users = [str(pk) for pk in get_user_model().objects.filter(is_active=True).order_by("id").values_list("id",
+                                                                                                          flat=True)]
+    users = users or ["NULL"]
+    made = 0
+    while made < deals:
+        size = min(CHUNK, deals - made)
+        contact0 = _max_id("crm_contact")
+        demo_contacts_bulk_create(contacts=size)
+        with transaction.atomic(), connection.cursor() as cur:
+            p = {"now": connection.ops.adapt_datetimefield_value(timezone.now()), "c0": contact0,
+                 "pipeline": pipeline.pk, "d0": _max_id("crm_deal")}
+            n = "c.id"
+            stage = (f"CASE WHEN {n} %% 4 = 3 THEN {_pick(closed_ids, f'{n} / 4', quote=False)}"
+                     f" ELSE {_pick(open_ids, f'{n} / 4', quote=False)} END")
+            closed = f"CASE WHEN {n} %% 4 = 3 THEN TRUE ELSE FALSE END"
+            cur.execute(
+                "INSERT INTO crm_deal (title, pipeline_id, stage_id, opportunity, currency, contact_id, company_id,"
+                " lead_id, source_id, closed, closed_at, is_return_customer, assigned_id, created_by_id, comments,"
+                " created_at, updated_at)"
+                f" SELECT 'Auftrag ' || {n}, %(pipeline)s, {stage}, ({n} %% 997) * 25, 'EUR', c.id, NULL, NULL,"
+                f" CASE WHEN {n} %% 4 = 0 THEN 'WEB' ELSE 'CALL' END, {closed},"
+                f" CASE WHEN {n} %% 4 = 3 THEN %(now)s ELSE NULL END, FALSE,"
+                f" {_pick(users, n, quote=False)}, NULL, '', %(now)s, %(now)s"
+                " FROM crm_contact c WHERE c.id > %(c0)s ORDER BY c.id", p)
+            made += cur.rowcount
+            cur.execute("INSERT INTO crm_dealcontact (deal_id, contact_id, sort, is_primary)"
+                        " SELECT d.id, d.contact_id, 10, TRUE FROM crm_deal d WHERE d.id > %(d0)s ORDER BY d.id", p)
+        if progress is not None:
+            progress(made)
+    return made
 
 
 def crm_data_wipe() -> None:

@@ -1,0 +1,115 @@
+"""``kontor bench_list --deals N [--requests M] [--fresh]``: the deal-list benchmark.
+
+Tops the configured database up to N deals (``demo_deals_bulk_create``: each with a contact, spread
+over the default pipeline's stages and the users), then pages through filtered deal lists the way
+a user and an integration do — the native API (``/api/v1/deals`` by stage, by responsible user with
+``closed=false``, by pipeline) and the Bitrix24 facade (``crm.deal.list`` by ``STAGE_ID``, by
+``ASSIGNED_BY_ID``) — through Django's request handling in this process, and prints one line per
+API with the latency percentiles, the last one
+``list: <M> requests per API, api p50 <ms> ms p95 <ms> ms, facade p50 <ms> ms p95 <ms> ms``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+
+from kontor.accounts.services import token_create
+from kontor.bitrix.services import webhook_create, webhook_path
+from kontor.crm.models import Deal, Pipeline
+from kontor.modes.bulk import crm_data_wipe, demo_deals_bulk_create
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
+
+
+class Command(BaseCommand):
+    help = "Top the CRM up to N deals and time filtered, paginated deal lists (API and facade)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--deals", type=int, required=True)
+        parser.add_argument("--requests", type=int, default=200, help="requests per API")
+        parser.add_argument("--fresh", action="store_true", help="delete all CRM records first")
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, deals: int, requests: int, fresh: bool, seed: int, **options) -> None:
+        if deals < 0 or requests < 1:
+            raise CommandError("--deals must not be negative and --requests positive")
+        self.stdout.write(f"database: {connection.vendor} {connection.settings_dict.get('NAME')}")
+        if fresh:
+            crm_data_wipe()
+        user_model = get_user_model()
+        user = user_model.objects.filter(username="bench").first() or user_model.objects.create(username="bench")
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+        missing = max(0, deals - Deal.objects.count())
+        started = time.perf_counter()
+        made = demo_deals_bulk_create(deals=missing) if missing else 0
+        self.stdout.write(f"fill: {made} deals in {time.perf_counter() - started:.1f} s, {Deal.objects.count()} in all")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE")
+
+        pipeline = Pipeline.objects.get(is_default=True)
+        stages = list(pipeline.stages.order_by("sort", "id"))
+        users = list(user_model.objects.filter(is_active=True).values_list("id", flat=True))
+        _, token = token_create(user=user, name="bench_list")
+        webhook, secret = webhook_create(user=user, name="bench_list")
+        rest = webhook_path(webhook, secret)
+        client = Client(HTTP_HOST="127.0.0.1")
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        rnd = random.Random(seed)
+
+        def api() -> str:
+            page = f"limit=50&offset={50 * rnd.randrange(20)}"
+            kind = rnd.randrange(3)
+            if kind == 0:
+                return f"/api/v1/deals?stage_id={rnd.choice(stages).pk}&{page}"
+            if kind == 1:
+                return f"/api/v1/deals?assigned_id={rnd.choice(users)}&closed=false&{page}"
+            return f"/api/v1/deals?pipeline_id={pipeline.pk}&{page}"
+
+        def facade() -> dict:
+            start = 50 * rnd.randrange(20)
+            select = ["ID", "TITLE", "STAGE_ID", "OPPORTUNITY", "CURRENCY_ID", "CONTACT_ID", "ASSIGNED_BY_ID"]
+            if rnd.randrange(2):
+                flt = {"STAGE_ID": rnd.choice(stages).code, "CATEGORY_ID": 0}
+            else:
+                flt = {"ASSIGNED_BY_ID": rnd.choice(users), "CLOSED": "N"}
+            return {"filter": flt, "select": select, "order": {"ID": "DESC"}, "start": start}
+
+        timings: dict[str, list[float]] = {"api": [], "facade": []}
+        rows = 0
+        for i in range(requests + 10):  # the first ten of each warm caches and are not counted
+            url = api()
+            t = time.perf_counter()
+            response = client.get(url, **auth)
+            took = time.perf_counter() - t
+            if response.status_code != 200:
+                raise CommandError(f"{url}: {response.status_code} {response.content[:300]!r}")
+            if i >= 10:
+                timings["api"].append(took)
+                rows += len(response.json()["items"])
+            params = facade()
+            t = time.perf_counter()
+            response = client.post(rest + "crm.deal.list", data=json.dumps(params), content_type="application/json")
+            took = time.perf_counter() - t
+            if response.status_code != 200 or "result" not in response.json():
+                raise CommandError(f"crm.deal.list {params}: {response.status_code} {response.content[:300]!r}")
+            if i >= 10:
+                timings["facade"].append(took)
+                rows += len(response.json()["result"])
+        api_t, facade_t = timings["api"], timings["facade"]
+        self.stdout.write(f"rows: {rows} deals listed in {2 * requests} pages")
+        self.stdout.write(f"list: {requests} requests per API, api p50 {percentile(api_t, 0.5):.1f} ms"
+                          f" p95 {percentile(api_t, 0.95):.1f} ms, facade p50 {percentile(facade_t, 0.5):.1f} ms"
+                          f" p95 {percentile(facade_t, 0.95):.1f} ms")

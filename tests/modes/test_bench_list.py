@@ -1,0 +1,33 @@
+"""``kontor bench_list``: deals filled set-based, then filtered pages through the API and the facade."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from kontor.crm.models import Deal, DealContact
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bench_list_fills_deals_and_prints_percentiles():
+    out = StringIO()
+    call_command("bench_list", deals=400, requests=5, fresh=True, stdout=out)
+    lines = out.getvalue().strip().splitlines()
+    assert re.fullmatch(r"list: 5 requests per API, api p50 [\d.]+ ms p95 [\d.]+ ms, facade p50 [\d.]+ ms"
+                        r" p95 [\d.]+ ms", lines[-1]), lines
+    rows = int(re.fullmatch(r"rows: (\d+) deals listed in 10 pages", lines[-2])[1])
+    assert rows > 0
+    assert Deal.objects.count() == 400 and DealContact.objects.count() == 400
+    # Open deals sit in open stages, closed ones in the won and lost stages; three in four are open.
+    assert not Deal.objects.filter(closed=True, stage__semantic="process").exists()
+    assert not Deal.objects.filter(closed=False).exclude(stage__semantic="process").exists()
+    assert Deal.objects.filter(closed=False).count() == 300
+    assert Deal.objects.values("stage").distinct().count() > 3
+
+    # Topping up: only the missing deals are added.
+    call_command("bench_list", deals=450, requests=1, stdout=StringIO())
+    assert Deal.objects.count() == 450
