@@ -41,21 +41,27 @@ test: install
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/pytest
 
-# The conversion benchmark (README "Benchmarks"): a fresh SQLite file in var/, then PostgreSQL
-# (database kontor_bench, created when missing). BENCH_LEADS=100000 make bench for a quick run.
+# The benchmarks (README "Benchmarks") on a fresh SQLite file in var/, then on PostgreSQL (database
+# kontor_bench, created when missing): the mode switch on BENCH_LEADS leads, then the deal list
+# topped up to BENCH_DEALS deals, then intake against BENCH_CONTACTS more contacts.
+# BENCH_LEADS=100000 BENCH_DEALS=100000 BENCH_CONTACTS=100000 make bench for a quick run.
 BENCH_LEADS ?= 1000000
+BENCH_DEALS ?= 1000000
+BENCH_CONTACTS ?= 1000000
 BENCH_PG_URL ?= postgresql://127.0.0.1:5432/kontor_bench
+BENCH_SQLITE_URL = sqlite:///$(CURDIR)/var/bench.sqlite3
+BENCH_RUN = $(BIN)/kontor bench_convert --leads $(BENCH_LEADS) --activities-per-lead 2 --fresh && \
+	$(BIN)/kontor bench_list --deals $(BENCH_DEALS) && \
+	$(BIN)/kontor bench_intake --contacts $(BENCH_CONTACTS)
+
 bench: install
 	mkdir -p var && rm -f var/bench.sqlite3 var/bench.sqlite3-wal var/bench.sqlite3-shm
-	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(BIN)/kontor migrate --noinput -v 0
-	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 \
-		$(BIN)/kontor bench_convert --leads $(BENCH_LEADS) --activities-per-lead 2 --fresh
+	export DATABASE_URL=$(BENCH_SQLITE_URL) && $(BIN)/kontor migrate --noinput -v 0 && $(BENCH_RUN)
 	$(BIN)/python -c "import sys, psycopg; from psycopg import sql; u = sys.argv[1]; base, name = u.rsplit('/', 1); \
 		c = psycopg.connect(base + '/postgres', autocommit=True); \
 		c.execute('SELECT 1 FROM pg_database WHERE datname = %s', [name]).fetchone() or \
 		c.execute(sql.SQL('CREATE DATABASE {}').format(sql.Identifier(name)))" $(BENCH_PG_URL)
-	DATABASE_URL=$(BENCH_PG_URL) $(BIN)/kontor migrate --noinput -v 0
-	DATABASE_URL=$(BENCH_PG_URL) $(BIN)/kontor bench_convert --leads $(BENCH_LEADS) --activities-per-lead 2 --fresh
+	export DATABASE_URL=$(BENCH_PG_URL) && $(BIN)/kontor migrate --noinput -v 0 && $(BENCH_RUN)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
