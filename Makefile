@@ -42,8 +42,8 @@ test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/pytest
 
 # The benchmarks (README "Benchmarks") on a fresh SQLite file in var/, then on PostgreSQL (database
-# kontor_bench, created when missing): the mode switch on BENCH_LEADS leads, then the deal list
-# topped up to BENCH_DEALS deals, then intake against BENCH_CONTACTS more contacts.
+# kontor_bench, created when missing): the mode switch on BENCH_LEADS leads, then the deal list on
+# BENCH_DEALS deals of a sales team, then intake against BENCH_CONTACTS more contacts.
 # BENCH_LEADS=100000 BENCH_DEALS=100000 BENCH_CONTACTS=100000 make bench for a quick run.
 BENCH_LEADS ?= 1000000
 BENCH_DEALS ?= 1000000
@@ -51,7 +51,7 @@ BENCH_CONTACTS ?= 1000000
 BENCH_PG_URL ?= postgresql://127.0.0.1:5432/kontor_bench
 BENCH_SQLITE_URL = sqlite:///$(CURDIR)/var/bench.sqlite3
 BENCH_RUN = $(BIN)/kontor bench_convert --leads $(BENCH_LEADS) --activities-per-lead 2 --fresh && \
-	$(BIN)/kontor bench_list --deals $(BENCH_DEALS) && \
+	$(BIN)/kontor bench_list --deals $(BENCH_DEALS) --fresh && \
 	$(BIN)/kontor bench_intake --contacts $(BENCH_CONTACTS)
 
 bench: install

@@ -22,10 +22,12 @@ def test_bench_list_fills_deals_and_prints_percentiles():
     rows = int(re.fullmatch(r"rows: (\d+) deals listed in 10 pages", lines[-2])[1])
     assert rows > 0
     assert Deal.objects.count() == 400 and DealContact.objects.count() == 400
-    # Open deals sit in open stages, closed ones in the won and lost stages; three in four are open.
+    # Open deals sit in open stages, closed ones in the won and lost stages; seven in ten are closed.
     assert not Deal.objects.filter(closed=True, stage__semantic="process").exists()
     assert not Deal.objects.filter(closed=False).exclude(stage__semantic="process").exists()
-    assert Deal.objects.filter(closed=False).count() == 300
+    assert Deal.objects.filter(closed=False).count() == 120
+    # Spread over the sales team of ten.
+    assert Deal.objects.filter(assigned__username__startswith="sales-").values("assigned").distinct().count() == 10
     assert Deal.objects.values("stage").distinct().count() > 3
 
     # Topping up: only the missing deals are added.

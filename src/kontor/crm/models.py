@@ -251,7 +251,7 @@ class Deal(TimestampedRecord):
     entity_type = EntityType.DEAL
 
     title = models.CharField(_("title"), max_length=255)
-    # Indexed through Meta.indexes ((pipeline, stage, id) and (stage, id)), not one index each.
+    # Indexed through Meta.indexes ((pipeline, stage, id), (stage, id), (pipeline, closed, id)).
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals", db_index=False)
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals", db_index=False)
     opportunity = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, default=Decimal("0"))
@@ -268,13 +268,21 @@ class Deal(TimestampedRecord):
     closed = models.BooleanField(default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     is_return_customer = models.BooleanField(default=False)
+    # Indexed by (assigned, closed, id) in Meta.indexes: "my open deals", newest first, is the list
+    # everyone opens, and its page and its count are then read from the index alone.
+    assigned = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 db_index=False, **SOFT)
 
     class Meta:
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["pipeline", "stage", "id"]),
             models.Index(fields=["stage", "id"]),
+            # A pipeline's open deals (the list's default view), newest first, page and count read
+            # from the index alone.
+            models.Index(fields=["pipeline", "closed", "id"], name="crm_deal_pipeline_open_idx"),
             models.Index(fields=["source"], name="crm_deal_source_idx"),
+            models.Index(fields=["assigned", "closed", "id"], name="crm_deal_assigned_open_idx"),
         ]
 
     def __str__(self) -> str:

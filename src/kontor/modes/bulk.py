@@ -152,8 +152,9 @@ def demo_contacts_bulk_create(*, contacts: int, progress=None) -> int:
 def demo_deals_bulk_create(*, deals: int, progress=None) -> int:
     """Add ``deals`` deals to the default pipeline, each with a new contact (phone and e-mail).
 
-    Spread over the pipeline's stages (most in the open ones) and over the active users; amounts
-    vary. What the list benchmark pages through. Set-based, 100,000 per transaction. Returns how
+    Spread over the active users and the pipeline's stages: as in a CRM that has run for years,
+    seven in ten are closed (won or lost) and the rest sit in the open stages; amounts vary. What
+    the list benchmark pages through. Set-based, 100,000 per transaction. Returns how
     many deals were made.
     """
     from kontor.crm.models import Pipeline
@@ -162,7 +163,6 @@ def demo_deals_bulk_create(*, deals: int, progress=None) -> int:
         raise ValueError("deals must not be negative")
     pipeline = Pipeline.objects.get(is_default=True)
     stages = list(pipeline.stages.order_by("sort", "id").values_list("id", "semantic"))
-    # Three in four deals are open; the closed ones go to the won and lost stages.
     open_ids = [str(pk) for pk, semantic in stages if semantic == "process"]
     closed_ids = [str(pk) for pk, semantic in stages if semantic != "process"] or open_ids
     users = [str(pk) for pk in get_user_model().objects.filter(is_active=True).order_by("id").values_list("id",
@@ -177,17 +177,18 @@ def demo_deals_bulk_create(*, deals: int, progress=None) -> int:
             p = {"now": connection.ops.adapt_datetimefield_value(timezone.now()), "c0": contact0,
                  "pipeline": pipeline.pk, "d0": _max_id("crm_deal")}
             n = "c.id"
-            stage = (f"CASE WHEN {n} %% 4 = 3 THEN {_pick(closed_ids, f'{n} / 4', quote=False)}"
-                     f" ELSE {_pick(open_ids, f'{n} / 4', quote=False)} END")
-            closed = f"CASE WHEN {n} %% 4 = 3 THEN TRUE ELSE FALSE END"
+            is_closed = f"{n} %% 10 < 7"
+            stage = (f"CASE WHEN {is_closed} THEN {_pick(closed_ids, f'{n} / 10', quote=False)}"
+                     f" ELSE {_pick(open_ids, f'{n} / 10', quote=False)} END")
+            closed = f"CASE WHEN {is_closed} THEN TRUE ELSE FALSE END"
             cur.execute(
                 "INSERT INTO crm_deal (title, pipeline_id, stage_id, opportunity, currency, contact_id, company_id,"
                 " lead_id, source_id, closed, closed_at, is_return_customer, assigned_id, created_by_id, comments,"
                 " created_at, updated_at)"
                 f" SELECT 'Auftrag ' || {n}, %(pipeline)s, {stage}, ({n} %% 997) * 25, 'EUR', c.id, NULL, NULL,"
                 f" CASE WHEN {n} %% 4 = 0 THEN 'WEB' ELSE 'CALL' END, {closed},"
-                f" CASE WHEN {n} %% 4 = 3 THEN %(now)s ELSE NULL END, FALSE,"
-                f" {_pick(users, n, quote=False)}, NULL, '', %(now)s, %(now)s"
+                f" CASE WHEN {is_closed} THEN %(now)s ELSE NULL END, FALSE,"
+                f" {_pick(users, f'{n} / 7', quote=False)}, NULL, '', %(now)s, %(now)s"
                 " FROM crm_contact c WHERE c.id > %(c0)s ORDER BY c.id", p)
             made += cur.rowcount
             cur.execute("INSERT INTO crm_dealcontact (deal_id, contact_id, sort, is_primary)"
