@@ -118,7 +118,12 @@ class Field:
                 cond |= Q(**{f"{self.path}__isnull": True})
         else:
             value = None if raw is None or (raw == "" and self.kind not in ("str",)) else self.value(raw, name)
-            cond = Q(**{f"{self.path}__isnull": True}) if value is None else Q(**{self.path: value})
+            if value is None:
+                cond = Q(**{f"{self.path}__isnull": True})
+            elif isinstance(value, bool):
+                cond = Q(**{f"{self.path}__in": [value]})  # see kontor.crm.selectors.flag_is
+            else:
+                cond = Q(**{self.path: value})
         return ~cond if op in NEGATED else cond
 
 

@@ -110,6 +110,15 @@ def lead_list(*, filters: Mapping[str, Any] | None = None, order: str | None = N
     return _order(qs, order)
 
 
+def flag_is(field: str, value: bool) -> Q:
+    """``field`` is ``value``, as a condition an index on ``(…, field, id)`` can serve on SQLite too.
+
+    Django writes ``field=False`` as ``NOT field``, which SQLite cannot look up in an index: a list of
+    a pipeline's open deals then reads every deal of the pipeline. ``field IN (0)`` it can.
+    """
+    return Q(**{f"{field}__in": [value]})
+
+
 def deal_list(*, filters: Mapping[str, Any] | None = None, order: str | None = None) -> QuerySet[Deal]:
     """Deals filtered by ``pipeline_id``, ``stage_id``, ``assigned_id``, ``contact_id``, ``company_id``,
     ``closed``, ``q``."""
@@ -119,7 +128,7 @@ def deal_list(*, filters: Mapping[str, Any] | None = None, order: str | None = N
         if (value := _int(filters, name)) is not None:
             qs = qs.filter(**{name: value})
     if filters.get("closed") is not None and filters.get("closed") != "":
-        qs = qs.filter(closed=str(filters["closed"]).lower() in ("1", "true", "yes"))
+        qs = qs.filter(flag_is("closed", str(filters["closed"]).lower() in ("1", "true", "yes")))
     qs = _search(qs, filters.get("q"), ("title",), EntityType.DEAL)
     return _order(qs, order)
 
