@@ -133,16 +133,16 @@ def demo_contacts_bulk_create(*, contacts: int, progress=None) -> int:
                 " assigned_id, created_by_id, comments, created_at, updated_at)"
                 f" SELECT {_pick(FIRST_NAMES, n)}, '', {_pick(LAST_NAMES, f'{n} / 10')} || ' ' || {n}, '', NULL, NULL,"
                 f" NULL, %(user)s, %(user)s, '', %(now)s, %(now)s FROM {_series('%(lo)s', '%(hi)s')} ORDER BY {n}", p)
-            # Contact ids follow the series in order: the n-th new contact is c0 + (n - lo + 1).
-            p["shift"] = first - done
+            # The new contacts in id order are numbers lo..hi (ids may skip values of the sequence).
+            p["done"] = done
             for kind, value, normalized in (
-                    ("PHONE", "'030 ' || (1000000 + (c.id - %(shift)s))", "'+4930' || (1000000 + (c.id - %(shift)s))"),
-                    ("EMAIL", "'kunde' || (c.id - %(shift)s) || '@beispiel.de'",
-                     "'kunde' || (c.id - %(shift)s) || '@beispiel.de'")):
+                    ("PHONE", "'030 ' || (1000000 + c.n)", "'+4930' || (1000000 + c.n)"),
+                    ("EMAIL", "'kunde' || c.n || '@beispiel.de'", "'kunde' || c.n || '@beispiel.de'")):
                 cur.execute(
                     "INSERT INTO crm_communication (entity_type, entity_id, type, value_type, value, normalized)"
-                    f" SELECT 3, c.id, '{kind}', 'WORK', {value}, {normalized} FROM crm_contact c"
-                    " WHERE c.id > %(c0)s ORDER BY c.id", p)
+                    f" SELECT 3, c.id, '{kind}', 'WORK', {value}, {normalized} FROM (SELECT id,"
+                    " %(done)s + ROW_NUMBER() OVER (ORDER BY id) AS n FROM crm_contact WHERE id > %(c0)s) AS c"
+                    " ORDER BY c.id", p)
         done += size
         if progress is not None:
             progress(done)
