@@ -125,8 +125,8 @@ class CrmSettings(models.Model):
 # origin lead) and what a lead became (its contact, company, deal). Django still applies ``on_delete``
 # (SET_NULL) when the referenced row is deleted through the application, and every service checks the
 # ids it is given; only the database's own foreign-key check is left out. That check costs a row lock
-# on the referenced row for every row written, which is most of a bulk conversion's time on
-# PostgreSQL, and it guards nothing these columns need: Bitrix24 itself keeps no foreign keys. The
+# on the referenced row for every row written (a quarter of a bulk conversion's time on PostgreSQL)
+# and guards nothing these columns need; Bitrix24 keeps no foreign keys in its CRM tables either. The
 # references that make up a record's structure keep theirs: a deal's pipeline, stage, contact and
 # company, a contact's company, a lead's status, a deal's contact list, an activity's bindings.
 SOFT = {"db_constraint": False}
