@@ -19,6 +19,7 @@ from django.db.models import Q
 from kontor.bitrix.errors import argument_error
 from kontor.bitrix.mapping import parse_when
 from kontor.bitrix.params import as_list, to_int, yes_no
+from kontor.crm.selectors import flag_is
 
 # Longest prefixes first, so "!=%" is not read as "!=" + "%FIELD".
 OPERATORS = ("!=%", "!%=", "!@", "!=", "!%", ">=", "<=", "=%", "%=", "=", "!", ">", "<", "@", "%")
@@ -121,7 +122,7 @@ class Field:
             if value is None:
                 cond = Q(**{f"{self.path}__isnull": True})
             elif isinstance(value, bool):
-                cond = Q(**{f"{self.path}__in": [value]})  # see kontor.crm.selectors.flag_is
+                cond = flag_is(self.path, value)
             else:
                 cond = Q(**{self.path: value})
         return ~cond if op in NEGATED else cond
