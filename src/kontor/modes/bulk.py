@@ -40,6 +40,21 @@ def _max_id(table: str) -> int:
         return cur.fetchone()[0]
 
 
+def bench_user():
+    """The active user ``bench`` the benchmarks act as (created when missing)."""
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    if not user.is_active:  # earlier versions of bench_convert made it inactive
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    return user
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The ``share`` percentile of latencies in seconds, in milliseconds (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
+
+
 def demo_leads_bulk_create(*, leads: int, activities_per_lead: int, progress=None) -> dict[str, int]:
     """Create ``leads`` leads with ``activities_per_lead`` activities each; leave the CRM in classic mode.
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 import resource
 import time
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from kontor.crm.enums import CrmMode
 from kontor.crm.models import CrmSettings, Pipeline
-from kontor.modes.bulk import crm_data_wipe, demo_leads_bulk_create, reference_convert
+from kontor.modes.bulk import bench_user, crm_data_wipe, demo_leads_bulk_create, reference_convert
 from kontor.modes.jobs import switch_run
 from kontor.modes.services import active_switch, crm_mode_switch
 
@@ -60,9 +59,7 @@ class Command(BaseCommand):
             with connection.cursor() as cur:
                 cur.execute("ANALYZE")
         CrmSettings.objects.filter(pk=1).update(mode=CrmMode.CLASSIC)
-        user_model = get_user_model()
-        actor = user_model.objects.filter(username="bench").first() or user_model.objects.create(
-            username="bench", is_active=False)
+        actor = bench_user()
         if reference:
             pipeline = Pipeline.objects.get(is_default=True)
             stage = pipeline.stages.order_by("sort", "id").first()

@@ -20,14 +20,13 @@ import sys
 import threading
 import time
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from kontor.accounts.services import token_create
 from kontor.crm.enums import CrmMode
 from kontor.crm.models import CrmSettings
-from kontor.modes.bulk import crm_data_wipe, demo_contacts_bulk_create
+from kontor.modes.bulk import bench_user, crm_data_wipe, demo_contacts_bulk_create, percentile
 from kontor.modes.services import active_switch
 
 
@@ -88,9 +87,7 @@ class Command(BaseCommand):
             with connection.cursor() as cur:
                 cur.execute("ANALYZE")
         CrmSettings.objects.filter(pk=1).update(mode=CrmMode.SIMPLE, match_existing_customers=True)
-        user = get_user_model().objects.filter(username="bench").first() or get_user_model().objects.create(
-            username="bench")
-        _, token = token_create(user=user, name="bench_intake")
+        _, token = token_create(user=bench_user(), name="bench_intake")
         connection.close()  # the server's processes open their own
 
         port = _free_port()
@@ -107,9 +104,7 @@ class Command(BaseCommand):
         if failures:
             raise CommandError(f"{len(failures)} inquiries failed, e.g. {failures[0]}")
         seconds = self.elapsed
-        latencies.sort()
-        p50 = latencies[len(latencies) // 2] * 1000
-        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+        p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
         self.stdout.write(f"intake: {inquiries} inquiries in {seconds:.1f} s ({inquiries / seconds:.0f} inquiries/s), "
                           f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {matched} matched")
 

@@ -24,12 +24,7 @@ from django.test import Client
 from kontor.accounts.services import token_create
 from kontor.bitrix.services import webhook_create, webhook_path
 from kontor.crm.models import Deal, Pipeline
-from kontor.modes.bulk import crm_data_wipe, demo_deals_bulk_create
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
+from kontor.modes.bulk import bench_user, crm_data_wipe, demo_deals_bulk_create, percentile
 
 
 class Command(BaseCommand):
@@ -49,10 +44,7 @@ class Command(BaseCommand):
         if fresh:
             crm_data_wipe()
         user_model = get_user_model()
-        user = user_model.objects.filter(username="bench").first() or user_model.objects.create(username="bench")
-        if not user.is_active:
-            user.is_active = True
-            user.save(update_fields=["is_active"])
+        user = bench_user()
         for i in range(1, team + 1):  # a sales team, so "my open deals" is one person's share
             if not user_model.objects.filter(username=f"sales-{i}").exists():
                 user_model.objects.create_user(f"sales-{i}")
