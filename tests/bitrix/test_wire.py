@@ -190,6 +190,32 @@ def test_filter_values_are_never_sql(bx, classic_mode):
     _error(bx.post("crm.lead.list", {"filter": {"%STATUS_ID": "NE"}}), 400, "ERROR_ARGUMENT")  # no LIKE on codes
 
 
+def test_pattern_filters_are_sql_like_not_regular_expressions(bx, classic_mode):
+    """Issue 16 (High): ``=%`` once became a regular expression run inside SQLite, and a pattern such
+    as ``%a%a%a%a%b`` against a long title of ``a`` stalled every worker. It is plain LIKE now."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    slow = Lead.objects.create(title="a" * 255, status_id="NEW")
+    odd = Lead.objects.create(title="50% off a.c \\ back", status_id="NEW")
+
+    def found(flt: dict) -> list[int]:
+        return sorted(int(r["ID"]) for r in bx.ok("crm.lead.list", {"filter": flt, "select": ["ID"]}))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert found({"=%TITLE": "%a%a%a%a%b"}) == []
+        assert found({"=%TITLE": "%a" * 127 + "b"}) == []
+        assert found({"!=%TITLE": "%a%a%a%a%b"}) == [slow.pk, odd.pk]
+        assert found({"%=TITLE": "a%a"}) == [slow.pk]
+    sql = " ".join(q["sql"].upper() for q in queries.captured_queries)
+    assert "REGEXP" not in sql and "LIKE" in sql
+    # Only % and _ are wildcards; a dot, a backslash and other characters mean themselves.
+    assert found({"=%TITLE": "%a.c%"}) == [odd.pk]
+    assert found({"=%TITLE": "%a.b%"}) == []
+    assert found({"=%TITLE": "%\\ back"}) == [odd.pk]
+    assert found({"=%TITLE": "50_ OFF%"}) == [odd.pk]
+
+
 def test_filter_operators(bx, classic_mode):
     leads = _leads(6)
     ids = [lead.pk for lead in leads]

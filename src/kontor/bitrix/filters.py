@@ -8,7 +8,6 @@ parameters: no user text ever becomes SQL. Prefixes (BITRIX24_REST.md §1.6):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -37,19 +36,6 @@ def split_key(key: str) -> tuple[str, str]:
         if key.startswith(op):
             return op, key[len(op) :]
     return "", key
-
-
-def like_regex(pattern: str) -> str:
-    """A SQL LIKE pattern (``%``, ``_``) as an anchored regular expression."""
-    out = []
-    for ch in pattern:
-        if ch == "%":
-            out.append(".*")
-        elif ch == "_":
-            out.append(".")
-        else:
-            out.append(re.escape(ch))
-    return "^" + "".join(out) + "$"
 
 
 @dataclass(frozen=True)
@@ -102,7 +88,7 @@ class Field:
             if op in ("%", "!%"):
                 cond = Q(**{f"{self.path}__icontains": text})
             else:
-                cond = Q(**{f"{self.path}__iregex": like_regex(text)})
+                cond = Q(**{f"{self.path}__like_pattern": text})  # SQL LIKE, never a regex
             return ~cond if op in NEGATED else cond
         if op in COMPARISON:
             if not self.compare:

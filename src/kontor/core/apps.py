@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "kontor.core"
     label = "core"
+
+    def ready(self) -> None:
+        from kontor.core import lookups  # noqa: F401  (registers the lookups on the field classes)
