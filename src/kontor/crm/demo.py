@@ -47,19 +47,19 @@ from kontor.crm.services import (
 SECOND_PIPELINE = "Service & Wartung"
 
 COMPANIES = [
-    # (title, industry, phone, e-mail domain)
-    ("Müller Bau GmbH", "Bau", "+49 30 2345 6789", "mueller-bau.example.de"),
-    ("Schneider Logistik AG", "Logistik", "040 87654321", "schneider-logistik.example.de"),
-    ("Bäckerei Weiß", "Lebensmittel", "089 1234567", "baeckerei-weiss.example.de"),
-    ("Fischer & Söhne KG", "Handwerk", "0221 9876543", "fischer-soehne.example.de"),
+    # (title, industry code of the INDUSTRY directory, phone, e-mail domain)
+    ("Müller Bau GmbH", "MANUFACTURING", "+49 30 2345 6789", "mueller-bau.example.de"),
+    ("Schneider Logistik AG", "DELIVERY", "040 87654321", "schneider-logistik.example.de"),
+    ("Bäckerei Weiß", "MANUFACTURING", "089 1234567", "baeckerei-weiss.example.de"),
+    ("Fischer & Söhne KG", "OTHER", "0221 9876543", "fischer-soehne.example.de"),
     ("Hoffmann IT-Service", "IT", "0711 4455667", "hoffmann-it.example.de"),
-    ("Kaffeerösterei Braun", "Lebensmittel", "0351 7788990", "roesterei-braun.example.de"),
-    ("Northwind Traders Ltd", "Wholesale", "+44 20 7946 0123", "northwind.example.co.uk"),
-    ("Blue Harbor Software Inc.", "Software", "+1 212 555 0142", "blueharbor.example.com"),
-    ("Greenfield Energy plc", "Energy", "+44 161 496 0456", "greenfield.example.co.uk"),
-    ("Alpenblick Hotel GmbH", "Hotellerie", "+43 512 123456", "alpenblick.example.at"),
-    ("Zürcher Treuhand AG", "Finanzen", "+41 44 668 18 00", "zuercher-treuhand.example.ch"),
-    ("Atlantic Medical Supplies", "Healthcare", "+1 617 555 0199", "atlantic-med.example.com"),
+    ("Kaffeerösterei Braun", "MANUFACTURING", "0351 7788990", "roesterei-braun.example.de"),
+    ("Northwind Traders Ltd", "DELIVERY", "+44 20 7946 0123", "northwind.example.co.uk"),
+    ("Blue Harbor Software Inc.", "IT", "+1 212 555 0142", "blueharbor.example.com"),
+    ("Greenfield Energy plc", "OTHER", "+44 161 496 0456", "greenfield.example.co.uk"),
+    ("Alpenblick Hotel GmbH", "ENTERTAINMENT", "+43 512 123456", "alpenblick.example.at"),
+    ("Zürcher Treuhand AG", "FINANCE", "+41 44 668 18 00", "zuercher-treuhand.example.ch"),
+    ("Atlantic Medical Supplies", "OTHER", "+1 617 555 0199", "atlantic-med.example.com"),
 ]
 
 PEOPLE = [

@@ -37,10 +37,18 @@ class CommType(models.TextChoices):
 
     PHONE = "PHONE", _("Phone")
     EMAIL = "EMAIL", _("E-mail")
+    WEB = "WEB", _("Website")
+    IM = "IM", _("Messenger")
 
 
 PHONE_VALUE_TYPES = ("WORK", "MOBILE", "FAX", "HOME", "PAGER", "MAILING", "OTHER")
 EMAIL_VALUE_TYPES = ("WORK", "HOME", "MAILING", "OTHER")
+WEB_VALUE_TYPES = ("WORK", "HOME", "FACEBOOK", "VK", "LIVEJOURNAL", "TWITTER", "OTHER")
+IM_VALUE_TYPES = ("TELEGRAM", "WHATSAPP", "VK", "SKYPE", "VIBER", "FACEBOOK", "INSTAGRAM", "BITRIX24", "OPENLINE",
+                  "IMOL", "ICQ", "MSN", "JABBER", "OTHER")
+#: The value types each multi-field accepts (Bitrix24 VALUE_TYPE).
+COMM_VALUE_TYPES = {"PHONE": PHONE_VALUE_TYPES, "EMAIL": EMAIL_VALUE_TYPES, "WEB": WEB_VALUE_TYPES,
+                    "IM": IM_VALUE_TYPES}
 
 
 class ActivityType(models.TextChoices):
@@ -110,6 +118,29 @@ DEFAULT_SOURCES = [
     ("STORE", "Onlineshop", "Online store"),
     ("OTHER", "Sonstiges", "Other"),
 ]
+
+# Bitrix24's simple directories (crm.status ENTITY_ID): {directory: [(code, German, English), …]}.
+DEFAULT_DIRECTORIES = {
+    "HONORIFIC": [("HNR_EN_1", "Herr", "Mr."), ("HNR_EN_2", "Frau", "Mrs."), ("HNR_EN_3", "Frau", "Ms."),
+                  ("HNR_EN_4", "Dr.", "Dr.")],
+    "CONTACT_TYPE": [("CLIENT", "Kunden", "Clients"), ("SUPPLIER", "Lieferanten", "Suppliers"),
+                     ("PARTNER", "Partner", "Partners"), ("OTHER", "Sonstiges", "Other")],
+    "COMPANY_TYPE": [("CUSTOMER", "Kunde", "Client"), ("SUPPLIER", "Lieferant", "Supplier"),
+                     ("COMPETITOR", "Mitbewerber", "Competitor"), ("PARTNER", "Partner", "Partner"),
+                     ("OTHER", "Sonstiges", "Other")],
+    "DEAL_TYPE": [("SALE", "Verkauf", "Sales"), ("COMPLEX", "Komplexverkauf", "Integrated sale"),
+                  ("GOODS", "Warenverkauf", "Merchandise sale"), ("SERVICES", "Dienstleistungen", "Services"),
+                  ("SERVICE", "Kundendienst", "After-sales service")],
+    "INDUSTRY": [("IT", "Informationstechnologie", "Information Technology"),
+                 ("TELECOM", "Telekommunikation", "Telecommunication"),
+                 ("MANUFACTURING", "Produktion", "Manufacturing"),
+                 ("BANKING", "Bankwesen", "Banking Services"), ("CONSULTING", "Beratung", "Consulting"),
+                 ("FINANCE", "Finanzen", "Finance"), ("GOVERNMENT", "Behörden", "Government"),
+                 ("DELIVERY", "Lieferung", "Delivery"), ("ENTERTAINMENT", "Unterhaltung", "Entertainment"),
+                 ("NOTPROFIT", "Gemeinnützig", "Non-profit"), ("OTHER", "Sonstiges", "Other")],
+    "EMPLOYEES": [("EMPLOYEES_1", "weniger als 50", "less than 50"), ("EMPLOYEES_2", "50–250", "50-250"),
+                  ("EMPLOYEES_3", "250–500", "250-500"), ("EMPLOYEES_4", "mehr als 500", "over 500")],
+}
 
 CONVERTED_STATUS = "CONVERTED"
 JUNK_STATUS = "JUNK"

@@ -132,8 +132,19 @@ class CrmSettings(models.Model):
 SOFT = {"db_constraint": False}
 
 
+def _text(label: str, max_length: int = 255) -> models.CharField:
+    # db_default too: the bulk paths (switch job, generators) insert with plain SQL and name only the
+    # columns they fill.
+    return models.CharField(label, max_length=max_length, blank=True, default="", db_default="")
+
+
+def _longtext(label: str) -> models.TextField:
+    return models.TextField(label, blank=True, default="", db_default="")
+
+
 class TimestampedRecord(models.Model):
-    """Fields every CRM record has."""
+    """Fields every CRM record has (the ones Bitrix24 gives all four kinds; ``kontor.crm.fields`` says
+    how each appears on the API, the facade and the forms)."""
 
     assigned = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
     # No index of its own: only a user's deletion looks records up by creator (bulk writes stay cheaper).
@@ -142,12 +153,41 @@ class TimestampedRecord(models.Model):
     comments = models.TextField(_("comments"), blank=True, default="")
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
+    #: Visible to everyone (Bitrix24 OPENED).
+    opened = models.BooleanField(_("available to everyone"), default=True, db_default=True)
+    #: The record's id in the external system that created it (Bitrix24 ORIGINATOR_ID / ORIGIN_ID).
+    originator_id = _text(_("external system"))
+    origin_id = _text(_("external id"))
+    utm_source = _text("UTM source")
+    utm_medium = _text("UTM medium")
+    utm_campaign = _text("UTM campaign")
+    utm_content = _text("UTM content")
+    utm_term = _text("UTM term")
+    #: Custom field values ({"uf_crm_x": value}); ``None`` when the record has none. Definitions are
+    #: ``CustomField`` rows; a defined field's filter is served by an expression index on its key.
+    uf = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         abstract = True
 
 
-class Company(TimestampedRecord):
+class AddressFields(models.Model):
+    """Bitrix24's ADDRESS, ADDRESS_2, ADDRESS_CITY … of leads, contacts and companies."""
+
+    address = _text(_("street address"))
+    address_2 = _text(_("address line 2"))
+    address_city = _text(_("city"))
+    address_postal_code = _text(_("postal code"), 20)
+    address_region = _text(_("region"))
+    address_province = _text(_("state / province"))
+    address_country = _text(_("country"))
+    address_country_code = _text(_("country code"), 2)
+
+    class Meta:
+        abstract = True
+
+
+class Company(AddressFields, TimestampedRecord):
     """An organisation."""
 
     entity_type = EntityType.COMPANY
@@ -157,6 +197,11 @@ class Company(TimestampedRecord):
     # Indexed through Meta.indexes: only looked up by equality (no PostgreSQL "_like" index).
     title_normalized = models.CharField(max_length=255, editable=False, default="")
     industry = models.CharField(_("industry"), max_length=100, blank=True, default="")
+    company_type = _text(_("company type"), 50)
+    employees = _text(_("employees"), 50)
+    revenue = models.DecimalField(_("annual revenue"), max_digits=18, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True, default="", db_default="")
+    banking_details = _longtext(_("banking details"))
     lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
 
     class Meta:
@@ -168,16 +213,23 @@ class Company(TimestampedRecord):
         return self.title
 
 
-class Contact(TimestampedRecord):
+class Contact(AddressFields, TimestampedRecord):
     """A person."""
 
     entity_type = EntityType.CONTACT
 
+    honorific = _text(_("salutation"), 50)
+    birthdate = models.DateField(_("date of birth"), null=True, blank=True)
+    type_id = _text(_("contact type"), 50)
+    source_description = _longtext(_("source information"))
+    export = models.BooleanField(_("included in export"), default=True, db_default=True)
     name = models.CharField(_("first name"), max_length=100, blank=True, default="")
     second_name = models.CharField(_("second name"), max_length=100, blank=True, default="")
     last_name = models.CharField(_("last name"), max_length=100, blank=True, default="")
     post = models.CharField(_("position"), max_length=255, blank=True, default="")
+    #: The primary company; all companies are in ``companies`` (through ContactCompany).
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
+    companies = models.ManyToManyField(Company, through="ContactCompany", related_name="all_contacts", blank=True)
     # Indexed through Meta.indexes (a source code is only compared for equality: no "_like" index).
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                db_index=False, **SOFT)
@@ -199,12 +251,15 @@ class Contact(TimestampedRecord):
         return " ".join(p for p in (self.name, self.second_name, self.last_name) if p) or f"#{self.pk}"
 
 
-class Lead(TimestampedRecord):
+class Lead(AddressFields, TimestampedRecord):
     """An inquiry not yet qualified. Once converted it is read-only history."""
 
     entity_type = EntityType.LEAD
 
     title = models.CharField(_("title"), max_length=255)
+    honorific = _text(_("salutation"), 50)
+    birthdate = models.DateField(_("date of birth"), null=True, blank=True)
+    status_description = _longtext(_("status information"))
     name = models.CharField(_("first name"), max_length=100, blank=True, default="")
     second_name = models.CharField(_("second name"), max_length=100, blank=True, default="")
     last_name = models.CharField(_("last name"), max_length=100, blank=True, default="")
@@ -268,6 +323,13 @@ class Deal(TimestampedRecord):
     closed = models.BooleanField(default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     is_return_customer = models.BooleanField(default=False)
+    type_id = _text(_("deal type"), 50)
+    #: Start and expected close date (Bitrix24 BEGINDATE / CLOSEDATE); a deal closed without one gets
+    #: the day it closed.
+    begindate = models.DateField(_("start date"), null=True, blank=True)
+    closedate = models.DateField(_("close date"), null=True, blank=True)
+    probability = models.PositiveSmallIntegerField(_("probability"), null=True, blank=True)
+    source_description = _longtext(_("source information"))
     # Indexed by (assigned, closed, id) in Meta.indexes: "my open deals", newest first, is the list
     # everyone opens, and its page and its count are then read from the index alone.
     assigned = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -301,6 +363,92 @@ class DealContact(models.Model):
     class Meta:
         ordering = ["sort", "id"]
         constraints = [models.UniqueConstraint(fields=["deal", "contact"], name="unique_deal_contact")]
+
+
+class ContactCompany(models.Model):
+    """A contact's place in a company (Bitrix24 COMPANY_IDS, crm.contact.company.items)."""
+
+    # Indexed by unique_contact_company, which starts with it.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="company_links", db_index=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contact_links")
+    sort = models.IntegerField(default=10)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["sort", "id"]
+        constraints = [models.UniqueConstraint(fields=["contact", "company"], name="unique_contact_company")]
+
+
+class DirectoryItem(models.Model):
+    """An entry of one of Bitrix24's simple directories (crm.status ENTITY_ID ``HONORIFIC``,
+    ``CONTACT_TYPE``, ``COMPANY_TYPE``, ``DEAL_TYPE``, ``INDUSTRY``, ``EMPLOYEES``). Lead statuses,
+    sources and stages have models of their own."""
+
+    directory = models.CharField(max_length=32)
+    code = models.CharField(_("code"), max_length=50)
+    name = models.CharField(_("name"), max_length=255)
+    sort = models.IntegerField(_("sort"), default=10)
+    system = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["directory", "sort", "id"]
+        constraints = [models.UniqueConstraint(fields=["directory", "code"], name="unique_directory_item")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomField(models.Model):
+    """A field an admin added to a record kind ("Benutzerdefiniertes Feld", Bitrix24 ``UF_CRM_*``).
+
+    Values live in the record's ``uf`` JSON under ``code.lower()``; ``kontor.crm.fields`` turns each
+    definition into a field spec beside the standard ones, so the API, the facade, the forms, the
+    filters and the conversion treat both alike.
+    """
+
+    entity_type = models.PositiveSmallIntegerField(choices=EntityType.choices)
+    #: ``UF_CRM_<NAME>``, upper case (the facade's spelling; the native key is its lower case).
+    code = models.CharField(max_length=50)
+    type = models.CharField(max_length=16)
+    multiple = models.BooleanField(default=False)
+    mandatory = models.BooleanField(default=False)
+    sort = models.IntegerField(default=100)
+    label_de = models.CharField(max_length=255, blank=True, default="")
+    label_en = models.CharField(max_length=255, blank=True, default="")
+    show_in_list = models.BooleanField(default=True)
+    show_filter = models.BooleanField(default=True)
+    #: Type settings: ``{"entity": "contact"}`` for links to CRM records, ``{"default": …}``.
+    settings = models.JSONField(default=dict, blank=True)
+    xml_id = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["entity_type", "sort", "id"]
+        constraints = [models.UniqueConstraint(fields=["entity_type", "code"], name="unique_custom_field")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def key(self) -> str:
+        """The native API's flat key, ``uf_crm_<name>``."""
+        return self.code.lower()
+
+
+class CustomFieldItem(models.Model):
+    """One choice of an enumeration custom field; records store its id, as Bitrix24 does."""
+
+    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="items")
+    value = models.CharField(max_length=255)
+    sort = models.IntegerField(default=500)
+    is_default = models.BooleanField(default=False)
+    xml_id = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        ordering = ["sort", "id"]
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class Communication(models.Model):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.apps import apps as global_apps
 from django.conf import settings
 
-from kontor.crm.enums import DEFAULT_LEAD_STATUSES, DEFAULT_SOURCES, DEFAULT_STAGES
+from kontor.crm.enums import DEFAULT_DIRECTORIES, DEFAULT_LEAD_STATUSES, DEFAULT_SOURCES, DEFAULT_STAGES
 
 
 def seed_defaults(apps=global_apps) -> None:
@@ -30,3 +30,21 @@ def seed_defaults(apps=global_apps) -> None:
     for i, (code, de, en) in enumerate(DEFAULT_SOURCES):
         Source.objects.get_or_create(code=code, defaults={"name": de if german else en, "sort": (i + 1) * 10})
     CrmSettings.objects.get_or_create(pk=1, defaults={"mode": "simple"})
+    try:
+        apps.get_model("crm", "DirectoryItem")
+    except LookupError:  # migration 0002 runs before the directories exist; 0008 seeds them
+        return
+    seed_directories(apps)
+
+
+def seed_directories(apps=global_apps) -> None:
+    """Bitrix24's default entries of the simple directories (HONORIFIC, DEAL_TYPE, …) that are empty."""
+    DirectoryItem = apps.get_model("crm", "DirectoryItem")
+    german = settings.LANGUAGE_CODE.startswith("de")
+    for directory, rows in DEFAULT_DIRECTORIES.items():
+        if not DirectoryItem.objects.filter(directory=directory).exists():
+            DirectoryItem.objects.bulk_create([
+                DirectoryItem(directory=directory, code=code, name=de if german else en, sort=(i + 1) * 10,
+                              system=True)
+                for i, (code, de, en) in enumerate(rows)
+            ])

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kontor.core.errors import ErrorCode, KontorError, not_found, validation
 from kontor.core.normalize import clean_email, clean_phone
-from kontor.crm.enums import EMAIL_VALUE_TYPES, PHONE_VALUE_TYPES, CommType, EntityType, TimelineKind
+from kontor.crm.enums import COMM_VALUE_TYPES, CommType, EntityType, TimelineKind
 from kontor.crm.models import Communication, Source, TimelineEntry
 
 #: A phone or e-mail as callers give it: a plain string, or ``{"value", "type", "id"?}``.
@@ -28,18 +28,25 @@ def timeline_add(
     )
 
 
+#: The native field name of each multi-field type.
+COMM_FIELDS = {CommType.PHONE: "phones", CommType.EMAIL: "emails", CommType.WEB: "websites",
+               CommType.IM: "messengers"}
+
+
 def _comm_items(type_: CommType, items: Iterable[CommInput], field: str) -> list[dict[str, Any]]:
-    """Validate and normalise the given phones or e-mails; a bad one raises with its field name."""
-    allowed = PHONE_VALUE_TYPES if type_ == CommType.PHONE else EMAIL_VALUE_TYPES
+    """Validate and normalise the given phones, e-mails, websites or messengers; a bad one raises with
+    its field name."""
+    allowed = COMM_VALUE_TYPES[type_]
+    default_type = "WORK" if "WORK" in allowed else "OTHER"
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, item in enumerate(items):
         where = f"{field}[{index}]"
         if isinstance(item, str):
-            raw, value_type, item_id = item, "WORK", None
+            raw, value_type, item_id = item, default_type, None
         elif isinstance(item, Mapping):
             raw = item.get("value")
-            value_type = str(item.get("type") or item.get("value_type") or "WORK").upper()
+            value_type = str(item.get("type") or item.get("value_type") or default_type).upper()
             item_id = item.get("id")
         else:
             raise validation(f"{where} must be a string or an object with 'value'", field)
@@ -49,10 +56,15 @@ def _comm_items(type_: CommType, items: Iterable[CommInput], field: str) -> list
             raise validation(f"{where}: longer than 255 characters", field)
         if value_type not in allowed:
             raise validation(f"{where}: type must be one of {', '.join(allowed)}", field)
+        if "\x00" in raw:
+            raise validation(f"{where}: must not contain NUL characters", field)
         if type_ == CommType.PHONE:
             value, normalized = clean_phone(raw, field=field)
-        else:
+        elif type_ == CommType.EMAIL:
             value, normalized = clean_email(raw, field=field)
+        else:  # websites and messenger handles are kept as given; the key ignores case
+            value = raw.strip()
+            normalized = value.lower()
         if normalized in seen:
             continue  # the same number twice on one record is one number
         seen.add(normalized)
@@ -67,6 +79,16 @@ def clean_communications(*, phones: Sequence[CommInput] | None, emails: Sequence
         cleaned[CommType.PHONE] = _comm_items(CommType.PHONE, _as_list(phones, "phones"), "phones")
     if emails is not None:
         cleaned[CommType.EMAIL] = _comm_items(CommType.EMAIL, _as_list(emails, "emails"), "emails")
+    return cleaned
+
+
+def clean_communications_of(given: Mapping[str, Any]) -> dict:
+    """Like ``clean_communications`` for any multi-field types: ``{"PHONE": raw list, "WEB": …}``."""
+    cleaned: dict[CommType, list[dict[str, Any]]] = {}
+    for type_name, raw in given.items():
+        type_ = CommType(type_name)
+        field = COMM_FIELDS[type_]
+        cleaned[type_] = _comm_items(type_, _as_list(raw if raw is not None else [], field), field)
     return cleaned
 
 
@@ -213,6 +235,26 @@ def apply_changes(obj: models.Model, values: dict[str, Any]) -> dict[str, list]:
             changes[name] = [_jsonable(old), _jsonable(new)]
     if changes and hasattr(obj, "updated_at"):
         obj.updated_at = timezone.now()
+    return changes
+
+
+def record_apply(obj: models.Model, cleaned: Any) -> dict[str, list]:
+    """Set a ``kontor.crm.fields.Cleaned``'s standard and custom values on ``obj``; return
+    ``{field: [old, new]}`` of what really changed (custom fields under their ``uf_crm_*`` key)."""
+    changes = apply_changes(obj, cleaned.values)
+    if cleaned.uf:
+        current = dict(getattr(obj, "uf", None) or {})
+        for key, value in cleaned.uf.items():
+            old = current.get(key)
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
+            if old != value:
+                changes[key] = [old, value]
+        obj.uf = current or None  # type: ignore[attr-defined]
+        if changes and hasattr(obj, "updated_at"):
+            obj.updated_at = timezone.now()  # type: ignore[attr-defined]
     return changes
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -10,56 +10,57 @@ from django.utils import timezone
 
 from kontor.core.errors import validation
 from kontor.crm.enums import EntityType, TimelineKind
-from kontor.crm.models import Company, Contact, Deal, DealContact, Lead
+from kontor.crm.fields import Cleaned, clean_record
+from kontor.crm.models import Contact, ContactCompany, Deal, DealContact, Lead
 from kontor.crm.services.common import (
-    apply_changes,
-    clean_communications,
-    clean_text,
     communications_delete,
     communications_set,
-    resolve_fk,
-    resolve_source,
-    resolve_user,
+    record_apply,
     timeline_add,
-    unknown_fields,
-)
-
-CONTACT_FIELDS = (
-    "name", "second_name", "last_name", "post", "company_id", "phones", "emails", "source", "assigned_id",
-    "comments",
 )
 
 
-def _clean_contact(data: Mapping[str, Any]) -> dict[str, Any]:
-    unknown_fields(data, CONTACT_FIELDS)
-    values: dict[str, Any] = {}
-    for name in ("name", "second_name", "last_name"):
-        if name in data:
-            values[name] = clean_text(data[name], name, max_length=100)
-    if "post" in data:
-        values["post"] = clean_text(data["post"], "post")
-    if "comments" in data:
-        values["comments"] = clean_text(data["comments"], "comments", max_length=0)
-    if "company_id" in data:
-        values["company"] = resolve_fk(Company, data["company_id"], "company_id", label="company")
-    if "source" in data:
-        values["source"] = resolve_source(data["source"])
-    if "assigned_id" in data:
-        values["assigned"] = resolve_user(data["assigned_id"])
-    return values
+def _company_ids(cleaned: Cleaned) -> list[int] | None:
+    """The contact's companies in order (primary first), or ``None`` when the input names none."""
+    values = cleaned.values
+    if "company_ids" in cleaned.links:
+        ids = cleaned.links["company_ids"]
+        primary = values.get("company_id")
+        if primary is not None:
+            ids = [primary, *[pk for pk in ids if pk != primary]]
+        return ids
+    if "company_id" in values:
+        return [values["company_id"]] if values["company_id"] else []
+    return None
+
+
+def _write_companies(contact: Contact, company_ids: Sequence[int]) -> None:
+    ContactCompany.objects.filter(contact=contact).delete()
+    ContactCompany.objects.bulk_create([
+        ContactCompany(contact=contact, company_id=pk, sort=(i + 1) * 10, is_primary=i == 0)
+        for i, pk in enumerate(company_ids)
+    ])
+    contact.company_id = company_ids[0] if company_ids else None
 
 
 @transaction.atomic
 def contact_create(*, actor=None, data: Mapping[str, Any]) -> Contact:
     """Create a contact; it needs a first or last name."""
-    values = _clean_contact(data)
-    comms = clean_communications(phones=data.get("phones", []), emails=data.get("emails", []))
+    cleaned = clean_record(EntityType.CONTACT, data, create=True)
+    values = cleaned.values
     if not (values.get("name") or values.get("last_name")):
         raise validation("name or last_name is required", "name")
+    company_ids = _company_ids(cleaned) or []
+    values.pop("company_id", None)
     contact = Contact(**values, created_by=actor)
-    contact.assigned = values.get("assigned", actor)
+    if "assigned_id" not in values:
+        contact.assigned = actor
+    contact.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
+    contact.company_id = company_ids[0] if company_ids else None
     contact.save()
-    communications_set(entity_type=EntityType.CONTACT, entity_id=contact.pk, cleaned=comms)
+    if company_ids:
+        _write_companies(contact, company_ids)
+    communications_set(entity_type=EntityType.CONTACT, entity_id=contact.pk, cleaned=cleaned.comms)
     timeline_add(entity_type=EntityType.CONTACT, entity_id=contact.pk, kind=TimelineKind.CREATED, actor=actor)
     return contact
 
@@ -68,12 +69,19 @@ def contact_create(*, actor=None, data: Mapping[str, Any]) -> Contact:
 def contact_update(*, contact: Contact, actor=None, data: Mapping[str, Any]) -> Contact:
     """Change a contact's fields; a contact keeps at least a first or last name."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    values = _clean_contact(data)
-    comms = clean_communications(phones=data.get("phones"), emails=data.get("emails"))
-    changes = apply_changes(contact, values)
+    cleaned = clean_record(EntityType.CONTACT, data, create=False)
+    company_ids = _company_ids(cleaned)
+    cleaned.values.pop("company_id", None)
+    changes = record_apply(contact, cleaned)
     if not (contact.name or contact.last_name):
         raise validation("name or last_name is required", "name")
-    comm_changed = communications_set(entity_type=EntityType.CONTACT, entity_id=contact.pk, cleaned=comms)
+    if company_ids is not None:
+        before = list(ContactCompany.objects.filter(contact=contact).order_by("-is_primary", "sort", "id")
+                      .values_list("company_id", flat=True))
+        if before != company_ids:
+            _write_companies(contact, company_ids)
+            changes["company_ids"] = [before, company_ids]
+    comm_changed = communications_set(entity_type=EntityType.CONTACT, entity_id=contact.pk, cleaned=cleaned.comms)
     if changes or comm_changed:
         contact.updated_at = timezone.now()
         contact.save()

@@ -10,23 +10,13 @@ from django.utils import timezone
 
 from kontor.core.errors import validation
 from kontor.crm.enums import EntityType, Semantic, TimelineKind
-from kontor.crm.models import Company, Contact, Deal, DealContact, Pipeline, Stage
+from kontor.crm.fields import Cleaned, clean_record
+from kontor.crm.models import Deal, DealContact, Pipeline, Stage
 from kontor.crm.services.common import (
     apply_changes,
-    clean_amount,
-    clean_currency,
-    clean_text,
     communications_delete,
-    resolve_fk,
-    resolve_source,
-    resolve_user,
+    record_apply,
     timeline_add,
-    unknown_fields,
-)
-
-DEAL_FIELDS = (
-    "title", "pipeline_id", "stage_id", "opportunity", "currency", "contact_id", "contact_ids", "company_id",
-    "source", "assigned_id", "comments",
 )
 
 
@@ -50,45 +40,31 @@ def _closed_state(stage: Stage) -> dict[str, Any]:
     return {"closed": closed}
 
 
-def _clean_deal(data: Mapping[str, Any]) -> dict[str, Any]:
-    unknown_fields(data, DEAL_FIELDS)
-    values: dict[str, Any] = {}
-    if "title" in data:
-        values["title"] = clean_text(data["title"], "title")
-    if "comments" in data:
-        values["comments"] = clean_text(data["comments"], "comments", max_length=0)
-    if data.get("pipeline_id") is not None:
-        values["pipeline"] = resolve_fk(Pipeline, data["pipeline_id"], "pipeline_id", label="pipeline")
-    if data.get("stage_id") is not None:
-        values["stage"] = resolve_fk(Stage, data["stage_id"], "stage_id", label="stage")
-    if "opportunity" in data:
-        values["opportunity"] = clean_amount(data["opportunity"])
-    if "currency" in data:
-        values["currency"] = clean_currency(data["currency"])
-    if "company_id" in data:
-        values["company"] = resolve_fk(Company, data["company_id"], "company_id", label="company")
-    if "source" in data:
-        values["source"] = resolve_source(data["source"])
-    if "assigned_id" in data:
-        values["assigned"] = resolve_user(data["assigned_id"])
-    return values
+def _clean_deal(data: Mapping[str, Any], *, create: bool) -> tuple[Cleaned, dict[str, Any]]:
+    """The cleaned input, and the pipeline and stage it names as objects (``_place`` needs them)."""
+    cleaned = clean_record(EntityType.DEAL, data, create=create)
+    values = cleaned.values
+    placement: dict[str, Any] = {}
+    pipeline_id = values.pop("pipeline_id", None)
+    stage_id = values.pop("stage_id", None)
+    if pipeline_id is not None:
+        placement["pipeline"] = Pipeline.objects.get(pk=pipeline_id)
+    if stage_id is not None:
+        placement["stage"] = Stage.objects.select_related("pipeline").get(pk=stage_id)
+    return cleaned, placement
 
 
-def _clean_contact_ids(data: Mapping[str, Any]) -> list[Contact] | None:
+def _contact_ids(cleaned: Cleaned) -> list[int] | None:
     """The deal's contacts in order (primary first), or ``None`` when the request names none."""
-    if "contact_ids" in data and data["contact_ids"] is not None:
-        ids = data["contact_ids"]
-        if not isinstance(ids, list | tuple):
-            raise validation("contact_ids must be a list of contact ids", "contact_ids")
-        contacts = [resolve_fk(Contact, pk, "contact_ids", label="contact") for pk in ids]
-        primary = data.get("contact_id")
+    values = cleaned.values
+    if "contact_ids" in cleaned.links:
+        ids = cleaned.links["contact_ids"]
+        primary = values.get("contact_id")
         if primary is not None:
-            first = resolve_fk(Contact, primary, "contact_id", label="contact")
-            contacts = [first, *[c for c in contacts if c.pk != first.pk]]
-        return list(dict.fromkeys(contacts))
-    if "contact_id" in data:
-        contact = resolve_fk(Contact, data["contact_id"], "contact_id", label="contact")
-        return [contact] if contact else []
+            ids = [primary, *[pk for pk in ids if pk != primary]]
+        return ids
+    if "contact_id" in values:
+        return [values["contact_id"]] if values["contact_id"] else []
     return None
 
 
@@ -108,27 +84,35 @@ def _place(values: dict[str, Any], *, current_pipeline: Pipeline | None) -> None
         raise validation(f"stage_id: stage {stage.pk} does not belong to pipeline {pipeline.pk}", "stage_id")
 
 
-def _write_contacts(deal: Deal, contacts: Sequence[Contact]) -> None:
+def _write_contacts(deal: Deal, contact_ids: Sequence[int]) -> None:
     DealContact.objects.filter(deal=deal).delete()
     DealContact.objects.bulk_create(
-        [DealContact(deal=deal, contact=c, sort=(i + 1) * 10, is_primary=i == 0) for i, c in enumerate(contacts)]
+        [DealContact(deal=deal, contact_id=pk, sort=(i + 1) * 10, is_primary=i == 0)
+         for i, pk in enumerate(contact_ids)]
     )
-    deal.contact = contacts[0] if contacts else None
+    deal.contact_id = contact_ids[0] if contact_ids else None
 
 
 @transaction.atomic
 def deal_create(*, actor=None, data: Mapping[str, Any], lead=None) -> Deal:
     """Create a deal, by default at the first stage of the default pipeline."""
-    values = _clean_deal(data)
-    contacts = _clean_contact_ids(data) or []
-    if not values.get("pipeline") and not values.get("stage"):
-        values["pipeline"] = default_pipeline()
-    _place(values, current_pipeline=None)
-    deal = Deal(**values, created_by=actor, lead=lead)
-    deal.assigned = values.get("assigned", actor)
+    cleaned, placement = _clean_deal(data, create=True)
+    values = cleaned.values
+    contacts = _contact_ids(cleaned) or []
+    values.pop("contact_id", None)
+    if not placement.get("pipeline") and not placement.get("stage"):
+        placement["pipeline"] = default_pipeline()
+    _place(placement, current_pipeline=None)
+    deal = Deal(**values, created_by=actor, lead=lead, pipeline=placement["pipeline"], stage=placement["stage"])
+    if "assigned_id" not in values:
+        deal.assigned = actor
+    deal.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
+    if deal.begindate is None:
+        deal.begindate = timezone.localdate()
     deal.closed = _closed_state(deal.stage)["closed"]
     if deal.closed:
         deal.closed_at = timezone.now()
+        deal.closedate = deal.closedate or timezone.localdate()
     deal.is_return_customer = bool(contacts or deal.company_id) and _is_known_customer(contacts, deal.company_id)
     deal.title = values.get("title") or ""
     deal.save()
@@ -143,9 +127,8 @@ def deal_create(*, actor=None, data: Mapping[str, Any], lead=None) -> Deal:
     return deal
 
 
-def _is_known_customer(contacts: Sequence[Contact], company_id: int | None) -> bool:
+def _is_known_customer(contact_ids: Sequence[int], company_id: int | None) -> bool:
     """A customer with an earlier deal is a returning customer (Bitrix24 IS_RETURN_CUSTOMER)."""
-    contact_ids = [c.pk for c in contacts]
     if contact_ids and DealContact.objects.filter(contact_id__in=contact_ids).exists():
         return True
     return bool(company_id and Deal.objects.filter(company_id=company_id).exists())
@@ -155,18 +138,21 @@ def _is_known_customer(contacts: Sequence[Contact], company_id: int | None) -> b
 def deal_update(*, deal: Deal, actor=None, data: Mapping[str, Any]) -> Deal:
     """Change a deal's fields, including moving it to another pipeline or stage."""
     deal = Deal.objects.select_for_update().select_related("stage", "pipeline").get(pk=deal.pk)
-    values = _clean_deal(data)
+    cleaned, placement = _clean_deal(data, create=False)
+    values = cleaned.values
     if "title" in values and not values["title"]:
         raise validation("title must not be empty", "title")
-    contacts = _clean_contact_ids(data)
-    _place(values, current_pipeline=deal.pipeline)
+    contacts = _contact_ids(cleaned)
+    values.pop("contact_id", None)
+    _place(placement, current_pipeline=deal.pipeline)
     old_stage = deal.stage
-    changes = apply_changes(deal, values)
+    changes = record_apply(deal, cleaned)
+    changes.update(apply_changes(deal, placement))
     if contacts is not None:
-        before = list(deal.deal_contacts.values_list("contact_id", flat=True))
-        if before != [c.pk for c in contacts]:
+        before = list(deal.deal_contacts.order_by("-is_primary", "sort", "id").values_list("contact_id", flat=True))
+        if before != contacts:
             _write_contacts(deal, contacts)
-            changes["contact_ids"] = [before, [c.pk for c in contacts]]
+            changes["contact_ids"] = [before, contacts]
     if "stage" in changes:
         _apply_stage_state(deal)
     if changes:
@@ -186,6 +172,7 @@ def _apply_stage_state(deal: Deal) -> None:
     closed = deal.stage.semantic != Semantic.PROCESS
     if closed and not deal.closed:
         deal.closed_at = timezone.now()
+        deal.closedate = deal.closedate or timezone.localdate()
     elif not closed:
         deal.closed_at = None
     deal.closed = closed
