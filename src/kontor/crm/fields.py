@@ -644,7 +644,7 @@ def _exists(spec: FieldSpec, pk: int) -> bool:
 
     model = {"lead": models.Lead, "deal": models.Deal, "contact": models.Contact, "company": models.Company,
              "pipeline": models.Pipeline, "stage": models.Stage}.get(spec.link or "")
-    return model is not None and model.objects.filter(pk=pk).exists()
+    return model is not None and model._default_manager.filter(pk=pk).exists()
 
 
 class Directories:

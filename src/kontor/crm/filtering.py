@@ -288,10 +288,10 @@ def _custom(entity: EntityType, spec: FieldSpec, op: Op, raw: Any) -> Q:
     if spec.multiple:
         values = [_stored(spec, v) for v in _values(spec, raw) if v is not None]
         if connection.vendor == "postgresql":
-            parts = " OR ".join([f'("{table}"."uf" -> \'{key}\') @> %s::jsonb'] * len(values)) or "FALSE"
-            return Q(RawSQL(f"({parts})", [json.dumps([v]) for v in values], output_field=BooleanField()))
-        marks = ", ".join(["%s"] * len(values)) or "NULL"
-        sql = f"EXISTS (SELECT 1 FROM json_each(\"{table}\".\"uf\", '$.{key}') WHERE value IN ({marks}))"
+            any_of = " OR ".join([f'("{table}"."uf" -> \'{key}\') @> %s::jsonb'] * len(values)) or "FALSE"
+            return Q(RawSQL(f"({any_of})", [json.dumps([v]) for v in values], output_field=BooleanField()))
+        holders = ", ".join(["%s"] * len(values)) or "NULL"
+        sql = f"EXISTS (SELECT 1 FROM json_each(\"{table}\".\"uf\", '$.{key}') WHERE value IN ({holders}))"
         return Q(RawSQL(sql, values, output_field=BooleanField()))
     expr = uf_expression(table, key)
     if op in COMPARE:
@@ -302,9 +302,10 @@ def _custom(entity: EntityType, spec: FieldSpec, op: Op, raw: Any) -> Q:
         return Q(RawSQL(f"{expr} {COMPARE[op]} {mark}", [param], output_field=BooleanField()))
     values = _values(spec, raw)
     present = [_stored(spec, v) for v in values if v is not None]
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     if present:
-        marks = []
+        marks: list[str] = []
         for value in present:
             mark, param = _param(value)
             marks.append(mark)

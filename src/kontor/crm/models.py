@@ -9,6 +9,7 @@ because that is how duplicates are found. Activities reach their records the sam
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -26,6 +27,11 @@ from kontor.crm.enums import (
 )
 
 USER = settings.AUTH_USER_MODEL
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    StrOrPromise = str | _StrPromise
 
 
 class Pipeline(models.Model):
@@ -129,16 +135,15 @@ class CrmSettings(models.Model):
 # and guards nothing these columns need; Bitrix24 keeps no foreign keys in its CRM tables either. The
 # references that make up a record's structure keep theirs: a deal's pipeline, stage, contact and
 # company, a contact's company, a lead's status, a deal's contact list, an activity's bindings.
-SOFT = {"db_constraint": False}
 
 
-def _text(label: str, max_length: int = 255) -> models.CharField:
+def _text(label: StrOrPromise, max_length: int = 255) -> models.CharField:
     # db_default too: the bulk paths (switch job, generators) insert with plain SQL and name only the
     # columns they fill.
     return models.CharField(label, max_length=max_length, blank=True, default="", db_default="")
 
 
-def _longtext(label: str) -> models.TextField:
+def _longtext(label: StrOrPromise) -> models.TextField:
     return models.TextField(label, blank=True, default="", db_default="")
 
 
@@ -146,10 +151,11 @@ class TimestampedRecord(models.Model):
     """Fields every CRM record has (the ones Bitrix24 gives all four kinds; ``kontor.crm.fields`` says
     how each appears on the API, the facade and the forms)."""
 
-    assigned = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
+    assigned = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                 db_constraint=False)
     # No index of its own: only a user's deletion looks records up by creator (bulk writes stay cheaper).
     created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   db_index=False, **SOFT)
+                                   db_index=False, db_constraint=False)
     comments = models.TextField(_("comments"), blank=True, default="")
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
@@ -202,7 +208,8 @@ class Company(AddressFields, TimestampedRecord):
     revenue = models.DecimalField(_("annual revenue"), max_digits=18, decimal_places=2, null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, blank=True, default="", db_default="")
     banking_details = _longtext(_("banking details"))
-    lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
+    lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             db_constraint=False)
 
     class Meta:
         ordering = ["-id"]
@@ -232,9 +239,10 @@ class Contact(AddressFields, TimestampedRecord):
     companies = models.ManyToManyField(Company, through="ContactCompany", related_name="all_contacts", blank=True)
     # Indexed through Meta.indexes (a source code is only compared for equality: no "_like" index).
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                               db_index=False, **SOFT)
+                               db_index=False, db_constraint=False)
     #: The lead this contact was made from, if any.
-    lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
+    lead = models.ForeignKey("Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             db_constraint=False)
 
     class Meta:
         ordering = ["-id"]
@@ -272,16 +280,17 @@ class Lead(AddressFields, TimestampedRecord):
                                db_index=False)
     # Indexed through Meta.indexes (a source code is only compared for equality: no "_like" index).
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                               db_index=False, **SOFT)
+                               db_index=False, db_constraint=False)
     source_description = models.TextField(blank=True, default="")
     opportunity = models.DecimalField(_("amount"), max_digits=18, decimal_places=2, default=Decimal("0"))
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     #: The customer this lead is linked to (a repeat lead), or what it became when converted.
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads",
-                                **SOFT)
+                                db_constraint=False)
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads",
-                                **SOFT)
-    deal = models.ForeignKey("Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
+                                db_constraint=False)
+    deal = models.ForeignKey("Deal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             db_constraint=False)
     is_return_customer = models.BooleanField(default=False)
     converted_at = models.DateTimeField(null=True, blank=True)
 
@@ -316,10 +325,11 @@ class Deal(TimestampedRecord):
     contacts = models.ManyToManyField(Contact, through="DealContact", related_name="deals", blank=True)
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="deals")
     #: The lead this deal was converted from.
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             db_constraint=False)
     # Indexed through Meta.indexes (a source code is only compared for equality: no "_like" index).
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                               db_index=False, **SOFT)
+                               db_index=False, db_constraint=False)
     closed = models.BooleanField(default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     is_return_customer = models.BooleanField(default=False)
@@ -333,7 +343,7 @@ class Deal(TimestampedRecord):
     # Indexed by (assigned, closed, id) in Meta.indexes: "my open deals", newest first, is the list
     # everyone opens, and its page and its count are then read from the index alone.
     assigned = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                 db_index=False, **SOFT)
+                                 db_index=False, db_constraint=False)
 
     class Meta:
         ordering = ["-id"]
@@ -486,8 +496,9 @@ class Activity(models.Model):
     priority = models.PositiveSmallIntegerField(default=2)
     # Indexed by (responsible, completed) in Meta.indexes.
     responsible = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                    db_index=False, **SOFT)
-    author = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", **SOFT)
+                                    db_index=False, db_constraint=False)
+    author = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               db_constraint=False)
     #: The primary binding (Bitrix24 OWNER_TYPE_ID / OWNER_ID); all bindings are in ActivityBinding.
     owner_type = models.PositiveSmallIntegerField(choices=EntityType.choices, null=True, blank=True)
     owner_id = models.BigIntegerField(null=True, blank=True)
@@ -529,7 +540,7 @@ class TimelineEntry(models.Model):
     kind = models.CharField(max_length=32, choices=TimelineKind.choices)
     data = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              db_index=False, **SOFT)
+                              db_index=False, db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

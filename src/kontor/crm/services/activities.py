@@ -31,6 +31,7 @@ def clean_datetime(value: Any, field: str) -> datetime | None:
     """An aware datetime from an ISO 8601 string or datetime; naive values are read in server time."""
     if value is None or value == "":
         return None
+    parsed: datetime | None
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
@@ -41,6 +42,8 @@ def clean_datetime(value: Any, field: str) -> datetime | None:
         if parsed is None:
             raise validation(f"{field} must be an ISO 8601 date and time", field)
     else:
+        raise validation(f"{field} must be an ISO 8601 date and time", field)
+    if parsed is None:
         raise validation(f"{field} must be an ISO 8601 date and time", field)
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
@@ -57,14 +60,14 @@ def clean_bindings(raw: Any) -> list[tuple[EntityType, int]]:
             raise validation(f"bindings[{index}] must be an object", "bindings")
         entity = item.get("entity")
         try:
-            entity_type = EntityType.from_name(entity) if isinstance(entity, str) else EntityType(int(entity))
+            entity_type = EntityType.from_name(entity) if isinstance(entity, str) else EntityType(int(entity))  # type: ignore[arg-type]
         except (KeyError, ValueError, TypeError):
             raise validation(f"bindings[{index}].entity must be lead, deal, contact or company", "bindings") from None
         try:
-            pk = int(item.get("id"))
-        except (TypeError, ValueError):
+            pk = int(item["id"])
+        except (KeyError, TypeError, ValueError):
             raise validation(f"bindings[{index}].id must be a record id", "bindings") from None
-        if not RECORD_MODELS[entity_type].objects.filter(pk=pk).exists():
+        if not RECORD_MODELS[entity_type]._default_manager.filter(pk=pk).exists():
             raise validation(f"bindings[{index}]: {entity_type.name.lower()} {pk} does not exist", "bindings")
         if (entity_type, pk) not in out:
             out.append((entity_type, pk))
@@ -153,8 +156,8 @@ def activity_update(*, activity: Activity, actor=None, data: Mapping[str, Any]) 
 
 def _completed_timeline(activity: Activity, actor) -> None:
     for entity_type, pk in activity.bindings.values_list("entity_type", "entity_id"):
-        timeline_add(entity_type=entity_type, entity_id=pk, kind=TimelineKind.ACTIVITY_COMPLETED, actor=actor,
-                     data={"activity_id": activity.pk, "subject": activity.subject})
+        timeline_add(entity_type=EntityType(entity_type), entity_id=pk, kind=TimelineKind.ACTIVITY_COMPLETED,
+                     actor=actor, data={"activity_id": activity.pk, "subject": activity.subject})
 
 
 @transaction.atomic

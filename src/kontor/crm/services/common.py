@@ -42,6 +42,7 @@ def _comm_items(type_: CommType, items: Iterable[CommInput], field: str) -> list
     seen: set[str] = set()
     for index, item in enumerate(items):
         where = f"{field}[{index}]"
+        raw: Any
         if isinstance(item, str):
             raw, value_type, item_id = item, default_type, None
         elif isinstance(item, Mapping):
@@ -112,7 +113,8 @@ def communications_set(*, entity_type: EntityType, entity_id: int, cleaned: dict
         keep: set[int] = set()
         new_rows = []
         for item in items:
-            row = existing.get(_int_or_none(item["id"]))
+            key = _int_or_none(item["id"])
+            row = existing.get(key) if key is not None else None
             if row is not None and row.pk not in keep:
                 keep.add(row.pk)
                 new = (item["value"], item["value_type"], item["normalized"])
@@ -210,7 +212,7 @@ def resolve_fk(model: type[models.Model], pk: Any, field: str, *, label: str | N
     if pk is None or pk == "":
         return None
     key = _int_or_none(pk)
-    obj = model.objects.filter(pk=key).first() if key is not None else None
+    obj = model._default_manager.filter(pk=key).first() if key is not None else None
     if obj is None:
         raise validation(f"{field}: {label or model.__name__.lower()} {pk} does not exist", field)
     return obj
@@ -218,7 +220,7 @@ def resolve_fk(model: type[models.Model], pk: Any, field: str, *, label: str | N
 
 def get_or_404(model: type[models.Model], pk: Any, *, for_update: bool = False):
     key = _int_or_none(pk) if not isinstance(pk, str) or pk.isdigit() else pk
-    qs = model.objects.select_for_update() if for_update else model.objects
+    qs = model._default_manager.select_for_update() if for_update else model._default_manager
     obj = qs.filter(pk=key).first() if key is not None else None
     if obj is None:
         raise not_found(model.__name__, pk)
@@ -254,7 +256,7 @@ def record_apply(obj: models.Model, cleaned: Any) -> dict[str, list]:
                 changes[key] = [old, value]
         obj.uf = current or None  # type: ignore[attr-defined]
         if changes and hasattr(obj, "updated_at"):
-            obj.updated_at = timezone.now()  # type: ignore[attr-defined]
+            obj.updated_at = timezone.now()
     return changes
 
 
