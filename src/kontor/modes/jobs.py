@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from kontor.crm.enums import EntityType, Semantic
 from kontor.crm.models import AuditLog, CrmSettings, LeadStatus, Pipeline
+from kontor.modes.conversion import TargetMap, conversion_map, uf_sql
 from kontor.modes.models import ACTIVE_STATUSES, ModeSwitch, SwitchStatus
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class LeadBulkConverter:
 
     def __init__(self, *, switch_id: int, pipeline_id: int, stage_id: int, actor_id: int | None,
                  create_contacts: bool, create_companies: bool, keep_open: bool, match: bool,
-                 process_codes: list[str], success_code: str, lock_keys: bool = False) -> None:
+                 process_codes: list[str], success_code: str, lock_keys: bool = False, stage_code: str = "") -> None:
         self.switch_id = switch_id
         self.lock_keys = lock_keys and match
         self.sequences: dict[str, str] = {}  # table -> its id sequence (PostgreSQL), looked up once
@@ -82,7 +83,12 @@ class LeadBulkConverter:
         self.pg = connection.vendor == "postgresql"
         self.json = "jsonb_build_object" if self.pg else "json_object"
         self.params: dict = {"pipeline": pipeline_id, "stage": stage_id, "actor": actor_id,
-                             "success": success_code, "switch": switch_id}
+                             "success": success_code, "switch": switch_id, "stage_code": stage_code}
+        # The column lists of the contacts, companies and deals written come from the conversion map
+        # that manual conversion uses too (read once per run: custom fields may change between runs).
+        self.cmap = conversion_map()
+        self.text = "CAST(%(stage_code)s AS TEXT)" if self.pg else "%(stage_code)s"
+        self.comm_types = ", ".join(f"'{t}'" for t in self.cmap["contact"].comm_types) or "''"
         names = []
         for i, code in enumerate(process_codes):
             self.params[f"s{i}"] = code
@@ -122,7 +128,8 @@ class LeadBulkConverter:
     def convert_range(self, lo: int, hi: int) -> int:
         """Convert the range; return how many leads were converted."""
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        p = {**self.params, "lo": lo, "hi": hi, "now": now}
+        today = timezone.localdate()  # a deal's begindate, as deal_create sets it
+        p = {**self.params, "lo": lo, "hi": hi, "now": now, "today": today if self.pg else today.isoformat()}
         with connection.cursor() as cur:
             def run(sql: str) -> int:
                 cur.execute(sql, p)
@@ -162,7 +169,8 @@ class LeadBulkConverter:
         if self.make_contacts:
             keys.append("SELECT lc.type || ':' || lc.normalized AS k FROM crm_communication lc"
                         " JOIN kontor_conv v ON v.lead_id = lc.entity_id"
-                        " WHERE lc.entity_type = 1 AND lc.entity_id > %(lo)s AND lc.entity_id <= %(hi)s")
+                        " WHERE lc.entity_type = 1 AND lc.entity_id > %(lo)s AND lc.entity_id <= %(hi)s"
+                        f" AND lc.type IN {CUSTOMER_COMMS}")
         if self.make_companies:
             keys.append("SELECT 'company:' || ctn AS k FROM kontor_conv WHERE ctn <> ''")
         run(f"INSERT INTO modes_switchkey (key) SELECT k FROM ({' UNION '.join(keys)}) AS keys ORDER BY k"
@@ -180,23 +188,29 @@ class LeadBulkConverter:
                 " SELECT 1 FROM crm_communication lc JOIN crm_communication o ON o.type = lc.type"
                 " AND o.normalized = lc.normalized AND +o.entity_type = 1 AND +o.entity_id < lc.entity_id"
                 " JOIN kontor_conv v2 ON v2.lead_id = o.entity_id"
-                f" WHERE lc.entity_type = 1 AND lc.entity_id = kontor_conv.lead_id AND v2.contact_id IS NULL{bound})")
+                f" WHERE lc.entity_type = 1 AND lc.entity_id = kontor_conv.lead_id AND v2.contact_id IS NULL{bound}"
+                f" AND lc.type IN {CUSTOMER_COMMS})")
         p["round"] = round_no
         new_id = self._new_id("crm_contact", p).format(order="lead_id")
         if not run(f"UPDATE kontor_conv SET contact_id = n.id, made = %(round)s FROM (SELECT lead_id, {new_id} AS id"
                    " FROM kontor_conv WHERE contact_id IS NULL AND dup = FALSE) AS n"
                    " WHERE kontor_conv.lead_id = n.lead_id"):
             return
-        run("INSERT INTO crm_contact (id, name, second_name, last_name, post, company_id, source_id, lead_id,"
-            " assigned_id, created_by_id, comments, created_at, updated_at)"
-            " SELECT v.contact_id, CASE WHEN l.name = '' AND l.last_name = '' THEN substr(l.title, 1, 100)"
-            " ELSE l.name END, l.second_name, l.last_name, l.post, v.company_id, l.source_id, l.id, l.assigned_id,"
-            " %(actor)s, '', %(now)s, %(now)s FROM kontor_conv v JOIN crm_lead l ON l.id = v.lead_id"
+        cols, exprs = _select_list(self.cmap["contact"], overrides={
+            # A contact needs a name: a lead with neither first nor last name lends its title.
+            "name": "CASE WHEN l.name = '' AND l.last_name = '' THEN substr(l.title, 1, 100) ELSE l.name END",
+        }, fixed={"id": "v.contact_id", "company_id": "v.company_id", "lead_id": "l.id", "created_by_id": "%(actor)s",
+                  "comments": "''", "created_at": "%(now)s", "updated_at": "%(now)s"})
+        run(f"INSERT INTO crm_contact ({cols}) SELECT {exprs} FROM kontor_conv v JOIN crm_lead l ON l.id = v.lead_id"
             " WHERE v.made = %(round)s ORDER BY v.contact_id")
+        run("INSERT INTO crm_contactcompany (contact_id, company_id, sort, is_primary)"
+            " SELECT v.contact_id, v.company_id, 10, TRUE FROM kontor_conv v"
+            " WHERE v.made = %(round)s AND v.company_id IS NOT NULL ORDER BY v.contact_id")
         run("INSERT INTO crm_communication (entity_type, entity_id, type, value_type, value, normalized)"
             " SELECT 3, v.contact_id, lc.type, lc.value_type, lc.value, lc.normalized"
             " FROM kontor_conv v JOIN crm_communication lc ON lc.entity_type = 1 AND lc.entity_id = v.lead_id"
-            " WHERE v.made = %(round)s AND lc.entity_id > %(lo)s AND lc.entity_id <= %(hi)s ORDER BY lc.id")
+            f" WHERE v.made = %(round)s AND lc.entity_id > %(lo)s AND lc.entity_id <= %(hi)s"
+            f" AND lc.type IN ({self.comm_types}) ORDER BY lc.id")
 
     def _match_contacts(self, run) -> None:
         # Per lead without a contact, per phone/e-mail of that lead, one probe of the (type,
@@ -206,8 +220,8 @@ class LeadBulkConverter:
         # looking for MIN(entity_id), once per lead.
         run("UPDATE kontor_conv SET contact_id = (SELECT MIN((SELECT MIN(c.entity_id) FROM crm_communication c"
             " WHERE c.type = lc.type AND c.normalized = lc.normalized AND +c.entity_type = 3))"
-            " FROM crm_communication lc WHERE lc.entity_type = 1 AND lc.entity_id = kontor_conv.lead_id)"
-            " WHERE contact_id IS NULL")
+            " FROM crm_communication lc WHERE lc.entity_type = 1 AND lc.entity_id = kontor_conv.lead_id"
+            f" AND lc.type IN {CUSTOMER_COMMS}) WHERE contact_id IS NULL")
 
     def _contacts(self, run, p: dict) -> None:
         if self.match:
@@ -220,11 +234,11 @@ class LeadBulkConverter:
 
     def _companies(self, run) -> None:
         wanted = "v.company_id IS NULL AND v.ctn <> ''"
-        insert = ("INSERT INTO crm_company (title, title_normalized, industry, lead_id, assigned_id, created_by_id,"
-                  " comments, created_at, updated_at) SELECT l.company_title, l.company_title_normalized, '', l.id,"
-                  " l.assigned_id, %(actor)s, '', %(now)s, %(now)s"
-                  " FROM kontor_conv v JOIN crm_lead l ON l.id = v.lead_id"
-                  " WHERE ")
+        cols, exprs = _select_list(self.cmap["company"], fixed={
+            "title_normalized": "l.company_title_normalized", "industry": "''", "lead_id": "l.id",
+            "created_by_id": "%(actor)s", "comments": "''", "created_at": "%(now)s", "updated_at": "%(now)s"})
+        insert = (f"INSERT INTO crm_company ({cols}) SELECT {exprs}"
+                  " FROM kontor_conv v JOIN crm_lead l ON l.id = v.lead_id WHERE ")
         # MIN(id + 0): never a walk of the primary key in id order looking for the title.
         by_title = ("UPDATE kontor_conv SET company_id = (SELECT MIN(c.id + 0) FROM crm_company c"
                     " WHERE c.title_normalized = kontor_conv.ctn) WHERE company_id IS NULL AND ctn <> ''")
@@ -239,27 +253,32 @@ class LeadBulkConverter:
                 " AND kontor_conv.company_id IS NULL AND kontor_conv.ctn <> ''")
 
     def _deals(self, run) -> None:
-        # A deal is a returning customer's when the lead said so or its contact existed before.
-        run("INSERT INTO crm_deal (id, title, pipeline_id, stage_id, opportunity, currency, contact_id, company_id,"
-            " lead_id, source_id, closed, closed_at, is_return_customer, assigned_id, created_by_id, comments,"
-            " created_at, updated_at)"
-            " SELECT v.deal_id, l.title, %(pipeline)s, %(stage)s, l.opportunity, l.currency, v.contact_id,"
-            " v.company_id, l.id, l.source_id, FALSE, NULL,"
-            " CASE WHEN l.is_return_customer OR (v.contact_id IS NOT NULL AND v.made = 0) THEN TRUE ELSE FALSE END,"
-            " l.assigned_id, %(actor)s, l.comments, %(now)s, %(now)s"
-            " FROM kontor_conv v JOIN crm_lead l ON l.id = v.lead_id ORDER BY v.deal_id")
+        # A returning customer's deal: its contact has a deal already, or its company has (as
+        # deal_create decides for manual conversion) — an earlier lead of this batch counts too.
+        known = ("CASE WHEN (v.contact_id IS NOT NULL AND (v.lead_id > MIN(v.lead_id) OVER (PARTITION BY v.contact_id)"
+                 " OR EXISTS (SELECT 1 FROM crm_dealcontact dc WHERE dc.contact_id = v.contact_id)))"
+                 " OR (v.company_id IS NOT NULL AND (v.lead_id > MIN(v.lead_id) OVER (PARTITION BY v.company_id)"
+                 " OR EXISTS (SELECT 1 FROM crm_deal d WHERE d.company_id = v.company_id))) THEN TRUE ELSE FALSE END")
+        cols, exprs = _select_list(self.cmap["deal"], overrides={"title": DEAL_TITLE}, fixed={
+            "id": "v.deal_id", "pipeline_id": "%(pipeline)s", "stage_id": "%(stage)s", "contact_id": "v.contact_id",
+            "company_id": "v.company_id", "lead_id": "l.id", "closed": "FALSE", "closed_at": "NULL",
+            "is_return_customer": known, "begindate": "CAST(%(today)s AS DATE)" if self.pg else "%(today)s",
+            "created_by_id": "%(actor)s", "created_at": "%(now)s", "updated_at": "%(now)s"})
+        run(f"INSERT INTO crm_deal ({cols}) SELECT {exprs} FROM kontor_conv v JOIN crm_lead l ON l.id = v.lead_id"
+            " ORDER BY v.deal_id")
         run("INSERT INTO crm_dealcontact (deal_id, contact_id, sort, is_primary)"
             " SELECT v.deal_id, v.contact_id, 10, TRUE FROM kontor_conv v WHERE v.contact_id IS NOT NULL"
             " ORDER BY v.deal_id")
 
     def _activities(self, run) -> None:
         # The lead's activities move to the deal (its bindings are re-pointed) and are also bound to
-        # the contact; an activity the lead owned is owned by the deal from now on.
+        # the contact and the company; an activity the lead owned is owned by the deal from now on.
         bound = (" FROM crm_activitybinding b JOIN kontor_conv v ON v.lead_id = b.entity_id"
                  " WHERE b.entity_type = 1 AND b.entity_id > %(lo)s AND b.entity_id <= %(hi)s")
-        if self.make_contacts:
+        for entity_type, column in ((3, "contact_id"), (4, "company_id")):
             run("INSERT INTO crm_activitybinding (activity_id, entity_type, entity_id)"
-                f" SELECT b.activity_id, 3, v.contact_id{bound} AND v.contact_id IS NOT NULL ON CONFLICT DO NOTHING")
+                f" SELECT b.activity_id, {entity_type}, v.{column}{bound} AND v.{column} IS NOT NULL"
+                " ON CONFLICT DO NOTHING")
         if self.keep_open:
             run("UPDATE crm_activity SET owner_type = 2, owner_id = v.deal_id, updated_at = %(now)s"
                 f"{bound} AND crm_activity.id = b.activity_id AND crm_activity.owner_type = 1"
@@ -276,14 +295,45 @@ class LeadBulkConverter:
             " AND crm_activitybinding.entity_id > %(lo)s AND crm_activitybinding.entity_id <= %(hi)s")
 
     def _timeline(self, run) -> None:
+        # The entries manual conversion writes: ``converted`` on the lead; ``created`` (by the
+        # record services) and ``created_from_lead`` on each record the conversion made.
         j = self.json
-        run("INSERT INTO crm_timelineentry (entity_type, entity_id, kind, data, actor_id, created_at)"
-            f" SELECT 1, v.lead_id, 'converted', {j}('deal_id', v.deal_id, 'contact_id', v.contact_id,"
+        insert = "INSERT INTO crm_timelineentry (entity_type, entity_id, kind, data, actor_id, created_at)"
+        from_lead = f"{j}('lead_id', v.lead_id, 'title', l.title)"
+        leads = "FROM kontor_conv v JOIN crm_lead l ON l.id = v.lead_id"
+        run(f"{insert} SELECT 1, v.lead_id, 'converted', {j}('deal_id', v.deal_id, 'contact_id', v.contact_id,"
             " 'company_id', v.company_id, 'switch_id', %(switch)s), %(actor)s, %(now)s"
             " FROM kontor_conv v ORDER BY v.lead_id")
-        run("INSERT INTO crm_timelineentry (entity_type, entity_id, kind, data, actor_id, created_at)"
-            f" SELECT 2, v.deal_id, 'created_from_lead', {j}('lead_id', v.lead_id, 'switch_id', %(switch)s),"
-            " %(actor)s, %(now)s FROM kontor_conv v ORDER BY v.lead_id")
+        run(f"{insert} SELECT 2, v.deal_id, 'created', {j}('title', {DEAL_TITLE}, 'stage', {self.text}),"
+            f" %(actor)s, %(now)s {leads} ORDER BY v.lead_id")
+        run(f"{insert} SELECT 2, v.deal_id, 'created_from_lead', {from_lead}, %(actor)s, %(now)s {leads}"
+            " ORDER BY v.lead_id")
+        made = {3: f"{leads} WHERE v.made > 0",
+                4: f"{leads} JOIN crm_company c ON c.id = v.company_id AND c.lead_id = v.lead_id"}
+        for entity_type, rows in made.items():
+            column = "v.contact_id" if entity_type == 3 else "v.company_id"
+            run(f"{insert} SELECT {entity_type}, {column}, 'created', {j}(), %(actor)s, %(now)s {rows}"
+                " ORDER BY v.lead_id")
+            run(f"{insert} SELECT {entity_type}, {column}, 'created_from_lead', {from_lead}, %(actor)s, %(now)s"
+                f" {rows} ORDER BY v.lead_id")
+
+
+#: The deal's title: the lead's, or ``Deal #<id>`` as deal_create names an untitled deal.
+DEAL_TITLE = "CASE WHEN l.title = '' THEN 'Deal #' || v.deal_id ELSE l.title END"
+#: How the job recognises a customer (``kontor.modes.matching``): phones and e-mails.
+CUSTOMER_COMMS = "('PHONE', 'EMAIL')"
+
+
+def _select_list(tmap: TargetMap, *, fixed: dict[str, str], overrides: dict[str, str] | None = None
+                 ) -> tuple[str, str]:
+    """``(columns, expressions)`` of an ``INSERT … SELECT`` from the lead ``l``: the conversion map's
+    columns (``overrides`` by target column), the custom values in ``uf``, then ``fixed``."""
+    overrides = overrides or {}
+    pairs = [(c.target.column, overrides.get(c.target.column, f"l.{c.source.column}")) for c in tmap.columns]
+    if tmap.custom:
+        pairs.append(("uf", uf_sql(tmap, "l")))
+    pairs += list(fixed.items())
+    return ", ".join(c for c, _ in pairs), ", ".join(e for _, e in pairs)
 
 
 def _runner_id() -> str:
@@ -506,7 +556,7 @@ def switch_run(switch_id: int, *, max_batches: int | None = None, batch_size: in
         switch_id=switch.pk, pipeline_id=pipeline.pk, stage_id=stage.pk, actor_id=switch.actor_id,
         create_contacts=opts.get("create_contacts", True), create_companies=opts.get("create_companies", True),
         keep_open=opts.get("keep_open_activities", True), match=CrmSettings.load().match_existing_customers,
-        process_codes=process, success_code=success.code, lock_keys=workers > 1,
+        process_codes=process, success_code=success.code, lock_keys=workers > 1, stage_code=stage.code,
     )
 
     if connection.vendor == "sqlite":

@@ -69,8 +69,9 @@ def normalized_comms(*, entity_type: EntityType, entity_id: int) -> tuple[list[s
     """A record's normalised phones and e-mails."""
     phones: list[str] = []
     emails: list[str] = []
-    for type_, normalized in Communication.objects.filter(entity_type=entity_type, entity_id=entity_id).values_list(
-        "type", "normalized"
-    ):
+    # Websites and messengers are not how a customer is recognised.
+    for type_, normalized in Communication.objects.filter(
+        entity_type=entity_type, entity_id=entity_id, type__in=(CommType.PHONE, CommType.EMAIL)
+    ).values_list("type", "normalized"):
         (phones if type_ == CommType.PHONE else emails).append(normalized)
     return phones, emails

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from kontor.core.errors import ErrorCode, KontorError, validation
 from kontor.crm.enums import CrmMode, EntityType, Semantic, TimelineKind
+from kontor.crm.fields import native_value
 from kontor.crm.models import (
     Activity,
     ActivityBinding,
@@ -42,6 +43,13 @@ from kontor.crm.services.common import (
 from kontor.crm.services.deals import default_pipeline, first_stage
 from kontor.crm.services.leads import lead_is_converted
 from kontor.crm.services.pipelines import pipeline_create
+from kontor.modes.conversion import (
+    TargetMap,
+    carried_uf,
+    conversion_map,
+    create_missing_target_fields,
+    fields_made,
+)
 from kontor.modes.matching import (
     company_match,
     contact_match,
@@ -221,15 +229,26 @@ def _clean_deal_spec(deal: Mapping[str, Any] | None) -> tuple[Pipeline, Stage] |
     return pipeline, first_stage(pipeline)
 
 
-def _lead_comms_data(lead: Lead) -> dict[str, list[dict[str, str]]]:
+def _lead_comms_data(lead: Lead, comm_types: tuple[str, ...]) -> dict[str, list[dict[str, str]]]:
     from kontor.crm.models import Communication
+    from kontor.crm.services.common import COMM_FIELDS
 
-    out: dict[str, list[dict[str, str]]] = {"phones": [], "emails": []}
+    out: dict[str, list[dict[str, str]]] = {COMM_FIELDS[t]: [] for t in comm_types}
     for type_, value, value_type in Communication.objects.filter(
-        entity_type=EntityType.LEAD, entity_id=lead.pk
-    ).values_list("type", "value", "value_type"):
-        out["phones" if type_ == "PHONE" else "emails"].append({"value": value, "type": value_type})
+        entity_type=EntityType.LEAD, entity_id=lead.pk, type__in=comm_types
+    ).order_by("id").values_list("type", "value", "value_type"):
+        out[COMM_FIELDS[type_]].append({"value": value, "type": value_type})
     return out
+
+
+def _carried(lead: Lead, tmap: TargetMap) -> dict[str, Any]:
+    """The target's input from the conversion map: standard fields, phones/e-mails/…, custom values."""
+    data: dict[str, Any] = {c.target.name: native_value(c.source, getattr(lead, c.source.column))
+                            for c in tmap.columns}
+    if tmap.comm_types:
+        data.update(_lead_comms_data(lead, tmap.comm_types))
+    data.update(carried_uf(lead.uf, tmap))
+    return data
 
 
 def _move_activities(*, lead: Lead, deal: Deal | None, contact: Contact | None, company: Company | None,
@@ -258,16 +277,17 @@ def _move_activities(*, lead: Lead, deal: Deal | None, contact: Contact | None, 
 
 
 def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None, contact_choice, company_choice,
-                  keep_open: bool, switch_id: int | None = None) -> Lead:
+                  keep_open: bool, switch_id: int | None = None, fields_created: list | None = None) -> Lead:
     """Turn a locked, unconverted lead into what the choices say (one transaction, caller's)."""
-    common = {"source": lead.source_id, "assigned_id": lead.assigned_id}
+    cmap = conversion_map()
     company = None
     company_created = False
     if isinstance(company_choice, Company):
         company = company_choice
     elif company_choice == "create":
-        title = lead.company_title or lead.title
-        company = company_create(actor=actor, data={"title": title, "assigned_id": lead.assigned_id})
+        data = _carried(lead, cmap["company"])
+        data["title"] = lead.company_title or lead.title  # "create" without a company name: the lead's title
+        company = company_create(actor=actor, data=data)
         Company.objects.filter(pk=company.pk).update(lead=lead)
         company_created = True
     contact = None
@@ -275,20 +295,18 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
     if isinstance(contact_choice, Contact):
         contact = contact_choice
     elif contact_choice == "create":
-        name = lead.name or ("" if lead.last_name else lead.title[:100])
-        contact = contact_create(actor=actor, data={
-            "name": name, "second_name": lead.second_name, "last_name": lead.last_name, "post": lead.post,
-            "company_id": company.pk if company else None, **_lead_comms_data(lead), **common,
-        })
+        data = _carried(lead, cmap["contact"])
+        # A contact needs a name: a lead with neither first nor last name lends its title.
+        data["name"] = lead.name or ("" if lead.last_name else lead.title[:100])
+        contact = contact_create(actor=actor, data={**data, "company_id": company.pk if company else None})
         Contact.objects.filter(pk=contact.pk).update(lead=lead)
         contact_created = True
     deal = None
     if deal_spec is not None:
         pipeline, stage = deal_spec
         deal = deal_create(actor=actor, lead=lead, data={
-            "title": lead.title, "pipeline_id": pipeline.pk, "stage_id": stage.pk, "opportunity": lead.opportunity,
-            "currency": lead.currency, "contact_id": contact.pk if contact else None,
-            "company_id": company.pk if company else None, "comments": lead.comments, **common,
+            **_carried(lead, cmap["deal"]), "pipeline_id": pipeline.pk, "stage_id": stage.pk,
+            "contact_id": contact.pk if contact else None, "company_id": company.pk if company else None,
         })
     _move_activities(lead=lead, deal=deal, contact=contact, company=company, keep_open=keep_open, actor=actor)
     now = timezone.now()
@@ -303,6 +321,8 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
             "company_id": company.pk if company else None}
     if switch_id:
         made["switch_id"] = switch_id
+    if fields_created:
+        made["fields_created"] = fields_made(fields_created)
     timeline_add(entity_type=EntityType.LEAD, entity_id=lead.pk, kind=TimelineKind.CONVERTED, actor=actor, data=made)
     for entity_type, obj, created in ((EntityType.DEAL, deal, True), (EntityType.CONTACT, contact, contact_created),
                                       (EntityType.COMPANY, company, company_created)):
@@ -314,7 +334,7 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
 
 @transaction.atomic
 def lead_convert(*, lead: Lead, actor, deal: Mapping[str, Any] | None, contact: Any = "create",
-                 company: Any = "none", keep_open_activities: bool = True) -> Lead:
+                 company: Any = "none", keep_open_activities: bool = True, create_missing_fields: bool = True) -> Lead:
     """Convert a lead into a deal and/or a contact and/or a company (manual conversion).
 
     ``deal`` is ``{"pipeline_id", "stage_id"}`` (either may be null: the simple-mode pipeline and
@@ -323,6 +343,10 @@ def lead_convert(*, lead: Lead, actor, deal: Mapping[str, Any] | None, contact: 
     ones kept open when ``keep_open_activities``. A converted lead answers ``ALREADY_CONVERTED``; a
     junk lead is closed and cannot be converted (Bitrix24 and Odoo refuse closed leads too): set it
     back to an in-progress status first.
+
+    Custom values travel by ``kontor.modes.conversion``; with ``create_missing_fields`` (the default)
+    the deal first gets the lead's custom fields it lacks (``create_missing_target_fields``). The
+    fields made are listed in the lead's ``converted`` timeline entry and in ``lead.fields_created``.
     """
     lead = Lead.objects.select_for_update().select_related("status").filter(pk=lead.pk).first() or lead
     if lead_is_converted(lead):
@@ -340,8 +364,12 @@ def lead_convert(*, lead: Lead, actor, deal: Mapping[str, Any] | None, contact: 
     company_choice = _choice(company, "company", Company)
     if deal_spec is None and contact_choice == "none" and company_choice == "none":
         raise validation("choose at least one of deal, contact or company to convert into", "deal")
-    return _convert_lead(lead=lead, actor=actor, deal_spec=deal_spec, contact_choice=contact_choice,
-                         company_choice=company_choice, keep_open=keep_open_activities)
+    create_missing_fields = _clean_bool(create_missing_fields, "create_missing_fields")
+    made = create_missing_target_fields(actor=actor) if create_missing_fields and deal_spec is not None else []
+    lead = _convert_lead(lead=lead, actor=actor, deal_spec=deal_spec, contact_choice=contact_choice,
+                         company_choice=company_choice, keep_open=keep_open_activities, fields_created=made)
+    lead.fields_created = made  # type: ignore[attr-defined]
+    return lead
 
 
 def lead_convert_simple(*, lead: Lead, actor, settings: CrmSettings | None = None) -> Lead:
@@ -410,7 +438,7 @@ def _clean_bool(value: Any, field: str) -> bool:
 @transaction.atomic
 def crm_mode_switch(*, actor, mode: str, pipeline_id: int | None = None, new_pipeline_name: str | None = None,
                     create_contacts: bool = True, create_companies: bool = True,
-                    keep_open_activities: bool = True) -> ModeSwitch:
+                    keep_open_activities: bool = True, create_missing_fields: bool = True) -> ModeSwitch:
     """Switch the CRM mode (admin only; the caller checks the role).
 
     Simple → classic and classic → simple without leads in progress happen at once (the switch
@@ -418,12 +446,17 @@ def crm_mode_switch(*, actor, mode: str, pipeline_id: int | None = None, new_pip
     become deals from this moment — and queues the conversion job (``kontor.modes.jobs``), which a
     worker runs after this transaction commits. The wizard's pipeline and company choice become the
     simple-mode settings. One switch at a time: ``SWITCH_IN_PROGRESS`` while one is active.
+
+    With ``create_missing_fields`` (the default) a switch to simple mode first gives the deal the
+    lead custom fields it lacks, so the leads' values travel; ``options["fields_created"]`` and the
+    audit entry name them.
     """
     if mode not in CrmMode.values:
         raise validation("mode must be simple or classic", "mode")
     create_contacts = _clean_bool(create_contacts, "create_contacts")
     create_companies = _clean_bool(create_companies, "create_companies")
     keep_open_activities = _clean_bool(keep_open_activities, "keep_open_activities")
+    create_missing_fields = _clean_bool(create_missing_fields, "create_missing_fields")
     settings = CrmSettings.load(for_update=True)
     running = active_switch()
     if running is not None:
@@ -458,6 +491,8 @@ def crm_mode_switch(*, actor, mode: str, pipeline_id: int | None = None, new_pip
     else:
         pipeline = simple_pipeline(settings)
     first_stage(pipeline)  # a pipeline without stages is refused before anything changes
+    if create_missing_fields:
+        options["fields_created"] = fields_made(create_missing_target_fields(actor=actor))
     if not create_contacts and not create_companies:
         options["create_contacts"] = True  # Bitrix24 always makes a contact when neither is chosen
     settings.mode = CrmMode.SIMPLE
