@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from kontor.crm.enums import ActivityType
+from kontor.crm.enums import ActivityType, EntityType
+from kontor.crm.fields import FieldSpec, Kind, parse_moment, specs_for
 from kontor.crm.models import Communication, Company, Contact, LeadStatus, Pipeline, Source
 
 MULTILINE_HELP = _("One per line.")
+MULTIPLE_HELP = _("Several values: one per input; save to get another empty input.")
 
 
 def _lines(value: str) -> list[str]:
@@ -61,7 +67,7 @@ class LookupWidget(forms.HiddenInput):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         label = ""
-        model = Contact if self.kind == "contacts" else Company
+        model = _model_of(self.kind)
         if value not in (None, ""):
             obj = model.objects.filter(pk=value).first()
             label = str(obj) if obj else ""
@@ -76,93 +82,319 @@ class LookupField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
-class CommFieldsMixin(forms.Form):
-    phones = forms.CharField(label=_("Phones"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text=MULTILINE_HELP)
-    emails = forms.CharField(label=_("E-mails"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text=MULTILINE_HELP)
+# --- record forms, derived from the record specs ---------------------------------------------------
+
+#: Fieldsets of a record form, in order: (key, legend). Which spec goes where: ``spec_group``.
+GROUPS = (("main", _("Main")), ("contact", _("Contact details")), ("address", _("Address")),
+          ("custom", _("Custom fields")), ("more", _("More")))
+
+#: Lookup kinds (``/lookup/<kind>/``) per linked record kind.
+LOOKUP_KINDS = {"contact": "contacts", "company": "companies", "lead": "leads", "deal": "deals"}
+
+#: Amounts as people type them: "12500", "12500,50", "12.500,50", "12,500.50", optionally a currency.
+AMOUNT = re.compile(r"^\s*([+-]?[\d\s.,'\u00a0\u202f]*\d(?:[.,]\d*)?)\s*([A-Za-z]{3})?\s*$")
 
 
-class AssignedMixin(forms.Form):
-    assigned_id = forms.ChoiceField(label=_("Responsible"), required=False, choices=())
+def spec_group(spec: FieldSpec) -> str:
+    if spec.is_custom:
+        return "custom"
+    if spec.kind == Kind.MULTI:
+        return "contact"
+    if spec.name.startswith("address"):
+        return "address"
+    if spec.kind == Kind.LONGTEXT:
+        return "more"
+    return "main"
 
-    def __init__(self, *args, **kwargs):
+
+def normalize_amount(text: str) -> str:
+    """An amount as the services read it ("12500.50"): the last of "." and "," is the decimal
+    separator, the other one (and spaces) group digits. Text that is no amount stays as it is, so
+    the service names the field in its error."""
+    raw = (text or "").strip()
+    found = AMOUNT.match(raw)
+    if not found:
+        return raw
+    digits = re.sub(r"[\s'\u00a0\u202f]", "", found[1])
+    if "," in digits and "." in digits:
+        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
+        digits = digits.replace("." if decimal == "," else ",", "").replace(",", ".")
+    elif digits.count(",") == 1:
+        digits = digits.replace(",", ".")
+    elif digits.count(".") > 1 or digits.count(",") > 1:  # only group separators: "1.250.000"
+        digits = digits.replace(".", "").replace(",", "")
+    return digits
+
+
+def custom_money(text: str) -> str:
+    """A custom money value as stored ("12500.50|EUR") from "12.500,50 EUR", "12500.5" or "12.50|EUR"."""
+    raw = (text or "").strip()
+    if not raw:
+        return ""
+    amount, bar, currency = raw.partition("|")
+    if not bar:
+        found = AMOUNT.match(raw)
+        if not found:
+            return raw
+        amount, currency = found[1], found[2] or ""
+    amount = normalize_amount(amount)
+    return f"{amount}|{currency.strip().upper()}" if currency.strip() else amount
+
+
+def money_text(value: Any) -> str:
+    """A stored amount for an input, in the active language's notation without grouping."""
+    if value in (None, ""):
+        return ""
+    return number_format(Decimal(str(value)), 2, use_l10n=True, force_grouping=False)
+
+
+def _model_of(kind: str):
+    from kontor.crm.models import Deal, Lead
+
+    return {"contacts": Contact, "companies": Company, "leads": Lead, "deals": Deal}[kind]
+
+
+class MultiValueInput(forms.Widget):
+    """Several inputs of one name (a custom field with ``multiple``): the stored values and one empty
+    input for another."""
+
+    template_name = "web/widgets/multi_value.html"
+
+    def __init__(self, input_type: str = "text", attrs=None):
+        super().__init__(attrs)
+        self.input_type = input_type
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        values = [v for v in (value if isinstance(value, list | tuple) else [value]) if v not in (None, "")]
+        context["widget"].update({"values": [*values, ""], "input_type": self.input_type})
+        return context
+
+
+class MultiLookupWidget(forms.Widget):
+    """Several record pickers of one name (a deal's contacts, a multiple link custom field)."""
+
+    template_name = "web/widgets/multi_lookup.html"
+
+    def __init__(self, kind: str, attrs=None):
+        super().__init__(attrs)
+        self.kind = kind
+
+    def id_for_label(self, id_):
+        return f"{id_}_0_search" if id_ else id_
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        ids = [str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v not in (None, "")]
+        names = {str(o.pk): str(o) for o in _model_of(self.kind).objects.filter(pk__in=[i for i in ids
+                                                                                          if i.isdigit()])}
+        base = context["widget"]["attrs"].get("id", name)
+        boxes = [{"id": f"{base}_{i}", "value": v, "label": names.get(v, "")} for i, v in enumerate([*ids, ""])]
+        context["widget"].update({"kind": self.kind, "boxes": boxes})
+        return context
+
+
+class ListField(forms.Field):
+    """The values of a ``MultiValueInput`` / ``MultiLookupWidget``: non-empty strings; the service
+    checks each one by the field's type."""
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else ([] if value in (None, "") else [value])
+        return [str(v).strip() for v in values if str(v).strip()]
+
+
+def directory_choices(spec: FieldSpec) -> list[tuple[str, str]]:
+    """The entries of an enumeration field: a directory's codes with names, or a custom field's items."""
+    from kontor.crm.models import DirectoryItem
+
+    if spec.is_custom:
+        return [(str(pk), value) for pk, value in spec.items]
+    if spec.directory == "STATUS":
+        # a lead becomes "converted" only by conversion
+        return [(s.code, s.name) for s in LeadStatus.objects.exclude(semantic="success").order_by("sort", "code")]
+    if spec.directory == "SOURCE":
+        return [(s.code, s.name) for s in Source.objects.order_by("sort", "code")]
+    return [(d.code, d.name) for d in DirectoryItem.objects.filter(directory=spec.directory).order_by("sort", "id")]
+
+
+INPUT_TYPES = {Kind.DATE: "date", Kind.DATETIME: "datetime-local", Kind.INT: "number", Kind.URL: "url"}
+
+
+def form_field(spec: FieldSpec, *, entity: EntityType) -> forms.Field:
+    """The form field of one spec, chosen by its widget name."""
+    widget = spec.widget_name
+    required = spec.required or (not spec.nullable and spec.kind in (Kind.ENUM, Kind.LINK, Kind.CURRENCY))
+    kw: dict[str, Any] = {"label": spec.label, "required": required}
+    if spec.multiple and spec.kind in (Kind.ENUM, Kind.USER):
+        choices = directory_choices(spec) if spec.kind == Kind.ENUM else user_choices()[1:]
+        widget_class = forms.CheckboxSelectMultiple if spec.kind == Kind.ENUM else forms.SelectMultiple
+        return forms.MultipleChoiceField(choices=choices, widget=widget_class, **kw)
+    if spec.kind == Kind.LINKS or (spec.multiple and spec.kind == Kind.LINK):
+        return ListField(widget=MultiLookupWidget(LOOKUP_KINDS.get(spec.link or "", "contacts")), **kw)
+    if spec.multiple and spec.kind != Kind.MULTI:
+        input_type = INPUT_TYPES.get(spec.kind, "text")
+        return ListField(widget=MultiValueInput(input_type, attrs={"title": spec.label}), help_text=MULTIPLE_HELP,
+                         **kw)
+    if widget == "multi":
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), help_text=MULTILINE_HELP, **kw)
+    if widget == "textarea":
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=spec.max_length, **kw)
+    if widget == "checkbox":
+        kw["required"] = False
+        return forms.BooleanField(**kw)
+    if widget == "select":
+        choices = directory_choices(spec)
+        if not kw["required"]:
+            choices = [("", "—"), *choices]
+        return forms.ChoiceField(choices=choices, **kw)
+    if widget == "user":
+        return forms.ChoiceField(choices=user_choices(), **kw)
+    if widget == "date":
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                               input_formats=["%Y-%m-%d", "%d.%m.%Y"], **kw)
+    if widget == "datetime":
+        return forms.DateTimeField(
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"], **kw)
+    if widget == "number":
+        attrs = {k: v for k, v in (("min", spec.min_value), ("max", spec.max_value)) if v is not None}
+        # the service checks the range and names the field; the browser only helps typing
+        return forms.CharField(widget=forms.NumberInput(attrs={**attrs, "step": "1"}), **kw)
+    if widget in ("money", "decimal"):
+        help_text = _("Amount, optionally with a currency: 12.500,50 EUR") if spec.is_custom and \
+            spec.kind == Kind.MONEY else ""
+        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+                               help_text=help_text, **kw)
+    if widget == "currency":
+        return forms.CharField(max_length=3, widget=forms.TextInput(attrs={"size": 3, "autocapitalize": "characters"}),
+                               **kw)
+    if widget == "record":
+        if entity == EntityType.DEAL and spec.name == "stage_id":
+            return forms.ChoiceField(choices=stage_choices(), **{**kw, "label": _("Pipeline and stage")})
+        return LookupField(LOOKUP_KINDS.get(spec.link or "", "contacts"), **kw)
+    if widget == "url":
+        return forms.CharField(widget=forms.URLInput(attrs={"placeholder": "https://"}), max_length=spec.max_length,
+                               **kw)
+    return forms.CharField(max_length=spec.max_length, **kw)
+
+
+def form_specs(entity: EntityType) -> list[FieldSpec]:
+    """The specs a record form shows: writable ones with ``form=True``, in spec order (a deal's
+    pipeline follows from its stage)."""
+    return [s for s in specs_for(entity) if s.form and not s.read_only
+            and not (entity == EntityType.DEAL and s.name == "pipeline_id")]
+
+
+class RecordForm(forms.Form):
+    """A lead, deal, contact or company form built from the record specs (custom fields included).
+
+    Field names are the native wire names, so ``payload()`` goes to the service as it is and a
+    ``KontorError``'s ``field`` lands next to its input.
+    """
+
+    entity: EntityType
+
+    def __init__(self, *args, entity: EntityType, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assigned_id"].choices = user_choices()
+        self.entity = entity
+        self.specs = {s.name: s for s in form_specs(entity)}
+        for name, spec in self.specs.items():
+            self.fields[name] = form_field(spec, entity=entity)
 
-
-class LeadForm(CommFieldsMixin, AssignedMixin):
-    title = forms.CharField(label=_("Title"), max_length=255, required=False)
-    name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    company_title = forms.CharField(label=_("Company name"), max_length=255, required=False)
-    status_id = forms.ChoiceField(label=_("Status"), choices=())
-    source = forms.ChoiceField(label=_("Source"), required=False, choices=())
-    opportunity = forms.DecimalField(label=_("Amount"), required=False, min_value=0, max_digits=18,
-                                     decimal_places=2)
-    currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR")
-    comments = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    field_order = ["title", "name", "last_name", "company_title", "phones", "emails", "status_id", "source",
-                   "opportunity", "currency", "assigned_id", "comments"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status_id"].choices = [
-            (s.code, s.name) for s in LeadStatus.objects.exclude(semantic="success").order_by("sort", "code")
-        ]
-        self.fields["source"].choices = source_choices()
+    @property
+    def fieldsets(self) -> list[dict[str, Any]]:
+        """``[{"key", "legend", "fields": [bound fields]}]`` of the non-empty groups."""
+        out = []
+        for key, legend in GROUPS:
+            fields = [self[name] for name, spec in self.specs.items() if spec_group(spec) == key]
+            if fields:
+                out.append({"key": key, "legend": legend, "fields": fields})
+        return out
 
     def clean(self):
         data = super().clean()
-        if not any(data.get(k) for k in ("title", "name", "last_name", "company_title")):
+        if self.entity == EntityType.LEAD and not any(
+                data.get(k) for k in ("title", "name", "last_name", "company_title")):
             self.add_error("title", _("Enter a title, a name or a company name."))
-        return data
-
-
-class DealForm(AssignedMixin):
-    title = forms.CharField(label=_("Title"), max_length=255)
-    stage_id = forms.ChoiceField(label=_("Pipeline and stage"), choices=())
-    opportunity = forms.DecimalField(label=_("Amount"), required=False, min_value=0, max_digits=18,
-                                     decimal_places=2)
-    currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR")
-    contact_id = LookupField("contacts", label=_("Contact"))
-    company_id = LookupField("companies", label=_("Company"))
-    source = forms.ChoiceField(label=_("Source"), required=False, choices=())
-    comments = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    field_order = ["title", "stage_id", "opportunity", "currency", "contact_id", "company_id", "source",
-                   "assigned_id", "comments"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["stage_id"].choices = stage_choices()
-        self.fields["source"].choices = source_choices()
-
-
-class ContactForm(CommFieldsMixin, AssignedMixin):
-    name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    post = forms.CharField(label=_("Position"), max_length=255, required=False)
-    company_id = LookupField("companies", label=_("Company"))
-    comments = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-    field_order = ["name", "last_name", "post", "company_id", "phones", "emails", "assigned_id", "comments"]
-
-    def clean(self):
-        data = super().clean()
-        if not (data.get("name") or data.get("last_name")):
+        if self.entity == EntityType.CONTACT and not (data.get("name") or data.get("last_name")):
             self.add_error("name", _("Enter a first or a last name."))
         return data
 
+    def payload(self, existing_comms: dict[str, list[Communication]] | None = None) -> dict[str, Any]:
+        """The cleaned values as the record service takes them (native names)."""
+        out: dict[str, Any] = {}
+        for name, spec in self.specs.items():
+            value = self.cleaned_data.get(name)
+            if spec.kind == Kind.MULTI:
+                value = comm_payload(value or "", (existing_comms or {}).get(spec.comm_type or "", []))
+            elif spec.kind == Kind.MONEY:
+                convert = custom_money if spec.is_custom else normalize_amount
+                value = [convert(v) for v in value] if isinstance(value, list) else convert(value or "")
+                if value == "" and not spec.nullable:
+                    value = "0"
+            elif spec.kind == Kind.DOUBLE:
+                value = [normalize_amount(v) for v in value] if isinstance(value, list) \
+                    else normalize_amount(value or "")
+            elif spec.kind in (Kind.LINK, Kind.USER, Kind.INT) and not isinstance(value, list):
+                value = None if value in (None, "") else value
+            elif spec.kind == Kind.ENUM and spec.is_custom and value == "":
+                value = None
+            out[name] = value
+        return out
 
-class CompanyForm(CommFieldsMixin, AssignedMixin):
-    title = forms.CharField(label=_("Company name"), max_length=255)
-    industry = forms.CharField(label=_("Industry"), max_length=100, required=False)
-    comments = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    field_order = ["title", "industry", "phones", "emails", "assigned_id", "comments"]
+def record_initial(entity: EntityType, obj: Any, comms: dict[str, list[Communication]]) -> dict[str, Any]:
+    """A record's current values as a ``RecordForm``'s initial data."""
+    initial: dict[str, Any] = {}
+    uf = getattr(obj, "uf", None) or {}
+    for spec in form_specs(entity):
+        if spec.is_custom:
+            value = uf.get(spec.name)
+            values = value if isinstance(value, list) else [value]
+            shown = [_custom_input(spec, v) for v in values if v is not None]
+            initial[spec.name] = shown if spec.multiple else (shown[0] if shown else None)
+        elif spec.kind == Kind.MULTI:
+            initial[spec.name] = "\n".join(c.value for c in comms.get(spec.comm_type or "", []))
+        elif spec.kind == Kind.LINKS:
+            if spec.name == "contact_ids":
+                initial[spec.name] = list(obj.deal_contacts.order_by("-is_primary", "sort", "id")
+                                          .values_list("contact_id", flat=True))
+            elif spec.name == "company_ids":
+                initial[spec.name] = list(obj.companies.values_list("pk", flat=True))
+        else:
+            value = getattr(obj, spec.column, None)
+            if spec.kind == Kind.MONEY:
+                value = money_text(value)
+            elif spec.kind in (Kind.USER, Kind.ENUM) or spec.name == "stage_id":
+                value = "" if value is None else str(value)
+            initial[spec.name] = value
+    return initial
 
+
+def _custom_input(spec: FieldSpec, value: Any) -> Any:
+    if spec.kind == Kind.MONEY and isinstance(value, str):
+        amount, _bar, currency = value.partition("|")
+        return f"{money_text(amount)} {currency}".strip()
+    if spec.kind == Kind.DATETIME and isinstance(value, str):
+        moment = parse_moment(value)
+        return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M") if moment else value
+    if spec.kind in (Kind.ENUM, Kind.USER, Kind.LINK):
+        return str(value)
+    if spec.kind == Kind.DOUBLE:
+        return number_format(value, use_l10n=True, force_grouping=False)
+    return value
 
 class ActivityForm(forms.Form):
     type = forms.ChoiceField(label=_("Type"), choices=ActivityType.choices, initial=ActivityType.CALL)

@@ -15,11 +15,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kontor.core.errors import KontorError
-from kontor.crm import selectors, services
-from kontor.crm.enums import ActivityType, CommType, CrmMode, EntityType
+from kontor.core.errors import ErrorCode, KontorError
+from kontor.crm import filtering, selectors, services
+from kontor.crm.enums import ActivityType, CrmMode, EntityType
+from kontor.crm.fields import Kind, specs_for
 from kontor.crm.models import Activity, Company, Contact, Deal, Lead, Pipeline, Stage
 from kontor.web import forms
+from kontor.web.display import RecordDisplay
 from kontor.web.views.common import (
     add_service_error,
     clean_filters,
@@ -44,20 +46,17 @@ def _comms(entity_type: EntityType, pk: int) -> dict[str, list]:
     return selectors.record_communications(entity_type, [pk])[pk]
 
 
-def _comm_text(entity_type: EntityType, pk: int) -> dict[str, str]:
-    comms = _comms(entity_type, pk)
-    return {"phones": "\n".join(c.value for c in comms[CommType.PHONE]),
-            "emails": "\n".join(c.value for c in comms[CommType.EMAIL])}
-
-
 def _record_context(entity_type: EntityType, obj) -> dict[str, Any]:
-    """Phones, e-mails, timeline and activities of a record, and an empty activity form."""
+    """Every field with a value, phones, e-mails, timeline and activities of a record, and an empty
+    activity form."""
     name = entity_type.name.lower()
+    comms = _comms(entity_type, obj.pk)
     activities = list(selectors.activity_list(filters={"entity": name, "entity_id": obj.pk}, order="deadline"))
     return {
         "object": obj,
         "entity": name,
-        "comms": _comms(entity_type, obj.pk),
+        "comms": comms,
+        "record_fields": RecordDisplay(entity_type).fields(obj, comms),
         "timeline": selectors.record_timeline(entity_type, obj.pk, limit=50),
         "open_activities": [a for a in activities if not a.completed],
         "done_activities": [a for a in activities if a.completed],
@@ -65,21 +64,100 @@ def _record_context(entity_type: EntityType, obj) -> dict[str, Any]:
     }
 
 
-def _with_comms(form_data: dict[str, Any], entity_type: EntityType | None, pk: int | None) -> dict[str, Any]:
-    data = dict(form_data)
-    existing = _comms(entity_type, pk) if entity_type and pk else {CommType.PHONE: [], CommType.EMAIL: []}
-    if "phones" in data:
-        data["phones"] = forms.comm_payload(data["phones"], existing[CommType.PHONE])
-    if "emails" in data:
-        data["emails"] = forms.comm_payload(data["emails"], existing[CommType.EMAIL])
-    return data
+def _record_form(request: HttpRequest, entity: EntityType, obj=None, initial: dict[str, Any] | None = None):
+    """The spec-driven form of ``entity``: the record's values (or ``initial``) and the posted data."""
+    if obj is not None:
+        initial = forms.record_initial(entity, obj, _comms(entity, obj.pk))
+    return forms.RecordForm(request.POST or None, entity=entity, initial=initial or {})
 
 
-def _blank_to_none(data: dict[str, Any], *names: str) -> dict[str, Any]:
-    for name in names:
-        if name in data and data[name] in ("", None):
-            data[name] = None
-    return data
+def _payload(form: forms.RecordForm, entity: EntityType, obj=None) -> dict[str, Any]:
+    """The form's values for the service; phones and e-mails equal to stored ones keep their rows."""
+    return form.payload(_comms(entity, obj.pk) if obj is not None else None)
+
+
+class _Column:
+    """A list cell: HTML and whether it is a number (right-aligned)."""
+
+    def __init__(self, html, num: bool):
+        self.html, self.num = html, num
+
+
+LIST_RELATED = {EntityType.LEAD: ("status", "source", "assigned", "contact", "company"),
+                EntityType.DEAL: ("stage", "pipeline", "contact", "company", "assigned", "source"),
+                EntityType.CONTACT: ("company", "assigned", "source"),
+                EntityType.COMPANY: ("assigned",)}
+
+
+def _filter_inputs(request: HttpRequest, entity: EntityType) -> list[dict[str, Any]]:
+    """The filter bar's inputs for the custom fields shown in filters, with the values asked for."""
+    shown = []
+    for spec in specs_for(entity):
+        if not (spec.is_custom and spec.filterable):
+            continue
+        choices: list[tuple[str, str]] = []
+        if spec.kind == Kind.ENUM:
+            choices = [(str(pk), label) for pk, label in spec.items]
+        elif spec.kind == Kind.BOOL:
+            choices = [("1", _("Yes")), ("0", _("No"))]
+        shown.append({"spec": spec, "value": request.GET.get(spec.name, "").strip(), "choices": choices,
+                      "input_type": {Kind.DATE: "date", Kind.INT: "number"}.get(spec.kind, "text")})
+    return shown
+
+
+def _custom_filter_q(request: HttpRequest, entity: EntityType, inputs: list[dict[str, Any]]) -> Q:
+    """The list's condition for the custom filters (``?uf_crm_x=``) through the one filter engine.
+
+    A ``uf_crm_*`` parameter that names no filterable field is an error naming it, not ignored."""
+    known = {f["spec"].name for f in inputs}
+    for name in request.GET:
+        if name.startswith("uf_crm_") and name not in known:
+            raise KontorError(ErrorCode.VALIDATION, _("Unknown filter: %(name)s") % {"name": name}, field=name)
+    cond = Q()
+    for f in inputs:
+        spec, value = f["spec"], f["value"]
+        if not value:
+            continue
+        op = "contains" if spec.kind in (Kind.TEXT, Kind.URL) and not spec.multiple else "eq"
+        if spec.kind == Kind.MONEY:
+            value = forms.custom_money(value)
+        elif spec.kind == Kind.DOUBLE:
+            value = forms.normalize_amount(value)
+        cond &= filtering.condition(entity, spec, op, value)
+    return cond
+
+
+def _list_table(request: HttpRequest, entity: EntityType, qs) -> tuple[Any, dict[str, Any]]:
+    """A page of ``qs`` as a table: the specs' list columns plus the custom columns the user chose
+    (``?columns=``, kept in the session), and the custom filters."""
+    specs = specs_for(entity)
+    choosable = [s for s in specs if s.is_custom and s.list_column]
+    key = f"columns:{entity.name.lower()}"
+    if "columns" in request.GET:
+        wanted = [c for c in request.GET.getlist("columns") if c]
+        names = {s.name for s in choosable}
+        unknown = [c for c in wanted if c not in names]
+        if unknown:
+            messages.error(request, _("Unknown column: %(name)s") % {"name": unknown[0]})
+        request.session[key] = [c for c in wanted if c in names]
+    chosen = request.session.get(key, [])
+    columns = [s for s in specs if s.list_column and not s.is_custom] + [s for s in choosable if s.name in chosen]
+    filters = _filter_inputs(request, entity)
+    try:
+        qs = qs.filter(_custom_filter_q(request, entity, filters))
+    except KontorError as exc:
+        messages.error(request, error_message(exc))
+    page = paginate(request, qs.select_related(*LIST_RELATED[entity]))
+    comms = selectors.record_communications(entity, [o.pk for o in page])
+    show = RecordDisplay(entity)
+    rows = []
+    for obj in page:
+        cells = [_Column(show.cell(spec, obj, comms.get(obj.pk)),
+                         spec.kind in (Kind.MONEY, Kind.INT, Kind.DOUBLE) and not spec.multiple) for spec in columns]
+        rows.append({"url": record_url(entity, obj.pk), "title": str(obj) or f"#{obj.pk}", "cells": cells})
+    keep = [(k, v) for k, values in request.GET.lists() if k not in ("columns", "page") for v in values]
+    return page, {"columns": columns, "rows": rows, "choosable": choosable, "chosen": chosen, "filters": filters,
+                  "keep": keep}
 
 
 def _save(request: HttpRequest, form, call) -> Any | None:
@@ -94,12 +172,6 @@ def _save(request: HttpRequest, form, call) -> Any | None:
 
 
 # --- leads -------------------------------------------------------------------------------------
-
-
-def _lead_data(cleaned: dict[str, Any], lead: Lead | None) -> dict[str, Any]:
-    data = _with_comms(cleaned, EntityType.LEAD, lead.pk if lead else None)
-    data["opportunity"] = data.get("opportunity") or 0
-    return _blank_to_none(data, "assigned_id", "source")
 
 
 @login_required
@@ -119,16 +191,17 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 
         context["columns"] = lead_columns(qs)
     else:
-        context["page"] = paginate(request, qs)
+        context["page"], context["table"] = _list_table(request, EntityType.LEAD, qs)
         context["query"] = query_without_page(request)
     return render(request, "web/leads/list.html", context)
 
 
 @login_required
 def lead_create(request: HttpRequest) -> HttpResponse:
-    form = forms.LeadForm(request.POST or None, initial={"assigned_id": str(request.user.pk)})
+    form = _record_form(request, EntityType.LEAD, initial={"assigned_id": str(request.user.pk), "currency": "EUR"})
     if request.method == "POST":
-        lead = _save(request, form, lambda d: services.lead_create(actor=request.user, data=_lead_data(d, None)))
+        lead = _save(request, form, lambda d: services.lead_create(actor=request.user,
+                                                                   data=_payload(form, EntityType.LEAD)))
         if lead is not None:
             lead.refresh_from_db()
             if lead.deal_id:  # simple mode: the lead was converted at once, as Bitrix24 does
@@ -154,15 +227,10 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if services.leads.lead_is_converted(lead):
         messages.error(request, _("This record can no longer be changed."))
         return redirect("web:lead_detail", pk)
-    initial = {
-        "title": lead.title, "name": lead.name, "last_name": lead.last_name, "company_title": lead.company_title,
-        "status_id": lead.status_id, "source": lead.source_id or "", "opportunity": lead.opportunity,
-        "currency": lead.currency, "assigned_id": str(lead.assigned_id or ""), "comments": lead.comments,
-        **_comm_text(EntityType.LEAD, lead.pk),
-    }
-    form = forms.LeadForm(request.POST or None, initial=initial)
+    form = _record_form(request, EntityType.LEAD, lead)
     if request.method == "POST" and _save(
-        request, form, lambda d: services.lead_update(lead=lead, actor=request.user, data=_lead_data(d, lead))
+        request, form,
+        lambda d: services.lead_update(lead=lead, actor=request.user, data=_payload(form, EntityType.LEAD, lead)),
     ):
         messages.success(request, _("Changes saved."))
         return redirect("web:lead_detail", pk)
@@ -206,13 +274,6 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
 # --- deals -------------------------------------------------------------------------------------
 
 
-def _deal_data(cleaned: dict[str, Any]) -> dict[str, Any]:
-    data = dict(cleaned)
-    data["stage_id"] = int(data["stage_id"])
-    data["opportunity"] = data.get("opportunity") or 0
-    return _blank_to_none(data, "assigned_id", "source", "contact_id", "company_id")
-
-
 @login_required
 def deal_list(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view") or "kanban"
@@ -231,7 +292,8 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         except KontorError as exc:
             messages.error(request, error_message(exc))
             qs = selectors.deal_list(filters={})
-        context.update({"page": paginate(request, qs), "query": query_without_page(request),
+        context["page"], context["table"] = _list_table(request, EntityType.DEAL, qs)
+        context.update({"query": query_without_page(request),
                         "stages": [s for p in pipelines for s in p.stages.all()]})
     return render(request, "web/deals/list.html", context)
 
@@ -247,15 +309,17 @@ def _current_pipeline(request: HttpRequest, pipelines: list[Pipeline]) -> Pipeli
 
 @login_required
 def deal_create(request: HttpRequest) -> HttpResponse:
-    initial: dict[str, Any] = {"assigned_id": str(request.user.pk)}
+    initial: dict[str, Any] = {"assigned_id": str(request.user.pk), "currency": "EUR"}
     if request.GET.get("stage"):
         initial["stage_id"] = request.GET["stage"]
-    for name in ("contact_id", "company_id"):
-        if request.GET.get(name, "").isdigit():
-            initial[name] = int(request.GET[name])
-    form = forms.DealForm(request.POST or None, initial=initial)
+    if request.GET.get("contact_id", "").isdigit():
+        initial["contact_ids"] = [int(request.GET["contact_id"])]
+    if request.GET.get("company_id", "").isdigit():
+        initial["company_id"] = int(request.GET["company_id"])
+    form = _record_form(request, EntityType.DEAL, initial=initial)
     if request.method == "POST":
-        deal = _save(request, form, lambda d: services.deal_create(actor=request.user, data=_deal_data(d)))
+        deal = _save(request, form, lambda d: services.deal_create(actor=request.user,
+                                                                   data=_payload(form, EntityType.DEAL)))
         if deal is not None:
             messages.success(request, _("Deal created."))
             return redirect("web:deal_detail", deal.pk)
@@ -275,14 +339,10 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _get(Deal, pk)
-    initial = {
-        "title": deal.title, "stage_id": str(deal.stage_id), "opportunity": deal.opportunity,
-        "currency": deal.currency, "contact_id": deal.contact_id, "company_id": deal.company_id,
-        "source": deal.source_id or "", "assigned_id": str(deal.assigned_id or ""), "comments": deal.comments,
-    }
-    form = forms.DealForm(request.POST or None, initial=initial)
+    form = _record_form(request, EntityType.DEAL, deal)
     if request.method == "POST" and _save(
-        request, form, lambda d: services.deal_update(deal=deal, actor=request.user, data=_deal_data(d))
+        request, form,
+        lambda d: services.deal_update(deal=deal, actor=request.user, data=_payload(form, EntityType.DEAL, deal)),
     ):
         messages.success(request, _("Changes saved."))
         return redirect("web:deal_detail", pk)
@@ -293,11 +353,6 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- contacts ----------------------------------------------------------------------------------
 
 
-def _contact_data(cleaned: dict[str, Any], contact: Contact | None) -> dict[str, Any]:
-    data = _with_comms(cleaned, EntityType.CONTACT, contact.pk if contact else None)
-    return _blank_to_none(data, "assigned_id", "company_id")
-
-
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
     filters = clean_filters(request, ("q", "company_id", "assigned_id"))
@@ -306,10 +361,8 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     except KontorError as exc:
         messages.error(request, error_message(exc))
         qs = selectors.contact_list(filters={})
-    page = paginate(request, qs)
-    comms = selectors.record_communications(EntityType.CONTACT, [c.pk for c in page])
-    rows = [(c, comms[c.pk]) for c in page]
-    return render(request, "web/contacts/list.html", {"page": page, "rows": rows, "filters": filters,
+    page, table = _list_table(request, EntityType.CONTACT, qs)
+    return render(request, "web/contacts/list.html", {"page": page, "table": table, "filters": filters,
                                                       "query": query_without_page(request),
                                                       "users": forms.user_choices()[1:]})
 
@@ -319,10 +372,10 @@ def contact_create(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {"assigned_id": str(request.user.pk)}
     if request.GET.get("company_id", "").isdigit():
         initial["company_id"] = int(request.GET["company_id"])
-    form = forms.ContactForm(request.POST or None, initial=initial)
+    form = _record_form(request, EntityType.CONTACT, initial=initial)
     if request.method == "POST":
-        contact = _save(request, form,
-                        lambda d: services.contact_create(actor=request.user, data=_contact_data(d, None)))
+        contact = _save(request, form, lambda d: services.contact_create(actor=request.user,
+                                                                         data=_payload(form, EntityType.CONTACT)))
         if contact is not None:
             messages.success(request, _("Contact created."))
             return redirect("web:contact_detail", contact.pk)
@@ -342,13 +395,11 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _get(Contact, pk)
-    initial = {"name": contact.name, "last_name": contact.last_name, "post": contact.post,
-               "company_id": contact.company_id, "assigned_id": str(contact.assigned_id or ""),
-               "comments": contact.comments, **_comm_text(EntityType.CONTACT, pk)}
-    form = forms.ContactForm(request.POST or None, initial=initial)
+    form = _record_form(request, EntityType.CONTACT, contact)
     if request.method == "POST" and _save(
         request, form,
-        lambda d: services.contact_update(contact=contact, actor=request.user, data=_contact_data(d, contact)),
+        lambda d: services.contact_update(contact=contact, actor=request.user,
+                                          data=_payload(form, EntityType.CONTACT, contact)),
     ):
         messages.success(request, _("Changes saved."))
         return redirect("web:contact_detail", pk)
@@ -359,11 +410,6 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- companies ---------------------------------------------------------------------------------
 
 
-def _company_data(cleaned: dict[str, Any], company: Company | None) -> dict[str, Any]:
-    data = _with_comms(cleaned, EntityType.COMPANY, company.pk if company else None)
-    return _blank_to_none(data, "assigned_id")
-
-
 @login_required
 def company_list(request: HttpRequest) -> HttpResponse:
     filters = clean_filters(request, ("q", "assigned_id"))
@@ -372,20 +418,18 @@ def company_list(request: HttpRequest) -> HttpResponse:
     except KontorError as exc:
         messages.error(request, error_message(exc))
         qs = selectors.company_list(filters={})
-    page = paginate(request, qs)
-    comms = selectors.record_communications(EntityType.COMPANY, [c.pk for c in page])
-    rows = [(c, comms[c.pk]) for c in page]
-    return render(request, "web/companies/list.html", {"page": page, "rows": rows, "filters": filters,
+    page, table = _list_table(request, EntityType.COMPANY, qs)
+    return render(request, "web/companies/list.html", {"page": page, "table": table, "filters": filters,
                                                        "query": query_without_page(request),
                                                        "users": forms.user_choices()[1:]})
 
 
 @login_required
 def company_create(request: HttpRequest) -> HttpResponse:
-    form = forms.CompanyForm(request.POST or None, initial={"assigned_id": str(request.user.pk)})
+    form = _record_form(request, EntityType.COMPANY, initial={"assigned_id": str(request.user.pk)})
     if request.method == "POST":
-        company = _save(request, form,
-                        lambda d: services.company_create(actor=request.user, data=_company_data(d, None)))
+        company = _save(request, form, lambda d: services.company_create(actor=request.user,
+                                                                         data=_payload(form, EntityType.COMPANY)))
         if company is not None:
             messages.success(request, _("Company created."))
             return redirect("web:company_detail", company.pk)
@@ -405,12 +449,11 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
     company = _get(Company, pk)
-    initial = {"title": company.title, "industry": company.industry, "assigned_id": str(company.assigned_id or ""),
-               "comments": company.comments, **_comm_text(EntityType.COMPANY, pk)}
-    form = forms.CompanyForm(request.POST or None, initial=initial)
+    form = _record_form(request, EntityType.COMPANY, company)
     if request.method == "POST" and _save(
         request, form,
-        lambda d: services.company_update(company=company, actor=request.user, data=_company_data(d, company)),
+        lambda d: services.company_update(company=company, actor=request.user,
+                                          data=_payload(form, EntityType.COMPANY, company)),
     ):
         messages.success(request, _("Changes saved."))
         return redirect("web:company_detail", pk)
@@ -505,6 +548,10 @@ def lookup(request: HttpRequest, kind: str) -> HttpResponse:
         items = list(selectors.contact_list(filters={"q": q})[:10]) if q else []
     elif kind == "companies":
         items = list(selectors.company_list(filters={"q": q})[:10]) if q else []
+    elif kind == "leads":
+        items = list(selectors.lead_list(filters={"q": q})[:10]) if q else []
+    elif kind == "deals":
+        items = list(selectors.deal_list(filters={"q": q})[:10]) if q else []
     else:
         raise Http404
     return render(request, "web/widgets/lookup_results.html", {"items": items, "field": field, "q": q})
