@@ -17,8 +17,8 @@ ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 def test_lead_crud_and_formats(bx, classic_mode, admin_user):
     lead_id = bx.ok("crm.lead.add", {"fields": {
         "TITLE": "Web shop inquiry", "NAME": "Ada", "LAST_NAME": "Lovelace", "OPPORTUNITY": 1500.5,
-        "CURRENCY_ID": "EUR", "SOURCE_ID": "WEB", "COMMENTS": "call back", "OPENED": "Y", "UNKNOWN": "dropped",
-        "STATUS_SEMANTIC_ID": "S", "ASSIGNED_BY_ID": str(admin_user.pk),
+        "CURRENCY_ID": "EUR", "SOURCE_ID": "WEB", "COMMENTS": "call back", "OPENED": "Y",
+        "STATUS_SEMANTIC_ID": "S", "DATE_CREATE": "2001-01-01T00:00:00+00:00", "ASSIGNED_BY_ID": str(admin_user.pk),
         "PHONE": [{"VALUE": "030 1234567", "VALUE_TYPE": "WORK"}],
         "EMAIL": [{"VALUE": "ada@example.org", "VALUE_TYPE": "HOME"}],
     }})

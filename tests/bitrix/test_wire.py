@@ -164,7 +164,12 @@ def test_case_tolerant_names_and_unknown_params(bx, classic_mode):
     assert rows == [{"ID": str(lead.pk)}]
     rows = bx.ok("crm.lead.list", {"Filter": {"id": lead.pk}})
     assert len(rows) == 1
-    assert bx.ok("crm.lead.update", {"ID": lead.pk, "FIELDS": {"title": "lower-case keys", "NOPE": 1}}) is True
+    assert bx.ok("crm.lead.update", {"ID": lead.pk, "FIELDS": {"title": "lower-case keys"}}) is True
+    assert Lead.objects.get(pk=lead.pk).title == "lower-case keys"
+    # An unknown field is never dropped silently: its value would be lost.
+    body = _error(bx.post("crm.lead.update", {"ID": lead.pk, "FIELDS": {"title": "lost?", "NOPE": 1}}), 400,
+                  "ERROR_ARGUMENT")
+    assert "NOPE" in body["error_description"]
     assert Lead.objects.get(pk=lead.pk).title == "lower-case keys"
 
 

@@ -1,9 +1,15 @@
-"""Bitrix24 list filters, orders and selects, translated into Django ``Q`` objects.
+"""Bitrix24 list filters, orders and selects: the prefix syntax over Kontor's one filter engine.
 
-Only whitelisted fields are accepted (anything else is a 400), and values always travel as query
-parameters: no user text ever becomes SQL. Prefixes (BITRIX24_REST.md §1.6):
+A key such as ``>=DATE_CREATE`` is split into an operator and a field name here; the condition itself
+comes from ``kontor.crm.filtering.condition`` and the field's spec, exactly as for the native API's
+``?field__gte=``. Only fields with a spec, or one of the few facade-only fields a record kind
+declares (semantics, categories, stage codes), are accepted (anything else is a 400), and values
+always travel as query parameters: no user text ever becomes SQL. Prefixes (BITRIX24_REST.md §1.6):
 ``=``/none equal, ``!``/``!=`` not equal, ``> >= < <=``, ``@`` in, ``!@`` not in, ``%`` substring,
 ``=%``/``%=`` LIKE with explicit ``%``/``_`` wildcards, ``!%``/``!=%``/``!%=`` their negations.
+
+``Field`` is the older per-path declaration still used by ``crm.activity.list`` (activities have no
+record specs yet).
 """
 
 from __future__ import annotations
@@ -18,6 +24,10 @@ from django.db.models import Q
 from kontor.bitrix.errors import argument_error
 from kontor.bitrix.mapping import parse_when
 from kontor.bitrix.params import as_list, to_int, yes_no
+from kontor.core.errors import KontorError
+from kontor.crm.enums import EntityType
+from kontor.crm.fields import FieldSpec
+from kontor.crm.filtering import Op, condition
 from kontor.crm.selectors import flag_is
 
 # Longest prefixes first, so "!=%" is not read as "!=" + "%FIELD".
@@ -30,12 +40,71 @@ MAX_INT = 2**63 - 1
 MAX_IN = 1000
 
 
+#: Bitrix24 prefix → the engine's operator. ``=%``/``%=`` hand the client's own ``%``/``_`` wildcards
+#: to SQL LIKE as they are (``%=X`` without a ``%`` is an exact LIKE match, as before).
+PREFIX_OPS = {
+    "": Op.EQ, "=": Op.EQ, "!": Op.NE, "!=": Op.NE, ">": Op.GT, ">=": Op.GTE, "<": Op.LT, "<=": Op.LTE,
+    "@": Op.IN, "!@": Op.NOT_IN, "%": Op.CONTAINS, "!%": Op.NOT_CONTAINS, "=%": Op.LIKE, "%=": Op.LIKE,
+    "!=%": Op.NOT_LIKE, "!%=": Op.NOT_LIKE,
+}
+
+#: A facade-only filter field: ``(operator, raw value) -> Q``.
+Converter = Callable[[Op, Any], Q]
+
+
 def split_key(key: str) -> tuple[str, str]:
     """``">=DATE_CREATE"`` → ``(">=", "DATE_CREATE")``."""
     for op in OPERATORS:
         if key.startswith(op):
             return op, key[len(op) :]
     return "", key
+
+
+def spec_filter(entity: EntityType, raw_filter: Mapping[str, Any], specs: Mapping[str, FieldSpec],
+                extra: Mapping[str, Converter] | None = None) -> Q:
+    """``filter`` of a record list as a ``Q``: ``specs`` by Bitrix24 name through the filter engine,
+    ``extra`` for the facade-only fields (they win over a spec of the same name, e.g. a deal's
+    ``CATEGORY_ID``, which clients give as a category number, not a pipeline id). An unknown field or
+    an operator or value the field cannot take is a 400 ``ERROR_ARGUMENT`` naming the field."""
+    extra = extra or {}
+    cond = Q()
+    for key, raw in raw_filter.items():
+        if not isinstance(key, str):
+            raise argument_error("Filter keys must be field names.", "filter")
+        prefix, name = split_key(key.strip())
+        name = name.upper()
+        op = PREFIX_OPS[prefix]
+        try:
+            if name in extra:
+                cond &= extra[name](op, raw)
+            elif name in specs:
+                cond &= condition(entity, specs[name], op, raw)
+            else:
+                raise argument_error(f"Filter field '{name}' is not supported.", "filter")
+        except KontorError as exc:
+            # The engine names the native field; the client knows it by its Bitrix24 name.
+            detail = exc.message.split(": ", 1)[1] if ": " in exc.message else exc.message
+            raise argument_error(f"Filter field '{name}': {detail}", "filter") from exc
+    return cond
+
+
+def mapped(path: str, convert: Callable[[Any], Any]) -> Converter:
+    """A facade-only equality field: each value goes through ``convert`` (a code, a category …) and
+    is compared with ``path``. An unknown value matches nothing rather than failing."""
+
+    def build(op: Op, raw: Any) -> Q:
+        if op not in (Op.EQ, Op.NE, Op.IN, Op.NOT_IN):
+            raise argument_error(f"Filter field '{path}' supports only equality (=, !, @, !@).", "filter")
+        items = as_list(raw) if isinstance(raw, list | dict) or op in (Op.IN, Op.NOT_IN) else [raw]
+        if len(items) > MAX_IN:
+            raise argument_error(f"Filter field '{path}' has more than {MAX_IN} values.", "filter")
+        for item in items:
+            if isinstance(item, dict | list):
+                raise argument_error(f"Filter field '{path}' needs single values.", "filter")
+        cond = Q(**{f"{path}__in": [convert(v) for v in items]})
+        return ~cond if op in (Op.NE, Op.NOT_IN) else cond
+
+    return build
 
 
 @dataclass(frozen=True)

@@ -106,8 +106,11 @@ class Entity:
         if select_all and not names:
             return data
         names = names or set()
+        # "*": the standard fields without multi-fields and user fields; "UF_*": every user field.
+        all_uf = "UF_*" in names
         return {k: v for k, v in data.items()
-                if k == "ID" or k in names or (select_all and k not in self.multi_fields)}
+                if k == "ID" or k in names or (all_uf and k.startswith("UF_"))
+                or (select_all and k not in self.multi_fields and not k.startswith("UF_"))}
 
     def register(self) -> None:
         prefix = f"crm.{self.name}"
@@ -143,11 +146,17 @@ class Entity:
     def handle_fields(self, call: Call) -> dict[str, Any]:
         return self.fields_description(call)
 
+    def list_filter(self, call: Call, raw_filter: dict[str, Any]) -> Q:
+        """``filter`` as a ``Q`` (record kinds with specs use the filter engine instead)."""
+        return build_filter(raw_filter, self.filter_fields(call.catalog))
+
+    def list_order(self, call: Call, raw_order: dict[str, Any]) -> list[str]:
+        return build_order(raw_order, self.order_fields)
+
     def list_queryset(self, call: Call) -> QuerySet:
         raw_filter = get_mapping(call.params, "filter", message="Parameter 'filter' must be array.")
         raw_order = get_mapping(call.params, "order", message="Parameter 'order' must be array.")
-        cond: Q = build_filter(raw_filter, self.filter_fields(call.catalog))
-        return self.queryset().filter(cond).order_by(*build_order(raw_order, self.order_fields))
+        return self.queryset().filter(self.list_filter(call, raw_filter)).order_by(*self.list_order(call, raw_order))
 
     def handle_list(self, call: Call) -> Page:
         qs = self.list_queryset(call)
@@ -179,10 +188,11 @@ def multi_in_add(raw: Any) -> list[dict[str, Any]]:
             value = item.get("VALUE", item.get("value"))
             if value is None or value == "":
                 continue
-            value_type = item.get("VALUE_TYPE", item.get("value_type")) or "WORK"
-            out.append({"value": text_in(value), "type": str(value_type).upper()})
+            value_type = item.get("VALUE_TYPE", item.get("value_type"))
+            # No VALUE_TYPE: the service's default for the kind (WORK, or OTHER for messengers).
+            out.append({"value": text_in(value), "type": str(value_type).upper() if value_type else None})
         elif isinstance(item, str) and item.strip():
-            out.append({"value": item, "type": "WORK"})
+            out.append({"value": item, "type": None})
         else:
             raise crm_error("Multi-field items must be objects with VALUE and VALUE_TYPE.")
     return out
@@ -203,7 +213,7 @@ def multi_in_update(raw: Any, existing: list[Any]) -> list[dict[str, Any]]:
         if pk is None:
             if value is None or value == "":
                 continue
-            added.append({"value": text_in(value), "type": str(value_type or "WORK").upper()})
+            added.append({"value": text_in(value), "type": str(value_type).upper() if value_type else None})
             continue
         if pk not in rows:
             continue  # another record's row, or one already gone: Bitrix24 ignores it

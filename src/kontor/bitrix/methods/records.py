@@ -1,113 +1,306 @@
 """crm.lead.*, crm.deal.*, crm.contact.*, crm.company.* and crm.deal.contact.items.*.
 
+The field maps are not written here: they come from the record specs (``kontor.crm.fields.bitrix_map``,
+standard and custom fields). A spec's Bitrix24 name is how the facade reads, writes, filters, selects,
+orders and describes the field; its kind decides the value format (ids and amounts as strings, Y/N,
+ISO 8601 with offset, a day as ``YYYY-MM-DDT00:00:00+HH:MM``, empty as ``null``). What is left here
+are the few fields only the facade has (semantics, categories, stage codes with ``CN:`` prefixes,
+``IS_NEW`` …), declared per record kind.
+
+Rule: nothing answered with success is lost. A key in ``fields`` is stored under its native name, or
+it is one Bitrix24 itself ignores on write (``READ_ONLY``), or the call is a 400 naming it.
+
 Every write goes through ``kontor.crm.services`` with the webhook's user as actor: validation,
 timeline and (for a lead in simple mode) the conversion happen there, not here.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import replace
+from datetime import date, datetime, time
+from typing import Any, ClassVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from kontor.bitrix.errors import crm_error
-from kontor.bitrix.filters import Field
-from kontor.bitrix.mapping import CODE_SEMANTIC, Catalog, dt, money, s, yn
+from kontor.bitrix.errors import RestError, argument_error, crm_error, from_kontor
+from kontor.bitrix.filters import Converter, build_order, mapped, spec_filter
+from kontor.bitrix.mapping import CODE_SEMANTIC, dt, money, s, yn
 from kontor.bitrix.methods.common import (
     Entity,
-    comm_filter,
-    date_field,
     field_meta,
-    int_field,
     multi_in_add,
     multi_in_update,
     multi_out,
     ref_in,
-    str_field,
     text_in,
 )
 from kontor.bitrix.params import as_list, get_id, get_param, to_int, yes_no
 from kontor.bitrix.registry import Call, method
+from kontor.core.errors import ErrorCode, KontorError
 from kontor.crm import services
-from kontor.crm.enums import CommType, EntityType
-from kontor.crm.models import Communication, Company, Contact, Deal, DealContact, Lead
-from kontor.crm.selectors import record_communications
+from kontor.crm.enums import EntityType
+from kontor.crm.fields import FieldSpec, Kind, bitrix_map, parse_day, parse_moment
+from kontor.crm.models import Communication, Company, Contact, ContactCompany, Deal, DealContact, Lead
+
+#: Fields Bitrix24 computes itself and ignores on write: a client may send them back unchanged.
+READ_ONLY = frozenset({
+    "ID", "DATE_CREATE", "DATE_MODIFY", "CREATED_BY_ID", "MODIFY_BY_ID", "MOVED_BY_ID", "MOVED_TIME",
+    "DATE_CLOSED", "STATUS_SEMANTIC_ID", "STAGE_SEMANTIC_ID", "IS_NEW", "IS_RETURN_CUSTOMER", "HAS_PHONE",
+    "HAS_EMAIL", "HAS_IMOL", "LEAD_ID", "CLOSED", "QUOTE_ID", "LAST_ACTIVITY_TIME", "LAST_ACTIVITY_BY",
+    "IS_REPEATED_APPROACH",
+})
+
+#: ``select`` names of the multi-fields (only returned when named, as in Bitrix24).
+MULTI_FIELDS = ("PHONE", "EMAIL", "WEB", "IM")
 
 
-def _semantic_field(path: str) -> Field:
-    def convert(raw: Any) -> str:
-        return CODE_SEMANTIC.get(str(raw).strip().upper(), "-")
-
-    return Field(path, compare=False, convert=convert)
-
-
-def _yn_field(path: str) -> Field:
-    return Field(path, kind="yn", compare=False)
+def _day(value: date | None) -> str:
+    """A day as Bitrix24 sends a date field: midnight with the server's offset; ``""`` when empty."""
+    if value is None:
+        return ""
+    moment = timezone.make_aware(datetime.combine(value, time.min), timezone.get_default_timezone())
+    return moment.isoformat(timespec="seconds")
 
 
-def _code_field(path: str) -> Field:
-    return Field(path, kind="code", compare=False)
+def value_out(spec: FieldSpec, value: Any) -> Any:
+    """A stored standard value in Bitrix24's format."""
+    kind = spec.kind
+    if kind in (Kind.INT, Kind.USER, Kind.LINK, Kind.DOUBLE):
+        return s(value)
+    if kind == Kind.MONEY:
+        return money(value)
+    if kind == Kind.DATE:
+        return _day(value)
+    if kind == Kind.DATETIME:
+        return dt(value)
+    if kind == Kind.BOOL:
+        return yn(bool(value))
+    return value if value not in (None, "") else None
+
+
+def custom_out(spec: FieldSpec, value: Any) -> Any:
+    """A custom value (as ``uf`` stores it) as Bitrix24 sends a user field: numbers and ids as
+    strings, booleans ``"1"``/``"0"`` (the user field type's own values), dates with offset."""
+    if value is None:
+        return [] if spec.multiple else None
+    if spec.multiple:
+        return [custom_out(replace(spec, multiple=False), v) for v in as_list(value)]
+    kind = spec.kind
+    if kind == Kind.BOOL:
+        return "1" if value else "0"
+    if kind == Kind.DATE:
+        return _day(parse_day(value))
+    if kind == Kind.DATETIME:
+        return dt(parse_moment(value))
+    if kind in (Kind.INT, Kind.DOUBLE, Kind.ENUM, Kind.USER, Kind.LINK):
+        return str(value)
+    return value
+
+
+def custom_in(spec: FieldSpec, value: Any) -> Any:
+    """A user field's value from a client, for the service to validate."""
+    if spec.multiple:
+        return [custom_in(replace(spec, multiple=False), v) for v in as_list(value)]
+    if spec.kind == Kind.LINK and isinstance(value, str):
+        # Bitrix24's CRM binding values name the kind too: "C_12", "CO_3".
+        found = re.fullmatch(r"\s*(?:[A-Za-z]{1,2}_)?(\d+)\s*", value)
+        return ref_in(found[1]) if found else value
+    if spec.kind in (Kind.USER, Kind.LINK):
+        return ref_in(value)
+    if spec.kind in (Kind.TEXT, Kind.URL):
+        return text_in(value)
+    return value
+
+
+def meta_of(spec: FieldSpec) -> dict[str, Any]:
+    """A spec as one entry of ``crm.*.fields``; custom fields in Bitrix24's user field shape."""
+    extra: dict[str, Any] = {}
+    if spec.kind == Kind.ENUM and spec.directory:
+        extra["statusType"] = spec.directory
+    if spec.is_custom:
+        extra.update(listLabel=spec.label, formLabel=spec.label, filterLabel=spec.label)
+        if spec.kind == Kind.ENUM:
+            extra["items"] = [{"ID": str(pk), "VALUE": value} for pk, value in spec.items]
+        meta = field_meta(spec.bitrix_type_name, spec.label, required=spec.required, multiple=spec.multiple,
+                          **extra)
+        meta["isDynamic"] = True
+        return meta
+    return field_meta(spec.bitrix_type_name, spec.label, required=spec.required, read_only=spec.read_only,
+                      immutable=spec.immutable, multiple=spec.multiple, **extra)
 
 
 class RecordEntity(Entity):
-    """Leads, contacts and companies: records with PHONE/EMAIL multi-fields."""
+    """A lead, deal, contact or company on the facade, driven by its record specs."""
 
     entity_type: EntityType
-    multi_fields = ("PHONE", "EMAIL")
-    #: Bitrix24 name → Kontor service name, for text-like fields.
-    text_map: dict[str, str] = {}
-    #: Bitrix24 name → Kontor service name, for references (0/"" mean none).
-    ref_map: dict[str, str] = {}
-    #: Bitrix24 name → Kontor service name, passed as given (the service validates).
-    plain_map: dict[str, str] = {}
+    #: Facade-only fields: ``{name: crm.*.fields entry}``; their values come from ``derived``.
+    derived_meta: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: Facade-only fields a client may write with the value Kontor always has (``None``: any Y/N),
+    #: e.g. ``IS_MANUAL_OPPORTUNITY``: Kontor keeps the amount as given, with or without it.
+    accepted: ClassVar[dict[str, str | None]] = {}
+
+    # --- specs ----------------------------------------------------------------------------------
+    def specs(self, call: Call) -> dict[str, FieldSpec]:
+        """``{Bitrix24 name: spec}``, read once per call (custom fields come from the database)."""
+        cache = call.__dict__.setdefault("_bitrix_specs", {})
+        if self.entity_type not in cache:
+            cache[self.entity_type] = bitrix_map(self.entity_type)
+        return cache[self.entity_type]
+
+    @property
+    def multi_fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return MULTI_FIELDS
+
+    # --- reading --------------------------------------------------------------------------------
+    def derived(self, obj: Any, call: Call, extra: dict[str, Any]) -> dict[str, Any]:
+        return {}
 
     def page_extra(self, rows, call, wanted):
-        if not rows or (wanted is not None and not ({"PHONE", "EMAIL", "HAS_PHONE", "HAS_EMAIL", "*"} & wanted)):
+        if not rows:
             return {}
-        comms = record_communications(self.entity_type, [r.pk for r in rows])
-        return {pk: {"comms": c} for pk, c in comms.items()}
+        out: dict[int, dict[str, Any]] = {r.pk: {} for r in rows}
+        if wanted is None or {*MULTI_FIELDS, "HAS_PHONE", "HAS_EMAIL", "*"} & wanted:
+            for pk in out:
+                out[pk]["comms"] = {t: [] for t in MULTI_FIELDS}
+            for c in Communication.objects.filter(entity_type=self.entity_type,
+                                                  entity_id__in=list(out)).order_by("id"):
+                out[c.entity_id]["comms"].setdefault(c.type, []).append(c)
+        return out
 
-    def multi(self, extra: dict[str, Any]) -> dict[str, Any]:
-        comms = extra.get("comms") or {CommType.PHONE: [], CommType.EMAIL: []}
-        return {
-            "HAS_PHONE": yn(bool(comms[CommType.PHONE])),
-            "HAS_EMAIL": yn(bool(comms[CommType.EMAIL])),
-            "PHONE": multi_out(comms[CommType.PHONE]),
-            "EMAIL": multi_out(comms[CommType.EMAIL]),
-        }
-
-    def data_in(self, fields: dict[str, Any], obj: Any = None) -> dict[str, Any]:
-        """Bitrix24 ``fields`` as the service's ``data``; unknown and read-only fields are dropped."""
+    def to_bitrix(self, obj: Any, call: Call, extra: dict[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = {}
-        for bx, name in self.text_map.items():
-            if bx in fields:
-                data[name] = text_in(fields[bx])
-        for bx, name in self.ref_map.items():
-            if bx in fields:
-                data[name] = ref_in(fields[bx])
-        for bx, name in self.plain_map.items():
-            if bx in fields:
-                data[name] = fields[bx]
-        for bx, name in (("PHONE", "phones"), ("EMAIL", "emails")):
-            if bx in fields:
-                if obj is None:
-                    data[name] = multi_in_add(fields[bx])
-                else:
-                    existing = Communication.objects.filter(entity_type=self.entity_type, entity_id=obj.pk, type=bx)
-                    data[name] = multi_in_update(fields[bx], list(existing))
+        comms = extra.get("comms")
+        uf = getattr(obj, "uf", None) or {}
+        for bx, spec in self.specs(call).items():
+            if spec.is_custom:
+                data[bx] = custom_out(spec, uf.get(spec.name))
+            elif spec.kind == Kind.MULTI:
+                if comms is not None:
+                    data[bx] = multi_out(comms.get(bx, []))
+            elif spec.name in ("has_phone", "has_email"):
+                if comms is not None:
+                    data[bx] = yn(bool(comms.get("PHONE" if spec.name == "has_phone" else "EMAIL")))
+            elif spec.kind != Kind.LINKS:  # the links only come with crm.*.get (handle_get)
+                data[bx] = value_out(spec, getattr(obj, spec.column))
+        data.update(self.derived(obj, call, extra))
         return data
 
-    def common_filters(self) -> dict[str, Any]:
-        return {
-            "ID": int_field("id"),
-            "ASSIGNED_BY_ID": int_field("assigned_id"),
-            "CREATED_BY_ID": int_field("created_by_id"),
-            "DATE_CREATE": date_field("created_at"),
-            "DATE_MODIFY": date_field("updated_at"),
-            "COMMENTS": str_field("comments"),
-            "PHONE": comm_filter(self.entity_type, "PHONE"),
-            "EMAIL": comm_filter(self.entity_type, "EMAIL"),
-        }
+    def handle_get(self, call: Call) -> dict[str, Any]:
+        data = super().handle_get(call)
+        for bx, spec in self.specs(call).items():
+            if spec.kind == Kind.LINKS:
+                data[bx] = self.links(spec, int(data["ID"]))
+        return data
+
+    def links(self, spec: FieldSpec, pk: int) -> list[int]:
+        if spec.name == "contact_ids":
+            rows = DealContact.objects.filter(deal_id=pk).order_by("-is_primary", "sort", "id")
+            return list(rows.values_list("contact_id", flat=True))
+        rows = ContactCompany.objects.filter(contact_id=pk).order_by("-is_primary", "sort", "id")
+        return list(rows.values_list("company_id", flat=True))
+
+    def fields_description(self, call: Call) -> dict[str, Any]:
+        out = {bx: meta_of(spec) for bx, spec in self.specs(call).items()}
+        out.update(self.derived_meta)
+        return out
+
+    # --- lists ----------------------------------------------------------------------------------
+    def filter_extra(self, call: Call) -> dict[str, Converter]:
+        return {}
+
+    def list_filter(self, call: Call, raw_filter: dict[str, Any]) -> Q:
+        return spec_filter(self.entity_type, raw_filter, self.specs(call), self.filter_extra(call))
+
+    def list_order(self, call: Call, raw_order: dict[str, Any]) -> list[str]:
+        fields = {bx: spec.column for bx, spec in self.specs(call).items() if spec.orderable}
+        return build_order(raw_order, fields)
+
+    # --- writing --------------------------------------------------------------------------------
+    def special_in(self, call: Call, name: str, value: Any, data: dict[str, Any], obj: Any) -> bool:
+        """A facade-only writable field (a deal's CATEGORY_ID, STAGE_ID); ``True`` when handled."""
+        return False
+
+    def data_in(self, call: Call, fields: dict[str, Any], obj: Any = None) -> dict[str, Any]:
+        """Bitrix24 ``fields`` as the service's native ``data``. Read-only fields are skipped as
+        Bitrix24 skips them; any other key without a spec is a 400 naming it."""
+        specs = self.specs(call)
+        data: dict[str, Any] = {}
+        for name, value in fields.items():
+            if self.special_in(call, name, value, data, obj):
+                continue
+            spec = specs.get(name)
+            if spec is None:
+                if name in READ_ONLY:
+                    continue
+                if name in self.accepted:
+                    wanted = self.accepted[name]
+                    flag = yes_no(value)
+                    if flag is None or (wanted is not None and yn(flag) != wanted):
+                        raise argument_error(f"Field '{name}': Kontor supports only '{wanted or 'Y/N'}'.", "fields")
+                    continue
+                if name.startswith("UF_"):
+                    raise argument_error(f"Field '{name}' is not defined for {self.name}s (create it with "
+                                         f"crm.{self.name}.userfield.add first).", "fields")
+                raise argument_error(f"Field '{name}' is not supported by Kontor for {self.name}s.", "fields")
+            if spec.read_only:
+                continue
+            data[spec.name] = self.value_in(spec, value, obj)
+        return data
+
+    def value_in(self, spec: FieldSpec, value: Any, obj: Any) -> Any:
+        if spec.is_custom:
+            return custom_in(spec, value)
+        kind = spec.kind
+        if kind == Kind.MULTI:
+            if obj is None:
+                return multi_in_add(value)
+            existing = Communication.objects.filter(entity_type=self.entity_type, entity_id=obj.pk,
+                                                    type=spec.comm_type)
+            return multi_in_update(value, list(existing))
+        if kind == Kind.LINKS:
+            return [v for v in as_list(value) if ref_in(v) is not None]
+        if kind in (Kind.USER, Kind.LINK):
+            return ref_in(value)
+        if kind in (Kind.TEXT, Kind.LONGTEXT, Kind.URL):
+            return text_in(value)
+        return value
+
+    def translate(self, exc: KontorError, call: Call) -> RestError:
+        """A service's error naming a native field, re-worded with the field's Bitrix24 name."""
+        if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED) or not exc.field:
+            return from_kontor(exc)
+        by_native = {spec.name: bx for bx, spec in self.specs(call).items()}
+        message = exc.message
+        if exc.field in by_native and message.startswith(exc.field):
+            message = by_native[exc.field] + message[len(exc.field):]
+        return crm_error(message)
+
+    def handle_add(self, call: Call) -> int:
+        try:
+            return super().handle_add(call)
+        except KontorError as exc:
+            raise self.translate(exc, call) from exc
+
+    def handle_update(self, call: Call) -> bool:
+        try:
+            return super().handle_update(call)
+        except KontorError as exc:
+            raise self.translate(exc, call) from exc
+
+
+def _semantic(path: str) -> Converter:
+    return mapped(path, lambda raw: CODE_SEMANTIC.get(str(raw).strip().upper(), "-"))
+
+
+AUDIT_META = {
+    "MODIFY_BY_ID": field_meta("user", "Modified by", read_only=True),
+}
+MOVED_META = {
+    "MOVED_BY_ID": field_meta("user", "Moved by", read_only=True),
+    "MOVED_TIME": field_meta("datetime", "Moved on", read_only=True),
+}
 
 
 # --- leads --------------------------------------------------------------------------------------
@@ -117,120 +310,36 @@ class LeadEntity(RecordEntity):
     name = "lead"
     model = Lead
     entity_type = EntityType.LEAD
-    text_map = {"TITLE": "title", "NAME": "name", "SECOND_NAME": "second_name", "LAST_NAME": "last_name",
-                "POST": "post", "COMPANY_TITLE": "company_title", "COMMENTS": "comments",
-                "SOURCE_DESCRIPTION": "source_description"}
-    ref_map = {"ASSIGNED_BY_ID": "assigned_id", "CONTACT_ID": "contact_id", "COMPANY_ID": "company_id"}
-    plain_map = {"STATUS_ID": "status_id", "SOURCE_ID": "source", "OPPORTUNITY": "opportunity",
-                 "CURRENCY_ID": "currency"}
-    order_fields = {"ID": "id", "TITLE": "title", "NAME": "name", "LAST_NAME": "last_name",
-                    "STATUS_ID": "status_id", "SOURCE_ID": "source_id", "OPPORTUNITY": "opportunity",
-                    "DATE_CREATE": "created_at", "DATE_MODIFY": "updated_at", "ASSIGNED_BY_ID": "assigned_id",
-                    "COMPANY_TITLE": "company_title"}
+    derived_meta = {
+        "STATUS_SEMANTIC_ID": field_meta("string", "Status details", read_only=True),
+        "IS_MANUAL_OPPORTUNITY": field_meta("char", "Manual amount"),
+        **AUDIT_META, **MOVED_META,
+    }
+    accepted = {"IS_MANUAL_OPPORTUNITY": None}
 
     def queryset(self) -> QuerySet:
         return Lead.objects.all()
 
-    def filter_fields(self, catalog: Catalog) -> dict[str, Any]:
+    def derived(self, obj: Lead, call: Call, extra: dict[str, Any]) -> dict[str, Any]:
         return {
-            **self.common_filters(),
-            "TITLE": str_field("title"),
-            "NAME": str_field("name"),
-            "SECOND_NAME": str_field("second_name"),
-            "LAST_NAME": str_field("last_name"),
-            "POST": str_field("post"),
-            "COMPANY_TITLE": str_field("company_title"),
-            "SOURCE_DESCRIPTION": str_field("source_description"),
-            "STATUS_ID": _code_field("status_id"),
-            "STATUS_SEMANTIC_ID": _semantic_field("status__semantic"),
-            "SOURCE_ID": _code_field("source_id"),
-            "OPPORTUNITY": Field("opportunity", kind="decimal"),
-            "CURRENCY_ID": _code_field("currency"),
-            "CONTACT_ID": int_field("contact_id"),
-            "COMPANY_ID": int_field("company_id"),
-            "IS_RETURN_CUSTOMER": _yn_field("is_return_customer"),
-            "DATE_CLOSED": date_field("converted_at"),
-        }
-
-    def to_bitrix(self, obj: Lead, call: Call, extra: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "ID": s(obj.pk),
-            "TITLE": obj.title,
-            "HONORIFIC": None,
-            "NAME": obj.name or None,
-            "SECOND_NAME": obj.second_name or None,
-            "LAST_NAME": obj.last_name or None,
-            "COMPANY_TITLE": obj.company_title or None,
-            "COMPANY_ID": s(obj.company_id),
-            "CONTACT_ID": s(obj.contact_id),
-            "IS_RETURN_CUSTOMER": yn(obj.is_return_customer),
-            "BIRTHDATE": "",
-            "SOURCE_ID": obj.source_id,
-            "SOURCE_DESCRIPTION": obj.source_description or None,
-            "STATUS_ID": obj.status_id,
-            "STATUS_DESCRIPTION": None,
             "STATUS_SEMANTIC_ID": call.catalog.status_semantic(obj.status_id),
-            "POST": obj.post or None,
-            "ADDRESS": None,
-            "CURRENCY_ID": obj.currency,
-            "OPPORTUNITY": money(obj.opportunity),
             "IS_MANUAL_OPPORTUNITY": "N",
-            "OPENED": "Y",
-            "COMMENTS": obj.comments or None,
-            "ASSIGNED_BY_ID": s(obj.assigned_id),
-            "CREATED_BY_ID": s(obj.created_by_id),
             "MODIFY_BY_ID": s(obj.created_by_id),
-            "DATE_CREATE": dt(obj.created_at),
-            "DATE_MODIFY": dt(obj.updated_at),
             "MOVED_BY_ID": s(obj.created_by_id),
             "MOVED_TIME": dt(obj.updated_at),
-            "DATE_CLOSED": dt(obj.converted_at),
-            "ORIGINATOR_ID": None,
-            "ORIGIN_ID": None,
-            **self.multi(extra),
         }
 
+    def filter_extra(self, call: Call) -> dict[str, Converter]:
+        return {"STATUS_SEMANTIC_ID": _semantic("status__semantic")}
+
     def create(self, call: Call, fields: dict[str, Any]) -> int:
-        lead = services.lead_create(actor=call.user, data=self.data_in(fields))
-        return lead.pk
+        return services.lead_create(actor=call.user, data=self.data_in(call, fields)).pk
 
     def update(self, obj: Lead, call: Call, fields: dict[str, Any]) -> None:
-        services.lead_update(lead=obj, actor=call.user, data=self.data_in(fields, obj))
+        services.lead_update(lead=obj, actor=call.user, data=self.data_in(call, fields, obj))
 
     def delete(self, obj: Lead, call: Call) -> None:
         services.lead_delete(lead=obj, actor=call.user)
-
-    def fields_description(self, call: Call) -> dict[str, Any]:
-        return {
-            "ID": field_meta("integer", "ID", read_only=True),
-            "TITLE": field_meta("string", "Lead name"),
-            "NAME": field_meta("string", "Name"),
-            "SECOND_NAME": field_meta("string", "Second name"),
-            "LAST_NAME": field_meta("string", "Last name"),
-            "COMPANY_TITLE": field_meta("string", "Company name"),
-            "COMPANY_ID": field_meta("crm_company", "Company"),
-            "CONTACT_ID": field_meta("crm_contact", "Contact"),
-            "IS_RETURN_CUSTOMER": field_meta("char", "Repeat lead", read_only=True),
-            "SOURCE_ID": field_meta("crm_status", "Source", statusType="SOURCE"),
-            "SOURCE_DESCRIPTION": field_meta("string", "Source information"),
-            "STATUS_ID": field_meta("crm_status", "Status", statusType="STATUS"),
-            "STATUS_SEMANTIC_ID": field_meta("string", "Status details", read_only=True),
-            "POST": field_meta("string", "Position"),
-            "CURRENCY_ID": field_meta("crm_currency", "Currency"),
-            "OPPORTUNITY": field_meta("double", "Total"),
-            "OPENED": field_meta("char", "Available to everyone"),
-            "COMMENTS": field_meta("string", "Comment"),
-            "HAS_PHONE": field_meta("char", "Has phone", read_only=True),
-            "HAS_EMAIL": field_meta("char", "Has email", read_only=True),
-            "ASSIGNED_BY_ID": field_meta("user", "Responsible person"),
-            "CREATED_BY_ID": field_meta("user", "Created by", read_only=True),
-            "MODIFY_BY_ID": field_meta("user", "Modified by", read_only=True),
-            "DATE_CREATE": field_meta("datetime", "Created on", read_only=True),
-            "DATE_MODIFY": field_meta("datetime", "Modified on", read_only=True),
-            "DATE_CLOSED": field_meta("datetime", "Completed on", read_only=True),
-            "PHONE": field_meta("crm_multifield", "Phone", multiple=True),
-            "EMAIL": field_meta("crm_multifield", "E-mail", multiple=True),
-        }
 
 
 # --- contacts -----------------------------------------------------------------------------------
@@ -240,88 +349,22 @@ class ContactEntity(RecordEntity):
     name = "contact"
     model = Contact
     entity_type = EntityType.CONTACT
-    text_map = {"NAME": "name", "SECOND_NAME": "second_name", "LAST_NAME": "last_name", "POST": "post",
-                "COMMENTS": "comments"}
-    ref_map = {"ASSIGNED_BY_ID": "assigned_id", "COMPANY_ID": "company_id"}
-    plain_map = {"SOURCE_ID": "source"}
-    order_fields = {"ID": "id", "NAME": "name", "LAST_NAME": "last_name", "SECOND_NAME": "second_name",
-                    "DATE_CREATE": "created_at", "DATE_MODIFY": "updated_at", "ASSIGNED_BY_ID": "assigned_id",
-                    "COMPANY_ID": "company_id"}
+    derived_meta = {"PHOTO": field_meta("file", "Photo", read_only=True), **AUDIT_META}
 
     def queryset(self) -> QuerySet:
         return Contact.objects.all()
 
-    def filter_fields(self, catalog: Catalog) -> dict[str, Any]:
-        return {
-            **self.common_filters(),
-            "NAME": str_field("name"),
-            "SECOND_NAME": str_field("second_name"),
-            "LAST_NAME": str_field("last_name"),
-            "POST": str_field("post"),
-            "COMPANY_ID": int_field("company_id"),
-            "SOURCE_ID": _code_field("source_id"),
-            "LEAD_ID": int_field("lead_id"),
-        }
-
-    def to_bitrix(self, obj: Contact, call: Call, extra: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "ID": s(obj.pk),
-            "HONORIFIC": None,
-            "NAME": obj.name or None,
-            "SECOND_NAME": obj.second_name or None,
-            "LAST_NAME": obj.last_name or None,
-            "PHOTO": None,
-            "BIRTHDATE": "",
-            "TYPE_ID": None,
-            "SOURCE_ID": obj.source_id,
-            "SOURCE_DESCRIPTION": None,
-            "POST": obj.post or None,
-            "ADDRESS": None,
-            "COMMENTS": obj.comments or None,
-            "OPENED": "Y",
-            "EXPORT": "Y",
-            "ASSIGNED_BY_ID": s(obj.assigned_id),
-            "CREATED_BY_ID": s(obj.created_by_id),
-            "MODIFY_BY_ID": s(obj.created_by_id),
-            "DATE_CREATE": dt(obj.created_at),
-            "DATE_MODIFY": dt(obj.updated_at),
-            "COMPANY_ID": s(obj.company_id),
-            "LEAD_ID": s(obj.lead_id),
-            "ORIGINATOR_ID": None,
-            "ORIGIN_ID": None,
-            **self.multi(extra),
-        }
+    def derived(self, obj: Contact, call: Call, extra: dict[str, Any]) -> dict[str, Any]:
+        return {"PHOTO": None, "MODIFY_BY_ID": s(obj.created_by_id)}
 
     def create(self, call: Call, fields: dict[str, Any]) -> int:
-        return services.contact_create(actor=call.user, data=self.data_in(fields)).pk
+        return services.contact_create(actor=call.user, data=self.data_in(call, fields)).pk
 
     def update(self, obj: Contact, call: Call, fields: dict[str, Any]) -> None:
-        services.contact_update(contact=obj, actor=call.user, data=self.data_in(fields, obj))
+        services.contact_update(contact=obj, actor=call.user, data=self.data_in(call, fields, obj))
 
     def delete(self, obj: Contact, call: Call) -> None:
         services.contact_delete(contact=obj, actor=call.user)
-
-    def fields_description(self, call: Call) -> dict[str, Any]:
-        return {
-            "ID": field_meta("integer", "ID", read_only=True),
-            "NAME": field_meta("string", "Name"),
-            "SECOND_NAME": field_meta("string", "Second name"),
-            "LAST_NAME": field_meta("string", "Last name"),
-            "POST": field_meta("string", "Position"),
-            "SOURCE_ID": field_meta("crm_status", "Source", statusType="SOURCE"),
-            "COMMENTS": field_meta("string", "Comment"),
-            "OPENED": field_meta("char", "Available to everyone"),
-            "ASSIGNED_BY_ID": field_meta("user", "Responsible person"),
-            "CREATED_BY_ID": field_meta("user", "Created by", read_only=True),
-            "DATE_CREATE": field_meta("datetime", "Created on", read_only=True),
-            "DATE_MODIFY": field_meta("datetime", "Modified on", read_only=True),
-            "COMPANY_ID": field_meta("crm_company", "Company"),
-            "LEAD_ID": field_meta("crm_lead", "Lead", read_only=True),
-            "HAS_PHONE": field_meta("char", "Has phone", read_only=True),
-            "HAS_EMAIL": field_meta("char", "Has email", read_only=True),
-            "PHONE": field_meta("crm_multifield", "Phone", multiple=True),
-            "EMAIL": field_meta("crm_multifield", "E-mail", multiple=True),
-        }
 
 
 # --- companies ----------------------------------------------------------------------------------
@@ -331,166 +374,57 @@ class CompanyEntity(RecordEntity):
     name = "company"
     model = Company
     entity_type = EntityType.COMPANY
-    text_map = {"TITLE": "title", "INDUSTRY": "industry", "COMMENTS": "comments"}
-    ref_map = {"ASSIGNED_BY_ID": "assigned_id"}
-    order_fields = {"ID": "id", "TITLE": "title", "DATE_CREATE": "created_at", "DATE_MODIFY": "updated_at",
-                    "ASSIGNED_BY_ID": "assigned_id"}
+    derived_meta = {
+        "LOGO": field_meta("file", "Logo", read_only=True),
+        "IS_MY_COMPANY": field_meta("char", "My company details", read_only=True),
+        **AUDIT_META,
+    }
+    accepted = {"IS_MY_COMPANY": "N"}
 
     def queryset(self) -> QuerySet:
         return Company.objects.all()
 
-    def filter_fields(self, catalog: Catalog) -> dict[str, Any]:
-        return {
-            **self.common_filters(),
-            "TITLE": str_field("title"),
-            "INDUSTRY": str_field("industry"),
-            "LEAD_ID": int_field("lead_id"),
-        }
-
-    def to_bitrix(self, obj: Company, call: Call, extra: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "ID": s(obj.pk),
-            "TITLE": obj.title,
-            "COMPANY_TYPE": None,
-            "LOGO": None,
-            "ADDRESS": None,
-            "INDUSTRY": obj.industry or None,
-            "EMPLOYEES": None,
-            "CURRENCY_ID": None,
-            "REVENUE": None,
-            "OPENED": "Y",
-            "COMMENTS": obj.comments or None,
-            "IS_MY_COMPANY": "N",
-            "ASSIGNED_BY_ID": s(obj.assigned_id),
-            "CREATED_BY_ID": s(obj.created_by_id),
-            "MODIFY_BY_ID": s(obj.created_by_id),
-            "DATE_CREATE": dt(obj.created_at),
-            "DATE_MODIFY": dt(obj.updated_at),
-            "LEAD_ID": s(obj.lead_id),
-            "ORIGINATOR_ID": None,
-            "ORIGIN_ID": None,
-            **self.multi(extra),
-        }
+    def derived(self, obj: Company, call: Call, extra: dict[str, Any]) -> dict[str, Any]:
+        return {"LOGO": None, "IS_MY_COMPANY": "N", "MODIFY_BY_ID": s(obj.created_by_id)}
 
     def create(self, call: Call, fields: dict[str, Any]) -> int:
-        return services.company_create(actor=call.user, data=self.data_in(fields)).pk
+        return services.company_create(actor=call.user, data=self.data_in(call, fields)).pk
 
     def update(self, obj: Company, call: Call, fields: dict[str, Any]) -> None:
-        services.company_update(company=obj, actor=call.user, data=self.data_in(fields, obj))
+        services.company_update(company=obj, actor=call.user, data=self.data_in(call, fields, obj))
 
     def delete(self, obj: Company, call: Call) -> None:
         services.company_delete(company=obj, actor=call.user)
-
-    def fields_description(self, call: Call) -> dict[str, Any]:
-        return {
-            "ID": field_meta("integer", "ID", read_only=True),
-            "TITLE": field_meta("string", "Company name", required=True),
-            "INDUSTRY": field_meta("crm_status", "Industry", statusType="INDUSTRY"),
-            "COMMENTS": field_meta("string", "Comment"),
-            "OPENED": field_meta("char", "Available to everyone"),
-            "ASSIGNED_BY_ID": field_meta("user", "Responsible person"),
-            "CREATED_BY_ID": field_meta("user", "Created by", read_only=True),
-            "DATE_CREATE": field_meta("datetime", "Created on", read_only=True),
-            "DATE_MODIFY": field_meta("datetime", "Modified on", read_only=True),
-            "LEAD_ID": field_meta("crm_lead", "Lead", read_only=True),
-            "HAS_PHONE": field_meta("char", "Has phone", read_only=True),
-            "HAS_EMAIL": field_meta("char", "Has email", read_only=True),
-            "PHONE": field_meta("crm_multifield", "Phone", multiple=True),
-            "EMAIL": field_meta("crm_multifield", "E-mail", multiple=True),
-        }
 
 
 # --- deals --------------------------------------------------------------------------------------
 
 
-class DealEntity(Entity):
+class DealEntity(RecordEntity):
+    """Deals: Kontor's pipelines are Bitrix24's categories (the default one is ``0``) and a stage is
+    its code, ``C<N>:``-prefixed outside the default pipeline."""
+
     name = "deal"
     model = Deal
-    order_fields = {"ID": "id", "TITLE": "title", "STAGE_ID": "stage_id", "CATEGORY_ID": "pipeline_id",
-                    "OPPORTUNITY": "opportunity", "DATE_CREATE": "created_at", "DATE_MODIFY": "updated_at",
-                    "CLOSEDATE": "closed_at", "ASSIGNED_BY_ID": "assigned_id", "COMPANY_ID": "company_id",
-                    "CONTACT_ID": "contact_id", "LEAD_ID": "lead_id"}
+    entity_type = EntityType.DEAL
+    derived_meta = {
+        "CATEGORY_ID": field_meta("crm_category", "Pipeline", immutable=True),
+        "STAGE_ID": field_meta("crm_status", "Deal stage", statusType="DEAL_STAGE"),
+        "STAGE_SEMANTIC_ID": field_meta("string", "Stage group", read_only=True),
+        "IS_NEW": field_meta("char", "New deal", read_only=True),
+        "IS_RECURRING": field_meta("char", "Recurring deal", read_only=True),
+        "IS_REPEATED_APPROACH": field_meta("char", "Repeated approach", read_only=True),
+        "IS_MANUAL_OPPORTUNITY": field_meta("char", "Manual amount"),
+        **AUDIT_META, **MOVED_META,
+    }
+    accepted = {"IS_MANUAL_OPPORTUNITY": None, "IS_RECURRING": "N"}
+
+    @property
+    def multi_fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ()
 
     def queryset(self) -> QuerySet:
         return Deal.objects.all()
-
-    def filter_fields(self, catalog: Catalog) -> dict[str, Any]:
-        def stage(raw: Any) -> int:
-            found = catalog.resolve_stage(raw)
-            return found.pk if found else -1
-
-        def category(raw: Any) -> int:
-            if isinstance(raw, dict | list):
-                raise crm_error("CATEGORY_ID needs a single value.")
-            pk = catalog.pipeline_pk(raw)
-            return pk if pk is not None else -1
-
-        return {
-            "ID": int_field("id"),
-            "TITLE": str_field("title"),
-            "CATEGORY_ID": Field("pipeline_id", compare=False, convert=category),
-            "STAGE_ID": Field("stage_id", compare=False, convert=stage),
-            "STAGE_SEMANTIC_ID": _semantic_field("stage__semantic"),
-            "OPPORTUNITY": Field("opportunity", kind="decimal"),
-            "CURRENCY_ID": _code_field("currency"),
-            "COMPANY_ID": int_field("company_id"),
-            "CONTACT_ID": int_field("contact_id"),
-            "LEAD_ID": int_field("lead_id"),
-            "ASSIGNED_BY_ID": int_field("assigned_id"),
-            "CREATED_BY_ID": int_field("created_by_id"),
-            "SOURCE_ID": _code_field("source_id"),
-            "CLOSED": _yn_field("closed"),
-            "IS_RETURN_CUSTOMER": _yn_field("is_return_customer"),
-            "DATE_CREATE": date_field("created_at"),
-            "DATE_MODIFY": date_field("updated_at"),
-            "CLOSEDATE": date_field("closed_at"),
-            "COMMENTS": str_field("comments"),
-        }
-
-    def to_bitrix(self, obj: Deal, call: Call, extra: dict[str, Any]) -> dict[str, Any]:
-        cat = call.catalog
-        data = {
-            "ID": s(obj.pk),
-            "TITLE": obj.title,
-            "TYPE_ID": None,
-            "CATEGORY_ID": s(cat.category_id(obj.pipeline_id)),
-            "STAGE_ID": cat.stage_id(obj.stage_id),
-            "STAGE_SEMANTIC_ID": cat.stage_semantic(obj.stage_id),
-            "IS_NEW": yn(obj.stage_id == extra.get("first_stage", {}).get(obj.pipeline_id)),
-            "IS_RECURRING": "N",
-            "IS_RETURN_CUSTOMER": yn(obj.is_return_customer),
-            "IS_REPEATED_APPROACH": "N",
-            "PROBABILITY": None,
-            "CURRENCY_ID": obj.currency,
-            "OPPORTUNITY": money(obj.opportunity),
-            "IS_MANUAL_OPPORTUNITY": "N",
-            "TAX_VALUE": "0.00",
-            "COMPANY_ID": s(obj.company_id),
-            "CONTACT_ID": s(obj.contact_id),
-            "QUOTE_ID": None,
-            "BEGINDATE": dt(obj.created_at),
-            "CLOSEDATE": dt(obj.closed_at),
-            "OPENED": "Y",
-            "CLOSED": yn(obj.closed),
-            "COMMENTS": obj.comments or None,
-            "ASSIGNED_BY_ID": s(obj.assigned_id),
-            "CREATED_BY_ID": s(obj.created_by_id),
-            "MODIFY_BY_ID": s(obj.created_by_id),
-            "MOVED_BY_ID": s(obj.created_by_id),
-            "DATE_CREATE": dt(obj.created_at),
-            "DATE_MODIFY": dt(obj.updated_at),
-            "MOVED_TIME": dt(obj.updated_at),
-            "SOURCE_ID": obj.source_id,
-            "SOURCE_DESCRIPTION": None,
-            "LEAD_ID": s(obj.lead_id),
-            "ADDITIONAL_INFO": None,
-            "LOCATION_ID": None,
-            "ORIGINATOR_ID": None,
-            "ORIGIN_ID": None,
-        }
-        if "contact_ids" in extra:
-            data["CONTACT_IDS"] = extra["contact_ids"]
-        return data
 
     def page_extra(self, rows, call, wanted):
         first: dict[int, int] = {}
@@ -499,86 +433,78 @@ class DealEntity(Entity):
                 first.setdefault(st.pipeline_id, st.pk)
         return {r.pk: {"first_stage": first} for r in rows}
 
-    def handle_get(self, call: Call) -> dict[str, Any]:
-        obj = self.get_object(get_id(call.params))
-        extra = self.page_extra([obj], call, None)[obj.pk]
-        extra["contact_ids"] = list(
-            DealContact.objects.filter(deal_id=obj.pk).order_by("-is_primary", "sort", "id")
-            .values_list("contact_id", flat=True)
-        )
-        return self.item(obj, call, extra=extra)
-
-    def data_in(self, call: Call, fields: dict[str, Any], obj: Deal | None = None) -> dict[str, Any]:
+    def derived(self, obj: Deal, call: Call, extra: dict[str, Any]) -> dict[str, Any]:
         cat = call.catalog
-        data: dict[str, Any] = {}
-        for bx, name in (("TITLE", "title"), ("COMMENTS", "comments")):
-            if bx in fields:
-                data[name] = text_in(fields[bx])
-        for bx, name in (("OPPORTUNITY", "opportunity"), ("CURRENCY_ID", "currency"), ("SOURCE_ID", "source")):
-            if bx in fields:
-                data[name] = fields[bx]
-        for bx, name in (("ASSIGNED_BY_ID", "assigned_id"), ("COMPANY_ID", "company_id")):
-            if bx in fields:
-                data[name] = ref_in(fields[bx])
-        if "CONTACT_IDS" in fields:
-            data["contact_ids"] = [v for v in as_list(fields["CONTACT_IDS"]) if ref_in(v) is not None]
-        if "CONTACT_ID" in fields:
-            data["contact_id"] = ref_in(fields["CONTACT_ID"])
-            if "contact_ids" in data and data["contact_id"] is None:
-                del data["contact_id"]
-        if obj is None and ref_in(fields.get("CATEGORY_ID")) is not None:
-            pipeline_pk = cat.pipeline_pk(fields["CATEGORY_ID"])
-            if pipeline_pk is None:
-                raise crm_error(f"Category {fields['CATEGORY_ID']} not found.")
-            data["pipeline_id"] = pipeline_pk
-        stage_raw = fields.get("STAGE_ID")
-        if stage_raw not in (None, ""):
-            stage = cat.resolve_stage(stage_raw)  # a bare code is a stage of the default pipeline
-            if stage is None:
-                raise crm_error(f"Stage '{stage_raw}' not found.")
-            data["stage_id"] = stage.pk
+        return {
+            "CATEGORY_ID": s(cat.category_id(obj.pipeline_id)),
+            "STAGE_ID": cat.stage_id(obj.stage_id),
+            "STAGE_SEMANTIC_ID": cat.stage_semantic(obj.stage_id),
+            "IS_NEW": yn(obj.stage_id == extra.get("first_stage", {}).get(obj.pipeline_id)),
+            "IS_RECURRING": "N",
+            "IS_REPEATED_APPROACH": "N",
+            "IS_MANUAL_OPPORTUNITY": "N",
+            "MODIFY_BY_ID": s(obj.created_by_id),
+            "MOVED_BY_ID": s(obj.created_by_id),
+            "MOVED_TIME": dt(obj.updated_at),
+        }
+
+    def filter_extra(self, call: Call) -> dict[str, Converter]:
+        catalog = call.catalog
+
+        def stage(raw: Any) -> int:
+            found = catalog.resolve_stage(raw)
+            return found.pk if found else -1
+
+        def category(raw: Any) -> int:
+            pk = catalog.pipeline_pk(raw)
+            return pk if pk is not None else -1
+
+        return {"CATEGORY_ID": mapped("pipeline_id", category), "STAGE_ID": mapped("stage_id", stage),
+                "STAGE_SEMANTIC_ID": _semantic("stage__semantic")}
+
+    def list_order(self, call: Call, raw_order: dict[str, Any]) -> list[str]:
+        return build_order(raw_order, {**{bx: spec.column for bx, spec in self.specs(call).items()
+                                          if spec.orderable}, "CATEGORY_ID": "pipeline_id",
+                                       "STAGE_ID": "stage_id"})
+
+    def special_in(self, call: Call, name: str, value: Any, data: dict[str, Any], obj: Any) -> bool:
+        cat = call.catalog
+        if name == "CATEGORY_ID":
+            # Immutable in crm.deal.update (Bitrix24 moves deals with crm.item.update): ignored there.
+            if obj is None and ref_in(value) is not None:
+                pipeline_pk = cat.pipeline_pk(value)
+                if pipeline_pk is None:
+                    raise crm_error(f"Category {value} not found.")
+                data["pipeline_id"] = pipeline_pk
+            return True
+        if name == "STAGE_ID":
+            if value not in (None, ""):
+                stage = cat.resolve_stage(value)  # a bare code is a stage of the default pipeline
+                if stage is None:
+                    raise crm_error(f"Stage '{value}' not found.")
+                data["stage_id"] = stage.pk
+            return True
+        return False
+
+    def data_in(self, call: Call, fields: dict[str, Any], obj: Any = None) -> dict[str, Any]:
+        data = super().data_in(call, fields, obj)
+        if "contact_ids" in data and data.get("contact_id", 0) is None:
+            del data["contact_id"]  # CONTACT_ID: 0 beside CONTACT_IDS clears nothing
         return data
 
     def create(self, call: Call, fields: dict[str, Any]) -> int:
         return services.deal_create(actor=call.user, data=self.data_in(call, fields)).pk
 
     def update(self, obj: Deal, call: Call, fields: dict[str, Any]) -> None:
-        # CATEGORY_ID is immutable in crm.deal.update (Bitrix24 moves deals with crm.item.update).
         services.deal_update(deal=obj, actor=call.user, data=self.data_in(call, fields, obj))
 
     def delete(self, obj: Deal, call: Call) -> None:
         services.deal_delete(deal=obj, actor=call.user)
 
-    def fields_description(self, call: Call) -> dict[str, Any]:
-        return {
-            "ID": field_meta("integer", "ID", read_only=True),
-            "TITLE": field_meta("string", "Name"),
-            "CATEGORY_ID": field_meta("crm_category", "Pipeline", immutable=True),
-            "STAGE_ID": field_meta("crm_status", "Deal stage", statusType="DEAL_STAGE"),
-            "STAGE_SEMANTIC_ID": field_meta("string", "Stage group", read_only=True),
-            "IS_NEW": field_meta("char", "New deal", read_only=True),
-            "IS_RETURN_CUSTOMER": field_meta("char", "Repeat deal", read_only=True),
-            "CURRENCY_ID": field_meta("crm_currency", "Currency"),
-            "OPPORTUNITY": field_meta("double", "Amount"),
-            "COMPANY_ID": field_meta("crm_company", "Company"),
-            "CONTACT_ID": field_meta("crm_contact", "Contact", isDeprecated=True),
-            "CONTACT_IDS": field_meta("crm_contact", "Contacts", multiple=True),
-            "BEGINDATE": field_meta("date", "Start date", read_only=True),
-            "CLOSEDATE": field_meta("date", "End date", read_only=True),
-            "OPENED": field_meta("char", "Available to everyone"),
-            "CLOSED": field_meta("char", "Closed", read_only=True),
-            "COMMENTS": field_meta("string", "Comment"),
-            "ASSIGNED_BY_ID": field_meta("user", "Responsible person"),
-            "CREATED_BY_ID": field_meta("user", "Created by", read_only=True),
-            "DATE_CREATE": field_meta("datetime", "Created on", read_only=True),
-            "DATE_MODIFY": field_meta("datetime", "Modified on", read_only=True),
-            "SOURCE_ID": field_meta("crm_status", "Source", statusType="SOURCE"),
-            "LEAD_ID": field_meta("crm_lead", "Lead", read_only=True),
-        }
-
 
 LEADS, DEALS, CONTACTS, COMPANIES = LeadEntity(), DealEntity(), ContactEntity(), CompanyEntity()
-for _entity in (LEADS, DEALS, CONTACTS, COMPANIES):
+ENTITIES = {e.name: e for e in (LEADS, DEALS, CONTACTS, COMPANIES)}
+for _entity in ENTITIES.values():
     _entity.register()
 
 
