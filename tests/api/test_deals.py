@@ -19,7 +19,7 @@ def test_create_deal_defaults_to_first_stage_of_default_pipeline(admin_api, defa
     deal = response.json()
     assert deal["pipeline_id"] == default_pipeline.pk
     assert deal["stage_id"] == _stage(default_pipeline, "NEW").pk
-    assert deal["opportunity"] == 12000
+    assert deal["opportunity"] == "12000.00"  # money is a decimal string, never a float
     assert deal["closed"] is False
     assert deal["assigned_id"] == admin_user.pk
     assert deal["contact_ids"] == []

@@ -21,7 +21,7 @@ def test_create_lead_answers_201_with_wire_fields(admin_api, classic_mode, admin
     assert lead["title"] == "Anfrage Küche"
     assert lead["status_id"] == "NEW"
     assert lead["source"] == "WEB"
-    assert lead["opportunity"] == 1500.5
+    assert lead["opportunity"] == "1500.50"  # money is a decimal string, never a float
     assert lead["currency"] == "EUR"
     assert lead["assigned_id"] == admin_user.pk
     assert [p["normalized"] for p in lead["phones"]] == ["+49301234567", "+442079460958"]

@@ -38,7 +38,8 @@ def on_kontor_error(request, exc: KontorError):
 def on_validation_error(request, exc: ValidationError):
     first = exc.errors[0] if exc.errors else {}
     loc = [str(p) for p in first.get("loc", []) if p not in ("body", "payload", "query", "path")]
-    field = ".".join(loc) or None
+    # A model-level check names its field in ``ctx`` (an unknown key beside the custom fields).
+    field = ".".join(loc) or (first.get("ctx") or {}).get("field") or None
     message = first.get("msg", "invalid input")
     detail = f"{field}: {message}" if field else message
     return _error(request, 422, detail, "validation_error", field)

@@ -7,12 +7,20 @@ Every input schema forbids unknown fields, so a typo is a 422 instead of silentl
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from django.http import HttpRequest
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, create_model, model_validator
+from pydantic_core import PydanticCustomError
+
+from kontor.core.errors import validation
+from kontor.crm.enums import EntityType
+from kontor.crm.fields import STANDARD, FieldSpec, Kind
+from kontor.crm.models import RECORD_MODELS
 
 #: Largest id a database integer column holds; larger ones are a 422, never an overflow (500).
 MAX_ID = 2**63 - 1
@@ -94,179 +102,173 @@ def page_of(item: type[Schema], name: str) -> type[Schema]:
                         offset=(int, ...))
 
 
-# --- leads ---------------------------------------------------------------------------------------
+# --- records: lead, deal, contact, company, generated from their field specs ----------------------
+
+#: Custom fields' flat keys in native records (``uf_crm_<name>``).
+UF_KEY = re.compile(r"^uf_crm_[a-z0-9_]+$")
+#: Filter operators of the list endpoints' ``?<field>__<op>=`` parameters.
+FILTER_OPS = ("gt", "gte", "lt", "lte", "ne", "in", "not_in", "contains", "not_contains", "like", "not_like")
+Money = Annotated[Decimal, Field(description="an amount with two decimals, e.g. 1500.50")]
 
 
-class LeadIn(InputSchema):
-    title: Text | None = None
-    name: Text | None = None
-    second_name: Text | None = None
-    last_name: Text | None = None
-    post: Text | None = None
-    company_title: Text | None = None
-    phones: CommList | None = None
-    emails: CommList | None = None
-    status_id: Text | None = None
-    source: Text | None = None
-    source_description: Text | None = None
-    opportunity: Decimal | None = None
-    currency: Text | None = None
-    assigned_id: Id | None = None
-    comments: Text | None = None
-    contact_id: Id | None = None
-    company_id: Id | None = None
+def _reject_unknown(extra: dict[str, Any] | None) -> None:
+    # ``extra="allow"`` lets custom fields through; any other unknown key is a 422 naming it, as the
+    # error handler reads ``ctx.field``. Whether a ``uf_crm_*`` key is defined is clean_record's call.
+    for key in extra or {}:
+        if not UF_KEY.match(key):
+            raise PydanticCustomError("extra_forbidden", "unknown field: {field}", {"field": key})
 
 
-class LeadOut(Schema):
-    id: int
-    title: str
-    name: str
-    second_name: str
-    last_name: str
-    post: str
-    company_title: str
-    phones: list[CommunicationOut]
-    emails: list[CommunicationOut]
-    status_id: str
-    source: str | None
-    source_description: str
-    opportunity: float
-    currency: str
-    assigned_id: int | None
-    comments: str
-    contact_id: int | None
-    company_id: int | None
-    deal_id: int | None
-    is_return_customer: bool
-    converted_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+class RecordIn(BaseModel):
+    """A record's input: the fields of its specs, plus any ``uf_crm_*`` key (checked by the service).
+
+    A pydantic model rather than a ninja ``Schema``: ninja's schema reads declared attributes only
+    and would drop the custom fields.
+    """
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={
+        "additionalProperties": False,
+        "patternProperties": {UF_KEY.pattern: {"description": "a custom field (GET /api/v1/custom-fields)"}},
+    })
+
+    @model_validator(mode="after")
+    def _only_custom_extras(self) -> RecordIn:
+        _reject_unknown(self.__pydantic_extra__)
+        return self
 
 
-class LeadFilters(Paging):
-    status_id: Text | None = None
-    semantic: SemanticName | None = Field(None, description="process, success (converted) or failure (junk)")
-    source: Text | None = None
-    assigned_id: Id | None = None
-    q: Text | None = Field(None, description="search in title, names, company title, phones, e-mails")
+class RecordOut(BaseModel):
+    """A record as the API answers it: every field of its specs, custom fields as flat keys."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={
+        "patternProperties": {UF_KEY.pattern: {"description": "a custom field's value (null when empty)"}},
+    })
 
 
-# --- deals ---------------------------------------------------------------------------------------
+def _describe(spec: FieldSpec) -> str:
+    text = spec.label_en
+    if spec.kind == Kind.ENUM and spec.directory:
+        text += f" (a code of the {spec.directory} directory)"
+    elif spec.kind == Kind.CURRENCY:
+        text += " (ISO 4217, e.g. EUR)"
+    elif spec.kind in (Kind.LINK, Kind.LINKS) and spec.link:
+        text += f" ({spec.link} id{'s' if spec.kind == Kind.LINKS else ''})"
+    return text
 
 
-class DealIn(InputSchema):
-    title: Text | None = None
-    pipeline_id: Id | None = None
-    stage_id: Id | None = None
-    opportunity: Decimal | None = None
-    currency: Text | None = None
-    contact_id: Id | None = None
-    contact_ids: Annotated[list[Id], Field(max_length=100)] | None = None
-    company_id: Id | None = None
-    source: Text | None = None
-    assigned_id: Id | None = None
-    comments: Text | None = None
+def _in_type(spec: FieldSpec) -> Any:
+    kind = spec.kind
+    if kind in (Kind.TEXT, Kind.LONGTEXT, Kind.URL):
+        return Annotated[Text, Field(max_length=spec.max_length)] if spec.max_length else Text
+    if kind in (Kind.ENUM, Kind.CURRENCY):
+        return Annotated[Text, Field(max_length=50)]
+    if kind == Kind.INT:
+        low = spec.min_value if spec.min_value is not None else -MAX_ID
+        high = spec.max_value if spec.max_value is not None else MAX_ID
+        return Annotated[int, Field(ge=low, le=high)]
+    if kind == Kind.LINKS:
+        return Annotated[list[Id], Field(max_length=100)]
+    return {
+        Kind.DOUBLE: float, Kind.MONEY: Money, Kind.DATE: date, Kind.DATETIME: DateTime, Kind.BOOL: bool,
+        Kind.USER: Id, Kind.LINK: Id, Kind.MULTI: CommList,
+    }[kind]
 
 
-class DealOut(Schema):
-    id: int
-    title: str
-    pipeline_id: int
-    stage_id: int
-    opportunity: float
-    currency: str
-    contact_id: int | None
-    contact_ids: list[int]
-    company_id: int | None
-    lead_id: int | None
-    source: str | None
-    assigned_id: int | None
-    comments: str
-    closed: bool
-    closed_at: datetime | None
-    is_return_customer: bool
-    created_at: datetime
-    updated_at: datetime
+OUT_TYPES: dict[Kind, Any] = {
+    Kind.TEXT: str, Kind.LONGTEXT: str, Kind.URL: str, Kind.ENUM: str, Kind.CURRENCY: str, Kind.INT: int,
+    Kind.DOUBLE: float, Kind.MONEY: Annotated[str, Field(description="a decimal string, e.g. 1500.50")],
+    Kind.DATE: date, Kind.DATETIME: datetime, Kind.BOOL: bool, Kind.USER: int, Kind.LINK: int,
+    Kind.LINKS: list[int], Kind.MULTI: list[CommunicationOut],
+}
 
 
-class DealFilters(Paging):
-    pipeline_id: Id | None = None
-    stage_id: Id | None = None
-    assigned_id: Id | None = None
-    contact_id: Id | None = None
-    company_id: Id | None = None
-    lead_id: Id | None = None
-    closed: bool | None = None
-    q: Text | None = Field(None, description="search in title, phones, e-mails")
+def _out_type(entity: EntityType, spec: FieldSpec) -> Any:
+    kind_type = OUT_TYPES[spec.kind]
+    if spec.kind in (Kind.LINKS, Kind.MULTI) or spec.name in ("has_phone", "has_email"):
+        return kind_type
+    column = RECORD_MODELS[entity]._meta.get_field(spec.column)
+    return kind_type | None if column.null else kind_type
 
 
-# --- contacts ------------------------------------------------------------------------------------
+def record_in(entity: EntityType, name: str) -> type[RecordIn]:
+    """The input schema of ``entity``: its writable standard fields, all optional (PATCH sends some)."""
+    fields: dict[str, Any] = {
+        spec.name: (_in_type(spec) | None, Field(None, description=_describe(spec)))
+        for spec in STANDARD[entity] if not spec.read_only
+    }
+    return create_model(name, __base__=RecordIn, **fields)
 
 
-class ContactIn(InputSchema):
-    name: Text | None = None
-    second_name: Text | None = None
-    last_name: Text | None = None
-    post: Text | None = None
-    company_id: Id | None = None
-    phones: CommList | None = None
-    emails: CommList | None = None
-    source: Text | None = None
-    assigned_id: Id | None = None
-    comments: Text | None = None
+def record_out(entity: EntityType, name: str) -> type[RecordOut]:
+    """The output schema of ``entity``: every standard field (custom fields are extra keys)."""
+    fields: dict[str, Any] = {
+        spec.name: (_out_type(entity, spec), Field(description=_describe(spec))) for spec in STANDARD[entity]
+    }
+    return create_model(name, __base__=RecordOut, **fields)
 
 
-class ContactOut(Schema):
-    id: int
-    name: str
-    second_name: str
-    last_name: str
-    post: str
-    company_id: int | None
-    phones: list[CommunicationOut]
-    emails: list[CommunicationOut]
-    source: str | None
-    assigned_id: int | None
-    comments: str
-    lead_id: int | None
-    created_at: datetime
-    updated_at: datetime
+def record_filters(entity: EntityType, name: str, **extra: Any) -> type[Paging]:
+    """The list query of ``entity``: paging, ``q``, ``extra``, and ``?<field>=`` for every filterable
+    standard field. ``?<field>__<op>=`` and custom fields' ``?uf_crm_<name>=`` are read from the
+    query string by ``list_filters`` (they are too many, or not known, to declare)."""
+    fields: dict[str, Any] = dict(extra)
+    for spec in STANDARD[entity]:
+        if spec.ops:
+            ops = ", ".join(op for op in spec.ops if op != "eq")
+            fields[spec.name] = (Text | None, Field(None, description=(
+                f"{spec.label_en}: equal to (a comma-separated list: one of); also {spec.name}__<op> "
+                f"with <op> one of {ops}")))
+    return create_model(name, __base__=Paging, **fields)
 
 
-class ContactFilters(Paging):
-    company_id: Id | None = None
-    assigned_id: Id | None = None
-    q: Text | None = Field(None, description="search in names, phones, e-mails")
+if TYPE_CHECKING:  # the generated classes, as the type checker can see them
+    class LeadIn(RecordIn): ...
+    class DealIn(RecordIn): ...
+    class ContactIn(RecordIn): ...
+    class CompanyIn(RecordIn): ...
+    class LeadOut(RecordOut): ...
+    class DealOut(RecordOut): ...
+    class ContactOut(RecordOut): ...
+    class CompanyOut(RecordOut): ...
+    class LeadFilters(Paging): ...
+    class DealFilters(Paging): ...
+    class ContactFilters(Paging): ...
+    class CompanyFilters(Paging): ...
+else:
+    LeadIn = record_in(EntityType.LEAD, "LeadIn")
+    DealIn = record_in(EntityType.DEAL, "DealIn")
+    ContactIn = record_in(EntityType.CONTACT, "ContactIn")
+    CompanyIn = record_in(EntityType.COMPANY, "CompanyIn")
+    LeadOut = record_out(EntityType.LEAD, "LeadOut")
+    DealOut = record_out(EntityType.DEAL, "DealOut")
+    ContactOut = record_out(EntityType.CONTACT, "ContactOut")
+    CompanyOut = record_out(EntityType.COMPANY, "CompanyOut")
+    LeadFilters = record_filters(
+        EntityType.LEAD, "LeadFilters",
+        semantic=(SemanticName | None, Field(None, description="process, success (converted) or failure (junk)")),
+        q=(Text | None, Field(None, description="search in title, names, company title, phones, e-mails")),
+    )
+    DealFilters = record_filters(EntityType.DEAL, "DealFilters", q=(
+        Text | None, Field(None, description="search in title, phones, e-mails")))
+    ContactFilters = record_filters(EntityType.CONTACT, "ContactFilters", q=(
+        Text | None, Field(None, description="search in names, phones, e-mails")))
+    CompanyFilters = record_filters(EntityType.COMPANY, "CompanyFilters", q=(
+        Text | None, Field(None, description="search in title, phones, e-mails")))
 
 
-# --- companies -----------------------------------------------------------------------------------
+def list_filters(request: HttpRequest) -> dict[str, Any]:
+    """Every query parameter except paging and order, as the selectors take them (a repeated
+    parameter as a list). The selectors reject unknown names."""
+    return {key: values[0] if len(values) == 1 else values for key, values in request.GET.lists()
+            if key not in ("limit", "offset", "order")}
 
 
-class CompanyIn(InputSchema):
-    title: Text | None = None
-    industry: Text | None = None
-    phones: CommList | None = None
-    emails: CommList | None = None
-    assigned_id: Id | None = None
-    comments: Text | None = None
-
-
-class CompanyOut(Schema):
-    id: int
-    title: str
-    industry: str
-    phones: list[CommunicationOut]
-    emails: list[CommunicationOut]
-    assigned_id: int | None
-    comments: str
-    lead_id: int | None
-    created_at: datetime
-    updated_at: datetime
-
-
-class CompanyFilters(Paging):
-    assigned_id: Id | None = None
-    q: Text | None = Field(None, description="search in title, phones, e-mails")
+def no_query(request: HttpRequest, *allowed: str) -> None:
+    """A 422 naming the first query parameter that is neither ``allowed`` nor paging, for endpoints
+    whose parameters ninja does not check by itself."""
+    for key in request.GET:
+        if key not in allowed:
+            raise validation(f"unknown query parameter '{key}'", key)
 
 
 # --- activities ----------------------------------------------------------------------------------
@@ -429,6 +431,3 @@ def body(payload: Schema) -> dict[str, Any]:
     return payload.model_dump(exclude_unset=True)
 
 
-def filters_of(params: Paging) -> dict[str, Any]:
-    """The filter part of a list query (without paging and order)."""
-    return params.model_dump(exclude={"limit", "offset", "order"}, exclude_none=True)

@@ -1,7 +1,8 @@
 """Records to wire dicts (SPEC §5 names), many at a time.
 
-Phones, e-mails, deal contacts and activity bindings come from one query per page, never one per
-record; a single record goes through the same functions as a page of one.
+A record's fields come from its specs (``kontor.crm.fields``); multi-fields, deal contacts, contact
+companies and activity bindings come from one query per page, never one per record; a single record
+goes through the same functions as a page of one.
 """
 
 from __future__ import annotations
@@ -12,13 +13,11 @@ from typing import Any
 from django.db.models import QuerySet
 
 from kontor.crm.enums import CommType, EntityType
+from kontor.crm.fields import FieldSpec, Kind, native_value, specs_for, uf_values
 from kontor.crm.models import (
     Activity,
-    Company,
-    Contact,
-    Deal,
+    ContactCompany,
     DealContact,
-    Lead,
     LeadStatus,
     Pipeline,
     Stage,
@@ -30,69 +29,47 @@ def _comm(c) -> dict[str, Any]:
     return {"id": c.pk, "value": c.value, "type": c.value_type, "normalized": c.normalized}
 
 
-def _comms(entity_type: EntityType, records: Sequence) -> dict[int, dict[str, list[dict[str, Any]]]]:
-    found = record_communications(entity_type, [r.pk for r in records])
-    return {
-        pk: {"phones": [_comm(c) for c in kinds[CommType.PHONE]], "emails": [_comm(c) for c in kinds[CommType.EMAIL]]}
-        for pk, kinds in found.items()
-    }
+def _links(spec: FieldSpec, ids: list[int]) -> dict[int, list[int]]:
+    """``{record id: [linked ids, primary first]}`` of a LINKS field, one query for the page."""
+    found: dict[int, list[int]] = {pk: [] for pk in ids}
+    if spec.name == "contact_ids":
+        rows = DealContact.objects.filter(deal_id__in=ids).order_by("sort", "id").values_list("deal_id", "contact_id")
+    elif spec.name == "company_ids":
+        rows = ContactCompany.objects.filter(contact_id__in=ids).order_by("sort", "id").values_list(
+            "contact_id", "company_id")
+    else:  # a new LINKS field needs its link table named here
+        raise NotImplementedError(spec.name)
+    for record_id, linked_id in rows:
+        found[record_id].append(linked_id)
+    return found
 
 
-def _stamps(record) -> dict[str, Any]:
-    return {"assigned_id": record.assigned_id, "comments": record.comments, "created_at": record.created_at,
-            "updated_at": record.updated_at}
-
-
-def leads_out(leads: Sequence[Lead]) -> list[dict[str, Any]]:
-    comms = _comms(EntityType.LEAD, leads)
-    return [
-        {
-            "id": lead.pk, "title": lead.title, "name": lead.name, "second_name": lead.second_name,
-            "last_name": lead.last_name, "post": lead.post, "company_title": lead.company_title,
-            **comms[lead.pk], "status_id": lead.status_id, "source": lead.source_id,
-            "source_description": lead.source_description, "opportunity": lead.opportunity,
-            "currency": lead.currency, "contact_id": lead.contact_id, "company_id": lead.company_id,
-            "deal_id": lead.deal_id, "is_return_customer": lead.is_return_customer,
-            "converted_at": lead.converted_at, **_stamps(lead),
-        }
-        for lead in leads
-    ]
-
-
-def deals_out(deals: Sequence[Deal]) -> list[dict[str, Any]]:
-    contact_ids: dict[int, list[int]] = {d.pk: [] for d in deals}
-    links = DealContact.objects.filter(deal_id__in=list(contact_ids)).order_by("sort", "id")
-    for deal_id, contact_id in links.values_list("deal_id", "contact_id"):
-        contact_ids[deal_id].append(contact_id)
-    return [
-        {
-            "id": deal.pk, "title": deal.title, "pipeline_id": deal.pipeline_id, "stage_id": deal.stage_id,
-            "opportunity": deal.opportunity, "currency": deal.currency, "contact_id": deal.contact_id,
-            "contact_ids": contact_ids[deal.pk], "company_id": deal.company_id, "lead_id": deal.lead_id,
-            "source": deal.source_id, "closed": deal.closed, "closed_at": deal.closed_at,
-            "is_return_customer": deal.is_return_customer, **_stamps(deal),
-        }
-        for deal in deals
-    ]
-
-
-def contacts_out(contacts: Sequence[Contact]) -> list[dict[str, Any]]:
-    comms = _comms(EntityType.CONTACT, contacts)
-    return [
-        {
-            "id": c.pk, "name": c.name, "second_name": c.second_name, "last_name": c.last_name, "post": c.post,
-            "company_id": c.company_id, **comms[c.pk], "source": c.source_id, "lead_id": c.lead_id, **_stamps(c),
-        }
-        for c in contacts
-    ]
-
-
-def companies_out(companies: Sequence[Company]) -> list[dict[str, Any]]:
-    comms = _comms(EntityType.COMPANY, companies)
-    return [
-        {"id": c.pk, "title": c.title, "industry": c.industry, **comms[c.pk], "lead_id": c.lead_id, **_stamps(c)}
-        for c in companies
-    ]
+def records_out(entity: EntityType, records: Sequence[Any],
+                specs: Sequence[FieldSpec] | None = None) -> list[dict[str, Any]]:
+    """Records of one kind as the native API sends them: every field of its specs (custom ones as
+    flat ``uf_crm_*`` keys, ``None`` when empty), values through ``native_value`` (money a decimal
+    string). Multi-fields and linked ids are loaded for the whole page, one query each."""
+    specs = specs if specs is not None else specs_for(entity)
+    ids = [r.pk for r in records]
+    comms = record_communications(entity, ids) if any(s.kind == Kind.MULTI for s in specs) else {}
+    links = {s.name: _links(s, ids) for s in specs if s.kind == Kind.LINKS}
+    out = []
+    for record in records:
+        uf = uf_values(record)
+        row: dict[str, Any] = {}
+        for spec in specs:
+            if spec.is_custom:
+                row[spec.name] = uf.get(spec.name)
+            elif spec.kind == Kind.MULTI:
+                row[spec.name] = [_comm(c) for c in comms[record.pk][spec.comm_type or ""]]
+            elif spec.name in ("has_phone", "has_email"):
+                row[spec.name] = bool(comms[record.pk][CommType.PHONE if spec.name == "has_phone" else CommType.EMAIL])
+            elif spec.kind == Kind.LINKS:
+                row[spec.name] = links[spec.name][record.pk]
+            else:
+                row[spec.name] = native_value(spec, getattr(record, spec.column))
+        out.append(row)
+    return out
 
 
 def activities_out(activities: Sequence[Activity]) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """Read paths of the CRM: filtered, searched, ordered querysets shared by the API and the UI.
 
-Every filter here has an index behind it (see models). ``q`` searches names, titles, phones and
+Field filters and orderings come from the record specs (``kontor.crm.fields``) and go through the one
+filter engine (``kontor.crm.filtering``) the facade uses too. ``q`` searches names, titles, phones and
 e-mails: phones and e-mails through the normalised ``Communication`` index (exact on the E.164 or
 lower-cased form, or a prefix of it), names and titles with a case-insensitive substring match.
 """
@@ -14,7 +15,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from kontor.core.errors import validation
 from kontor.core.normalize import normalize_email, normalize_phone
-from kontor.crm.enums import CommType, EntityType
+from kontor.crm.enums import ActivityType, CommType, EntityType, Semantic
+from kontor.crm.fields import STANDARD, Kind, parse_bool, spec_map
+from kontor.crm.filtering import Op, condition
 from kontor.crm.models import (
     Activity,
     ActivityBinding,
@@ -29,28 +32,67 @@ from kontor.crm.models import (
     TimelineEntry,
 )
 
-#: Fields a list may be ordered by, per model (``-`` prefix for descending).
-ORDERABLE = {
-    Lead: {"id", "created_at", "updated_at", "title", "opportunity", "status_id", "last_name"},
-    Deal: {"id", "created_at", "updated_at", "title", "opportunity", "stage_id", "pipeline_id"},
-    Contact: {"id", "created_at", "updated_at", "last_name", "name"},
-    Company: {"id", "created_at", "updated_at", "title"},
-    Activity: {"id", "created_at", "updated_at", "deadline", "subject"},
-}
+#: What an activity list may be ordered by (activities have no field specs yet).
+ACTIVITY_ORDER = ("id", "created_at", "updated_at", "deadline", "subject")
 
 
-def _order(qs: QuerySet, order: str | None) -> QuerySet:
+def orderable(entity: EntityType) -> tuple[str, ...]:
+    """The fields a list of ``entity`` may be ordered by: its orderable specs."""
+    return tuple(s.name for s in STANDARD[entity] if s.orderable)
+
+
+def _order(qs: QuerySet, order: str | None, allowed: dict[str, str]) -> QuerySet:
+    """``order``: comma-separated names, each with an optional ``-`` for descending; ``allowed`` maps
+    a name to its column. Anything else (an unknown name, ``--id``, an empty part) is a 422."""
     if not order:
         return qs.order_by("-id")
     fields = []
     for part in order.split(","):
         part = part.strip()
-        name = part.lstrip("-")
-        if name not in ORDERABLE[qs.model]:
-            allowed = ", ".join(sorted(ORDERABLE[qs.model]))
-            raise validation(f"order: cannot order by '{name}' (one of {allowed})", "order")
-        fields.append(part)
+        descending = part.startswith("-")
+        name = part[1:] if descending else part
+        if name not in allowed:
+            names = ", ".join(sorted(allowed))
+            raise validation(f"order: cannot order by '{part}' (one of {names}, '-' before a name for descending)",
+                             "order")
+        fields.append(("-" if descending else "") + allowed[name])
     return qs.order_by(*fields, "-id" if fields[-1].startswith("-") else "id")
+
+
+def _record_order(qs: QuerySet, entity: EntityType, order: str | None) -> QuerySet:
+    return _order(qs, order, {s.name: s.column for s in STANDARD[entity] if s.orderable})
+
+
+#: ``?<field>__<op>=``: the operators a list filter may name.
+FILTER_OPS = {op.value for op in Op}
+
+
+def record_filter(entity: EntityType, filters: Mapping[str, Any], *, special: tuple[str, ...] = ()) -> Q:
+    """The condition of a list's ``filters``: ``{"<field>": value}`` (equal; a comma-separated value
+    of a non-text field, or a list, means one of) and ``{"<field>__<op>": value}`` for every
+    filterable field of ``entity``, custom fields included, through the one filter engine
+    (``kontor.crm.filtering``). Keys in ``special`` are the caller's (``q``, ``semantic``); any other
+    key is a 422 naming it, never ignored."""
+    specs = spec_map(entity)
+    cond = Q()
+    for key, raw in filters.items():
+        if key in special:
+            continue
+        name, _, op = key.partition("__")
+        spec = specs.get(name)
+        if spec is None:
+            raise validation(f"unknown filter '{key}': {name} is not a field of {entity.name.lower()}s", key)
+        if op and op not in FILTER_OPS:
+            raise validation(f"{key}: unknown operator '{op}' (one of {', '.join(sorted(FILTER_OPS))})", key)
+        op = op or Op.EQ
+        text = spec.kind in (Kind.TEXT, Kind.LONGTEXT, Kind.URL)
+        if isinstance(raw, str) and "," in raw and (op in (Op.IN, Op.NOT_IN) or (op == Op.EQ and not text)):
+            raw = raw.split(",")
+            op = Op.NOT_IN if op == Op.NOT_IN else Op.IN
+        elif isinstance(raw, list | tuple) and op == Op.EQ:
+            op = Op.IN
+        cond &= condition(entity, spec, op, raw)
+    return cond
 
 
 def _comm_match(entity_type: EntityType, q: str) -> Q:
@@ -95,19 +137,18 @@ def _int(filters: Mapping[str, Any], name: str) -> int | None:
 
 
 def lead_list(*, filters: Mapping[str, Any] | None = None, order: str | None = None) -> QuerySet[Lead]:
-    """Leads filtered by ``status_id``, ``source``, ``assigned_id``, ``semantic``, ``q``."""
+    """Leads by field filters (``record_filter``), ``semantic`` (process, success, failure) and
+    ``q`` (title, names, company title, phones, e-mails)."""
     filters = filters or {}
     qs = Lead.objects.select_related("status", "source", "assigned")
-    if filters.get("status_id"):
-        qs = qs.filter(status_id=str(filters["status_id"]).upper())
+    qs = qs.filter(record_filter(EntityType.LEAD, filters, special=("q", "semantic")))
     if filters.get("semantic"):
-        qs = qs.filter(status__semantic=filters["semantic"])
-    if filters.get("source"):
-        qs = qs.filter(source_id=str(filters["source"]).upper())
-    if (assigned := _int(filters, "assigned_id")) is not None:
-        qs = qs.filter(assigned_id=assigned)
+        semantic = str(filters["semantic"])
+        if semantic not in Semantic.values:
+            raise validation(f"semantic must be one of {', '.join(Semantic.values)}", "semantic")
+        qs = qs.filter(status__semantic=semantic)
     qs = _search(qs, filters.get("q"), ("title", "name", "last_name", "company_title"), EntityType.LEAD)
-    return _order(qs, order)
+    return _record_order(qs, EntityType.LEAD, order)
 
 
 def flag_is(field: str, value: bool) -> Q:
@@ -120,44 +161,44 @@ def flag_is(field: str, value: bool) -> Q:
 
 
 def deal_list(*, filters: Mapping[str, Any] | None = None, order: str | None = None) -> QuerySet[Deal]:
-    """Deals filtered by ``pipeline_id``, ``stage_id``, ``assigned_id``, ``contact_id``, ``company_id``,
-    ``closed``, ``q``."""
+    """Deals by field filters (``record_filter``: ``pipeline_id``, ``stage_id``, ``closed``,
+    ``contact_ids``, custom fields …) and ``q`` (title, phones, e-mails)."""
     filters = filters or {}
     qs = Deal.objects.select_related("stage", "pipeline", "contact", "company", "assigned")
-    for name in ("pipeline_id", "stage_id", "assigned_id", "contact_id", "company_id", "lead_id"):
-        if (value := _int(filters, name)) is not None:
-            qs = qs.filter(**{name: value})
-    if filters.get("closed") is not None and filters.get("closed") != "":
-        qs = qs.filter(flag_is("closed", str(filters["closed"]).lower() in ("1", "true", "yes")))
+    qs = qs.filter(record_filter(EntityType.DEAL, filters, special=("q",)))
     qs = _search(qs, filters.get("q"), ("title",), EntityType.DEAL)
-    return _order(qs, order)
+    return _record_order(qs, EntityType.DEAL, order)
 
 
 def contact_list(*, filters: Mapping[str, Any] | None = None, order: str | None = None) -> QuerySet[Contact]:
-    """Contacts filtered by ``company_id``, ``assigned_id``, ``q`` (names, phones, e-mails)."""
+    """Contacts by field filters (``record_filter``) and ``q`` (names, phones, e-mails)."""
     filters = filters or {}
     qs = Contact.objects.select_related("company", "assigned")
-    for name in ("company_id", "assigned_id"):
-        if (value := _int(filters, name)) is not None:
-            qs = qs.filter(**{name: value})
+    qs = qs.filter(record_filter(EntityType.CONTACT, filters, special=("q",)))
     qs = _search(qs, filters.get("q"), ("name", "last_name", "second_name"), EntityType.CONTACT)
-    return _order(qs, order)
+    return _record_order(qs, EntityType.CONTACT, order)
 
 
 def company_list(*, filters: Mapping[str, Any] | None = None, order: str | None = None) -> QuerySet[Company]:
-    """Companies filtered by ``assigned_id``, ``q`` (title, phones, e-mails)."""
+    """Companies by field filters (``record_filter``) and ``q`` (title, phones, e-mails)."""
     filters = filters or {}
     qs = Company.objects.select_related("assigned")
-    if (value := _int(filters, "assigned_id")) is not None:
-        qs = qs.filter(assigned_id=value)
+    qs = qs.filter(record_filter(EntityType.COMPANY, filters, special=("q",)))
     qs = _search(qs, filters.get("q"), ("title",), EntityType.COMPANY)
-    return _order(qs, order)
+    return _record_order(qs, EntityType.COMPANY, order)
+
+
+#: The filters of an activity list.
+ACTIVITY_FILTERS = ("entity", "entity_id", "responsible_id", "completed", "type", "q")
 
 
 def activity_list(*, filters: Mapping[str, Any] | None = None, order: str | None = None) -> QuerySet[Activity]:
     """Activities filtered by ``entity`` + ``entity_id`` (a record's activities), ``responsible_id``,
-    ``completed``, ``type``, ``q`` (subject)."""
+    ``completed``, ``type``, ``q`` (subject); any other filter is a 422 naming it."""
     filters = filters or {}
+    unknown = [key for key in filters if key not in ACTIVITY_FILTERS]
+    if unknown:
+        raise validation(f"unknown filter '{unknown[0]}' (one of {', '.join(ACTIVITY_FILTERS)})", unknown[0])
     qs = Activity.objects.select_related("responsible")
     entity, entity_id = filters.get("entity"), _int(filters, "entity_id")
     if entity or entity_id is not None:
@@ -174,12 +215,17 @@ def activity_list(*, filters: Mapping[str, Any] | None = None, order: str | None
     if (value := _int(filters, "responsible_id")) is not None:
         qs = qs.filter(responsible_id=value)
     if filters.get("completed") is not None and filters.get("completed") != "":
-        qs = qs.filter(completed=str(filters["completed"]).lower() in ("1", "true", "yes"))
+        completed = parse_bool(filters["completed"])
+        if completed is None:
+            raise validation("completed must be true or false", "completed")
+        qs = qs.filter(completed=completed)
     if filters.get("type"):
+        if filters["type"] not in ActivityType.values:
+            raise validation(f"type must be one of {', '.join(ActivityType.values)}", "type")
         qs = qs.filter(type=filters["type"])
-    if (q := (filters.get("q") or "").strip()):
+    if (q := str(filters.get("q") or "").strip()):
         qs = qs.filter(subject__icontains=q)
-    return _order(qs, order or "-id")
+    return _order(qs, order or "-id", {name: name for name in ACTIVITY_ORDER})
 
 
 def record_bindings(activity_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -191,8 +237,8 @@ def record_bindings(activity_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
 
 
 def record_communications(entity_type: EntityType, ids: list[int]) -> dict[int, dict[str, list[Communication]]]:
-    """``{record_id: {"PHONE": [...], "EMAIL": [...]}}`` for many records in one query."""
-    out: dict[int, dict[str, list[Communication]]] = {pk: {CommType.PHONE: [], CommType.EMAIL: []} for pk in ids}
+    """``{record_id: {"PHONE": [...], "EMAIL": [...], "WEB": [...], "IM": [...]}}`` for many records in one query."""
+    out: dict[int, dict[str, list[Communication]]] = {pk: {t: [] for t in CommType.values} for pk in ids}
     for c in Communication.objects.filter(entity_type=entity_type, entity_id__in=ids).order_by("id"):
         out[c.entity_id][c.type].append(c)
     return out

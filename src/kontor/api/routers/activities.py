@@ -8,7 +8,7 @@ from __future__ import annotations
 from ninja import Query, Router, Status
 
 from kontor.api.auth import current_user
-from kontor.api.schemas import ActivityFilters, ActivityIn, ActivityOut, Id, body, errors, filters_of, page_of
+from kontor.api.schemas import ActivityFilters, ActivityIn, ActivityOut, Id, body, errors, list_filters, page_of
 from kontor.api.serializers import activities_out, page
 from kontor.crm.models import Activity
 from kontor.crm.selectors import activity_list
@@ -25,7 +25,7 @@ def _read(pk: int) -> dict:
 
 @router.get("", response={200: ActivityPage, **errors(401, 422)}, summary="List activities")
 def list_activities(request, params: Query[ActivityFilters]):
-    qs = activity_list(filters=filters_of(params), order=params.order)
+    qs = activity_list(filters=list_filters(request), order=params.order)
     return page(qs, limit=params.limit, offset=params.offset, render=activities_out)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from ninja import Query, Router, Status
 
 from kontor.api.auth import current_user
-from kontor.api.schemas import CompanyFilters, CompanyIn, CompanyOut, Id, body, errors, filters_of, page_of
-from kontor.api.serializers import companies_out, page
+from kontor.api.schemas import CompanyFilters, CompanyIn, CompanyOut, Id, body, errors, list_filters, page_of
+from kontor.api.serializers import page, records_out
+from kontor.crm.enums import EntityType
 from kontor.crm.models import Company
 from kontor.crm.selectors import company_list
 from kontor.crm.services import company_create, company_delete, company_update
@@ -17,13 +20,13 @@ CompanyPage = page_of(CompanyOut, "CompanyPage")
 
 
 def _read(pk: int) -> dict:
-    return companies_out([get_or_404(Company, pk)])[0]
+    return records_out(EntityType.COMPANY, [get_or_404(Company, pk)])[0]
 
 
 @router.get("", response={200: CompanyPage, **errors(401, 422)}, summary="List companies")
 def list_companies(request, params: Query[CompanyFilters]):
-    qs = company_list(filters=filters_of(params), order=params.order)
-    return page(qs, limit=params.limit, offset=params.offset, render=companies_out)
+    qs = company_list(filters=list_filters(request), order=params.order)
+    return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.COMPANY))
 
 
 @router.post("", response={201: CompanyOut, **errors(400, 401, 403, 422)}, summary="Create a company")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from ninja import Query, Router, Status
 
 from kontor.api.auth import current_user
-from kontor.api.schemas import ContactFilters, ContactIn, ContactOut, Id, body, errors, filters_of, page_of
-from kontor.api.serializers import contacts_out, page
+from kontor.api.schemas import ContactFilters, ContactIn, ContactOut, Id, body, errors, list_filters, page_of
+from kontor.api.serializers import page, records_out
+from kontor.crm.enums import EntityType
 from kontor.crm.models import Contact
 from kontor.crm.selectors import contact_list
 from kontor.crm.services import contact_create, contact_delete, contact_update
@@ -17,13 +20,13 @@ ContactPage = page_of(ContactOut, "ContactPage")
 
 
 def _read(pk: int) -> dict:
-    return contacts_out([get_or_404(Contact, pk)])[0]
+    return records_out(EntityType.CONTACT, [get_or_404(Contact, pk)])[0]
 
 
 @router.get("", response={200: ContactPage, **errors(401, 422)}, summary="List contacts")
 def list_contacts(request, params: Query[ContactFilters]):
-    qs = contact_list(filters=filters_of(params), order=params.order)
-    return page(qs, limit=params.limit, offset=params.offset, render=contacts_out)
+    qs = contact_list(filters=list_filters(request), order=params.order)
+    return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.CONTACT))
 
 
 @router.post("", response={201: ContactOut, **errors(400, 401, 403, 422)}, summary="Create a contact")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from ninja import Query, Router, Status
 
 from kontor.api.auth import current_user
-from kontor.api.schemas import DealFilters, DealIn, DealOut, Id, body, errors, filters_of, page_of
-from kontor.api.serializers import deals_out, page
+from kontor.api.schemas import DealFilters, DealIn, DealOut, Id, body, errors, list_filters, page_of
+from kontor.api.serializers import page, records_out
+from kontor.crm.enums import EntityType
 from kontor.crm.models import Deal
 from kontor.crm.selectors import deal_list
 from kontor.crm.services import deal_create, deal_delete, deal_update
@@ -17,13 +20,13 @@ DealPage = page_of(DealOut, "DealPage")
 
 
 def _read(pk: int) -> dict:
-    return deals_out([get_or_404(Deal, pk)])[0]
+    return records_out(EntityType.DEAL, [get_or_404(Deal, pk)])[0]
 
 
 @router.get("", response={200: DealPage, **errors(401, 422)}, summary="List deals")
 def list_deals(request, params: Query[DealFilters]):
-    qs = deal_list(filters=filters_of(params), order=params.order)
-    return page(qs, limit=params.limit, offset=params.offset, render=deals_out)
+    qs = deal_list(filters=list_filters(request), order=params.order)
+    return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.DEAL))
 
 
 @router.post("", response={201: DealOut, **errors(400, 401, 403, 422)},

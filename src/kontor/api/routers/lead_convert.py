@@ -8,7 +8,8 @@ from ninja import Router
 
 from kontor.api.auth import current_user
 from kontor.api.schemas import Id, InputSchema, LeadOut, errors
-from kontor.api.serializers import leads_out
+from kontor.api.serializers import records_out
+from kontor.crm.enums import EntityType
 from kontor.crm.models import Lead
 from kontor.crm.services.common import get_or_404
 from kontor.modes.services import lead_convert
@@ -42,4 +43,4 @@ def convert_lead(request, lead_id: Id, payload: ConvertIn):
         contact=data.get("contact", "create"), company=data.get("company", "none"),
         keep_open_activities=payload.keep_open_activities,
     )
-    return leads_out([Lead.objects.get(pk=lead.pk)])[0]
+    return records_out(EntityType.LEAD, [Lead.objects.get(pk=lead.pk)])[0]

@@ -6,11 +6,14 @@ database after the service returns, so it shows the converted status and what th
 
 from __future__ import annotations
 
+from functools import partial
+
 from ninja import Query, Router, Status
 
 from kontor.api.auth import current_user
-from kontor.api.schemas import Id, LeadFilters, LeadIn, LeadOut, body, errors, filters_of, page_of
-from kontor.api.serializers import leads_out, page
+from kontor.api.schemas import Id, LeadFilters, LeadIn, LeadOut, body, errors, list_filters, page_of
+from kontor.api.serializers import page, records_out
+from kontor.crm.enums import EntityType
 from kontor.crm.models import Lead
 from kontor.crm.selectors import lead_list
 from kontor.crm.services import lead_create, lead_delete, lead_update
@@ -21,13 +24,13 @@ LeadPage = page_of(LeadOut, "LeadPage")
 
 
 def _read(pk: int) -> dict:
-    return leads_out([get_or_404(Lead, pk)])[0]
+    return records_out(EntityType.LEAD, [get_or_404(Lead, pk)])[0]
 
 
 @router.get("", response={200: LeadPage, **errors(401, 422)}, summary="List leads")
 def list_leads(request, params: Query[LeadFilters]):
-    qs = lead_list(filters=filters_of(params), order=params.order)
-    return page(qs, limit=params.limit, offset=params.offset, render=leads_out)
+    qs = lead_list(filters=list_filters(request), order=params.order)
+    return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.LEAD))
 
 
 @router.post("", response={201: LeadOut, **errors(400, 401, 403, 409, 422)}, summary="Create a lead")
