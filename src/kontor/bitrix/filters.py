@@ -216,9 +216,11 @@ def build_order(raw_order: Mapping[str, Any], fields: Mapping[str, str]) -> list
 
 
 def parse_select(raw_select: Any) -> tuple[bool, set[str]]:
-    """``(all standard fields?, named fields)`` from ``select``; empty means ``*`` + ``UF_*``."""
+    """``(all standard fields?, named fields)`` from ``select``; empty (``(True, set())``) means ``*`` +
+    ``UF_*``."""
     names = {str(v).strip().upper() for v in as_list(raw_select) if isinstance(v, str | int)}
     names.discard("")
     if not names:
         return True, set()
-    return "*" in names, names - {"*"}
+    # "*" stays among the names: an explicit "*" (no user fields, no multi-fields) is not an empty select.
+    return "*" in names, names

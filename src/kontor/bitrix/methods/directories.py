@@ -16,10 +16,18 @@ from kontor.bitrix.params import get_id, get_mapping, get_param, to_int
 from kontor.bitrix.registry import Call, Page, method
 from kontor.crm import services
 from kontor.crm.enums import Semantic
-from kontor.crm.models import LeadStatus, Pipeline, Source, Stage
+from kontor.crm.models import DirectoryItem, LeadStatus, Pipeline, Source, Stage
+from kontor.crm.services.directories import (
+    DIRECTORIES,
+    directory_item_create,
+    directory_item_delete,
+    directory_item_update,
+)
 from kontor.crm.services.sources import source_create, source_delete, source_update
 
 DEAL_ENTITY_TYPE = 2
+DIRECTORY_NAMES = {"HONORIFIC": "Salutations", "CONTACT_TYPE": "Contact types", "COMPANY_TYPE": "Company types",
+                   "DEAL_TYPE": "Deal types", "INDUSTRY": "Industries", "EMPLOYEES": "Employees"}
 EXTRA_SEMANTICS = {Semantic.PROCESS: "process", Semantic.SUCCESS: "success", Semantic.FAILURE: "failure"}
 
 
@@ -214,6 +222,11 @@ def _directory(catalog: Catalog, entity_id: str) -> list[tuple[str, str, Any]]:
         out += [("STATUS", st.code, st) for st in catalog.statuses.values()]
     if entity_id in ("", "SOURCE"):
         out += [("SOURCE", src.code, src) for src in Source.objects.order_by("sort", "code")]
+    if entity_id == "" or entity_id in DIRECTORIES:
+        items = DirectoryItem.objects.order_by("directory", "sort", "id")
+        if entity_id:
+            items = items.filter(directory=entity_id)
+        out += [(item.directory, item.code, item) for item in items]
     for pk in catalog.pipelines:
         directory = _directory_of_pipeline(catalog, pk)
         if entity_id in ("", directory):
@@ -230,6 +243,9 @@ def _entries(catalog: Catalog, rows: list[tuple[str, str, Any]]) -> list[dict[st
         elif isinstance(row, LeadStatus):
             out.append(_entry(entity_id, status_id, row.name, row.sort, system=row.system, semantic=row.semantic,
                               color=row.color, category_id=None, ids=ids))
+        elif isinstance(row, DirectoryItem):
+            out.append(_entry(entity_id, status_id, row.name, row.sort, system=row.system, semantic=None, color="",
+                              category_id=None, ids=ids))
         else:
             out.append(_entry(entity_id, status_id, row.name, row.sort, system=True, semantic=None, color="",
                               category_id=None, ids=ids))
@@ -274,6 +290,7 @@ def status_entity_types(call: Call) -> list[dict[str, Any]]:
             "START_FIELD": "NEW", "FINAL_SUCCESS_FIELD": "CONVERTED", "FINAL_UNSUCCESS_FIELD": "JUNK",
             "FINAL_SORT": 0}, "ENTITY_TYPE_ID": 1},
         {"ID": "SOURCE", "NAME": "Sources"},
+        *({"ID": directory, "NAME": DIRECTORY_NAMES[directory]} for directory in DIRECTORIES),
     ]
     for pk, pipeline in call.catalog.pipelines.items():
         stages = _stages_of(call.catalog, pk)
@@ -338,6 +355,10 @@ def status_add(call: Call) -> int:
         data["code"] = code
         stage = services.stage_create(pipeline=pipeline, actor=call.user, data=data)
         key = (entity_id, Catalog().stage_id(stage.pk) or stage.code)
+    elif entity_id in DIRECTORIES:
+        item = directory_item_create(actor=call.user, directory=entity_id,
+                                     data={k: v for k, v in data.items() if k in ("code", "name", "sort")})
+        key = (entity_id, item.code)
     else:
         raise crm_error(f"Directory {entity_id} cannot be changed over REST in Kontor.")
     return _entry_ids([key])[key]
@@ -355,6 +376,8 @@ def _resolve_entry(call: Call) -> tuple[str, Any]:
     elif ref.entity_id.startswith("DEAL_STAGE"):
         pipeline, code = _split_stage(call, ref.entity_id, ref.status_id)
         row = call.catalog.stage_by_key.get((pipeline.pk, code))
+    elif ref.entity_id in DIRECTORIES:
+        row = DirectoryItem.objects.filter(directory=ref.entity_id, code=ref.status_id).first()
     else:
         raise crm_error(f"Directory {ref.entity_id} cannot be changed over REST in Kontor.")
     if row is None:
@@ -378,9 +401,13 @@ def status_update(call: Call) -> bool:
         if "SEMANTICS" in fields:
             data["semantic"] = _semantic_in(fields["SEMANTICS"])
         services.stage_update(stage=row, actor=call.user, data=data)
-    elif isinstance(row, Source):
-        data.pop("color", None)  # sources have no colour
-        source_update(source=row, actor=call.user, data=data)
+    elif isinstance(row, Source | DirectoryItem):
+        if data.pop("color", None):
+            raise crm_error("COLOR: entries of this directory have no colour.")
+        if isinstance(row, Source):
+            source_update(source=row, actor=call.user, data=data)
+        else:
+            directory_item_update(item=row, actor=call.user, data=data)
     else:
         services.lead_status_update(status=row, actor=call.user, data=data)
     return True
@@ -394,6 +421,8 @@ def status_delete(call: Call) -> bool:
         services.stage_delete(stage=row, actor=call.user)
     elif isinstance(row, Source):
         source_delete(source=row, actor=call.user)
+    elif isinstance(row, DirectoryItem):
+        directory_item_delete(item=row, actor=call.user)
     else:
         services.lead_status_delete(status=row, actor=call.user)
     return True
