@@ -499,3 +499,106 @@ class PublicInquiryForm(forms.Form):
         if not (data.get("phone") or data.get("email")) and not self.errors.get("email"):
             self.add_error("phone", _("Enter a phone number or an e-mail address so we can reach you."))
         return data
+
+
+# --- custom fields (settings) ------------------------------------------------------------------
+
+#: Custom field types as the settings page names them.
+CUSTOM_TYPE_LABELS = {
+    "string": _("Text"), "integer": _("Integer"), "double": _("Number"), "money": _("Money"),
+    "boolean": _("Yes/No"), "date": _("Date"), "datetime": _("Date and time"), "enumeration": _("List"),
+    "url": _("Link (web address)"), "employee": _("User"), "crm": _("CRM record"),
+}
+RECORD_KINDS = (("lead", _("Leads")), ("deal", _("Deals")), ("contact", _("Contacts")),
+                ("company", _("Companies")))
+LINK_TARGET_CHOICES = (("lead", _("Lead")), ("deal", _("Deal")), ("contact", _("Contact")),
+                       ("company", _("Company")))
+
+
+class CustomFieldForm(forms.Form):
+    """A custom field's definition. On edit, code, type, ``multiple`` and the record kind are fixed
+    (the stored values depend on them) and each existing list item is an input of its own, so
+    renaming an item keeps the records that chose it."""
+
+    entity = forms.ChoiceField(label=_("Record kind"), choices=RECORD_KINDS)
+    code = forms.CharField(label=_("Code"), max_length=47,
+                           help_text=_("Letters, digits and _; UF_CRM_ is added (UF_CRM_SHOP_ORDER)."))
+    type = forms.ChoiceField(label=_("Type"), choices=list(CUSTOM_TYPE_LABELS.items()))
+    label_de = forms.CharField(label=_("Name (German)"), max_length=255, required=False)
+    label_en = forms.CharField(label=_("Name (English)"), max_length=255, required=False)
+    link_entity = forms.ChoiceField(label=_("Links to"), choices=LINK_TARGET_CHOICES, initial="contact",
+                                    required=False)
+    items = forms.CharField(label=_("List items"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                            help_text=MULTILINE_HELP)
+    multiple = forms.BooleanField(label=_("Multiple values"), required=False)
+    mandatory = forms.BooleanField(label=_("Mandatory"), required=False)
+    show_in_list = forms.BooleanField(label=_("Can be shown as a list column"), required=False, initial=True)
+    show_filter = forms.BooleanField(label=_("Can be filtered"), required=False, initial=True)
+    sort = forms.IntegerField(label=_("Sort"), initial=100, min_value=-(2**31), max_value=2**31)
+
+    FIXED = ("entity", "code", "type", "multiple")
+
+    def __init__(self, *args, field=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance = field
+        if field is None:
+            return
+        for name in self.FIXED:
+            del self.fields[name]
+        if field.type != "crm":
+            del self.fields["link_entity"]
+        else:
+            self.fields["link_entity"].initial = (field.settings or {}).get("entity", "contact")
+        del self.fields["items"]
+        if field.type == "enumeration":
+            for item in field.items.order_by("sort", "id"):
+                self.fields[f"item_{item.pk}"] = forms.CharField(
+                    label=_("List item"), max_length=255, required=False, initial=item.value,
+                    help_text=_("Empty: the item is removed."))
+            self.fields["new_items"] = forms.CharField(
+                label=_("New list items"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                help_text=MULTILINE_HELP)
+        for name in ("label_de", "label_en", "mandatory", "show_in_list", "show_filter", "sort"):
+            self.fields[name].initial = getattr(field, name)
+        self.order_fields(["label_de", "label_en", "link_entity", *[n for n in self.fields if n.startswith("item_")],
+                           "new_items", "mandatory", "show_in_list", "show_filter", "sort"])
+
+    def create_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of ``custom_field_create``."""
+        d = self.cleaned_data
+        type_ = d["type"]
+        return {
+            "entity_type": EntityType.from_name(d["entity"]), "code": d["code"], "type": type_,
+            "label_de": d["label_de"], "label_en": d["label_en"], "multiple": d["multiple"],
+            "mandatory": d["mandatory"], "sort": d["sort"], "show_in_list": d["show_in_list"],
+            "show_filter": d["show_filter"],
+            "settings": {"entity": d.get("link_entity") or "contact"} if type_ == "crm" else None,
+            "items": [{"value": v} for v in _lines_only(d.get("items", ""))] if type_ == "enumeration" else None,
+        }
+
+    def update_data(self) -> dict[str, Any]:
+        """The ``data`` of ``custom_field_update``."""
+        d = self.cleaned_data
+        data: dict[str, Any] = {name: d[name] for name in ("label_de", "label_en", "mandatory", "show_in_list",
+                                                           "show_filter", "sort")}
+        if "link_entity" in self.fields:
+            data["settings"] = {**(self.instance.settings or {}), "entity": d.get("link_entity") or "contact"}
+        if self.instance.type == "enumeration":
+            items: list[dict[str, Any]] = []
+            for name in self.fields:
+                if name.startswith("item_"):
+                    pk = int(name.removeprefix("item_"))
+                    value = (d.get(name) or "").strip()
+                    items.append({"id": pk, "value": value} if value else {"id": pk, "delete": True})
+            last = max([i.sort for i in self.instance.items.all()] or [0])
+            items += [{"value": v, "sort": last + (n + 1) * 10} for n, v in enumerate(_lines_only(d["new_items"]))]
+            for item in items:
+                if "value" in item and item.get("id"):
+                    item["sort"] = self.instance.items.get(pk=item["id"]).sort
+            data["items"] = items
+        return data
+
+
+def _lines_only(text: str) -> list[str]:
+    """Non-empty lines (list items may contain commas, unlike phones)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]

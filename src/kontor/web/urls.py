@@ -5,7 +5,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from kontor.web import views
-from kontor.web.views import kanban, modes, records, webforms, webhooks
+from kontor.web.views import custom_fields, kanban, modes, records, webforms, webhooks
 
 app_name = "web"
 
@@ -49,6 +49,10 @@ urlpatterns = [
     path("settings/simple-mode/", modes.simple_settings, name="simple_settings"),
     path("settings/forms/", webforms.webform_list, name="webform_list"),
     path("settings/forms/<int:pk>/", webforms.webform_detail, name="webform_detail"),
+    path("settings/custom-fields/", custom_fields.custom_field_list, name="custom_field_list"),
+    path("settings/custom-fields/new/", custom_fields.custom_field_new, name="custom_field_new"),
+    path("settings/custom-fields/<int:pk>/", custom_fields.custom_field_edit, name="custom_field_edit"),
+    path("settings/custom-fields/<int:pk>/delete/", custom_fields.custom_field_remove, name="custom_field_delete"),
     path("settings/webhooks/", webhooks.webhook_list, name="webhook_list"),
     path("settings/webhooks/<int:pk>/revoke/", webhooks.webhook_revoke, name="webhook_revoke"),
     # public

@@ -78,7 +78,21 @@
     sync();
   }
 
-  function init(root) { initKanban(root); initWizard(root); }
+  // Custom field settings: list items only for lists, the link target only for CRM records.
+  function initCustomFieldForm(root) {
+    var form = root.querySelector ? root.querySelector("[data-custom-field-form]") : null;
+    var select = form ? form.querySelector("#id_type") : null;
+    if (!select) return;
+    var sync = function () {
+      form.querySelectorAll("[data-show-for]").forEach(function (box) {
+        box.hidden = box.dataset.showFor !== select.value;
+      });
+    };
+    select.addEventListener("change", sync);
+    sync();
+  }
+
+  function init(root) { initKanban(root); initWizard(root); initCustomFieldForm(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (evt) { init(evt.detail.elt); });
 })();
