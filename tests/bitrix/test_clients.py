@@ -212,3 +212,45 @@ def test_b24pysdk_error_classes(b24):
         b24.bad.crm.lead.get(bitrix_id=1).call()
     with pytest.raises(BitrixAPINotFound):
         BitrixWebhook(domain=b24.domain, webhook_token=b24.token).call_method("crm.nothing.here")
+
+
+def test_fast_bitrix24_issue_10_user_field_utm_origin_address_and_switch(hook_url, admin_user):
+    """Issue 10's acceptance scenario through the real client: define UF_CRM_SHOP_ORDER, post a lead
+    with it, UTM_SOURCE, ORIGIN_ID and an address, read every value back, filter by each, switch to
+    simple mode and find the values on the deal."""
+    from fast_bitrix24 import Bitrix
+
+    from kontor.modes.jobs import switch_run
+    from kontor.modes.services import crm_mode_switch
+
+    _classic()
+    bx = Bitrix(hook_url, verbose=False)
+    field_id = bx.call("crm.lead.userfield.add", {"fields": {
+        "FIELD_NAME": "SHOP_ORDER", "USER_TYPE_ID": "string", "EDIT_FORM_LABEL": {"de": "Bestellung", "en": "Order"},
+    }}, raw=True)["result"]
+    assert isinstance(field_id, int)
+    assert bx.call("crm.lead.userfield.get", {"id": field_id}, raw=True)["result"]["FIELD_NAME"] == "UF_CRM_SHOP_ORDER"
+    values = {"TITLE": "Bestellung SO-4711", "NAME": "Ada", "UF_CRM_SHOP_ORDER": "SO-4711",
+              "UTM_SOURCE": "newsletter", "ORIGIN_ID": "shop-4711", "ADDRESS": "Hauptstraße 1",
+              "ADDRESS_POSTAL_CODE": "10115", "ADDRESS_CITY": "Berlin", "ADDRESS_COUNTRY": "Deutschland"}
+    lead_id = bx.call("crm.lead.add", {"fields": values}, raw=True)["result"]
+    other = bx.call("crm.lead.add", {"fields": {"TITLE": "Other", "UF_CRM_SHOP_ORDER": "SO-1",
+                                                "UTM_SOURCE": "google", "ORIGIN_ID": "shop-1"}}, raw=True)["result"]
+    lead = bx.call("crm.lead.get", {"ID": lead_id}, raw=True)["result"]
+    assert {k: lead[k] for k in values} == values
+    for flt in ({"UF_CRM_SHOP_ORDER": "SO-4711"}, {"UTM_SOURCE": "newsletter"}, {"ORIGIN_ID": "shop-4711"},
+                {"ADDRESS_CITY": "Berlin"}, {"%UF_CRM_SHOP_ORDER": "4711"}):
+        rows = bx.get_all("crm.lead.list", {"filter": flt, "select": ["ID", "UF_CRM_SHOP_ORDER"]})
+        assert [(int(r["ID"]), r["UF_CRM_SHOP_ORDER"]) for r in rows] == [(lead_id, "SO-4711")], flt
+    assert [int(r["ID"]) for r in bx.get_all("crm.lead.list", {"filter": {"!UTM_SOURCE": "newsletter"}})] == [other]
+
+    # Switch to simple mode (the wizard's default creates the deal's missing field): the values are on the deal.
+    switch = crm_mode_switch(actor=admin_user, mode="simple")
+    switch_run(switch.pk)
+    deals = bx.get_all("crm.deal.list", {"filter": {"LEAD_ID": lead_id}, "select": ["ID", "UF_*", "UTM_SOURCE"]})
+    assert len(deals) == 1
+    assert deals[0]["UF_CRM_SHOP_ORDER"] == "SO-4711" and deals[0]["UTM_SOURCE"] == "newsletter"
+    found = bx.get_all("crm.deal.list", {"filter": {"UF_CRM_SHOP_ORDER": "SO-4711"}, "select": ["ID"]})
+    assert [r["ID"] for r in found] == [deals[0]["ID"]]
+    contact = bx.call("crm.contact.get", {"ID": Deal.objects.get(pk=deals[0]["ID"]).contact_id}, raw=True)["result"]
+    assert (contact["ADDRESS"], contact["ADDRESS_CITY"]) == ("Hauptstraße 1", "Berlin")
