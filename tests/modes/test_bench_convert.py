@@ -8,7 +8,17 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from kontor.crm.models import Activity, ActivityBinding, Company, Contact, Deal, Lead, TimelineEntry
+from kontor.crm.models import (
+    Activity,
+    ActivityBinding,
+    Company,
+    Contact,
+    ContactCompany,
+    CustomField,
+    Deal,
+    Lead,
+    TimelineEntry,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,22 +30,30 @@ def _bench(**options) -> str:
 
 
 def _written(n: int) -> dict:
+    converted = Lead.objects.filter(status_id="CONVERTED")
     return {
+        "custom_carried": sum(1 for lead in converted.select_related("deal") if lead.uf and lead.deal.uf == lead.uf),
         "deals": Deal.objects.count(), "contacts": Contact.objects.count(),
         "converted": Lead.objects.filter(status_id="CONVERTED", deal__isnull=False).count(),
         "left": Lead.objects.filter(status_id__in=["NEW", "IN_PROCESS"]).count(),
         "lead_bindings": ActivityBinding.objects.filter(entity_type=1).count(),
         "deal_bindings": ActivityBinding.objects.filter(entity_type=2).count(),
         "contact_bindings": ActivityBinding.objects.filter(entity_type=3).count(),
-        "timeline": TimelineEntry.objects.filter(kind__in=["converted", "created_from_lead"]).count(),
+        "company_bindings": ActivityBinding.objects.filter(entity_type=4).count(),
+        "contact_companies": ContactCompany.objects.count(),
+        "timeline": TimelineEntry.objects.filter(kind__in=["converted", "created", "created_from_lead"]).count(),
         "companies": Company.objects.count(),
     }
 
 
 def expected(n: int, titles: int) -> dict:
-    # Junk leads (the rest of the 200) keep their activities.
-    return {"deals": n, "contacts": n, "converted": n, "left": 0, "lead_bindings": 2 * (200 - n),
-            "deal_bindings": 2 * n, "contact_bindings": 2 * n, "timeline": 2 * n, "companies": titles}
+    # Junk leads (the rest of the 200) keep their activities. Every converted lead has its own
+    # company title here, so each company is new, as each contact is; the timeline has the lead's
+    # "converted" and "created" plus "created_from_lead" for each deal, contact and company.
+    return {"custom_carried": n, "deals": n, "contacts": n, "converted": n, "left": 0,
+            "lead_bindings": 2 * (200 - n), "deal_bindings": 2 * n, "contact_bindings": 2 * n,
+            "company_bindings": 2 * titles, "contact_companies": titles, "timeline": n + 4 * n + 2 * titles,
+            "companies": titles}
 
 
 def test_switch_run_prints_the_convert_line():
@@ -44,6 +62,11 @@ def test_switch_run_prints_the_convert_line():
     assert match, last
     n = int(match[1])
     assert 150 <= n < 200 and Lead.objects.filter(status_id="JUNK").count() == 200 - n
+    # Three custom fields by default, on leads and deals, filled in every lead.
+    assert sorted(CustomField.objects.values_list("entity_type", "code")) == [
+        (e, f"UF_CRM_BENCH_{i}") for e in (1, 2) for i in (1, 2, 3)]
+    lead = Lead.objects.filter(status_id="CONVERTED").select_related("deal").first()
+    assert set(lead.uf) == {"uf_crm_bench_1", "uf_crm_bench_2", "uf_crm_bench_3"} and lead.deal.uf == lead.uf
     titles = Lead.objects.filter(status_id="CONVERTED").exclude(company_title="").values("company_title").distinct()
     assert _written(n) == expected(n, titles.count())
 

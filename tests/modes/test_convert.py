@@ -22,7 +22,7 @@ def test_convert_into_deal_contact_and_company(admin_api, classic):
     out = r.json()
     assert out["status_id"] == "CONVERTED" and out["converted_at"]
     deal = admin_api.get(f"/api/v1/deals/{out['deal_id']}").json()
-    assert deal["title"] == "Anfrage Dach" and deal["opportunity"] == 500 and deal["source"] == "WEB"
+    assert deal["title"] == "Anfrage Dach" and deal["opportunity"] == "500.00" and deal["source"] == "WEB"
     assert deal["comments"] == "ruft zurück" and deal["lead_id"] == lead["id"]
     assert deal["contact_id"] == out["contact_id"] and deal["company_id"] == out["company_id"]
     contact = admin_api.get(f"/api/v1/contacts/{out['contact_id']}").json()

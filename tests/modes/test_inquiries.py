@@ -44,7 +44,7 @@ def test_simple_inquiry_makes_deal_and_contact(admin_api, simple):
     assert body["company_id"] is None  # create_company is off by default
     deal = admin_api.get(f"/api/v1/deals/{body['deal_id']}").json()
     assert deal["contact_id"] == body["contact_id"] and deal["title"] == "Website"
-    assert deal["opportunity"] == 99.5 and deal["currency"] == "USD"
+    assert deal["opportunity"] == "99.50" and deal["currency"] == "USD"
     pipelines = admin_api.get("/api/v1/pipelines").json()
     default = (pipelines["items"] if isinstance(pipelines, dict) else pipelines)[0]
     assert deal["pipeline_id"] == default["id"]

@@ -149,8 +149,27 @@ def test_switch_into_existing_pipeline_matches_customers(admin_api, classic):
     assert la.contact_id == known["id"]
     assert lb.contact_id == lc.contact_id  # two leads of one person make one contact
     assert Deal.objects.get(pk=la.deal_id).pipeline_id == pipeline["id"]
-    assert Deal.objects.get(pk=la.deal_id).is_return_customer is True
+    # A returning customer is one with an earlier deal, as manual conversion decides (deal_create):
+    # "Alt" had none, the second "Zwilling" lead finds the first one's deal.
+    assert Deal.objects.get(pk=la.deal_id).is_return_customer is False
+    assert Deal.objects.get(pk=lb.deal_id).is_return_customer is False
+    assert Deal.objects.get(pk=lc.deal_id).is_return_customer is True
     assert CrmSettings.load().simple_pipeline_id == pipeline["id"]
+
+
+def test_a_customer_with_an_earlier_deal_returns(admin_api, classic):
+    known = admin_api.post("/api/v1/contacts", {"name": "Alt", "phones": ["+49 40 1234567"]}).json()
+    firm = admin_api.post("/api/v1/companies", {"title": "Bestand GmbH"}).json()
+    admin_api.post("/api/v1/deals", {"title": "Früher", "contact_id": known["id"]})
+    admin_api.post("/api/v1/deals", {"title": "Früher", "company_id": firm["id"]})
+    a = make_lead(admin_api, name="Neu", phones=["040 1234567"])
+    b = make_lead(admin_api, name="Firma", emails=["neu@firma.de"], company_title="bestand gmbh")
+    sw = start(admin_api).json()
+    switch_run(sw["id"])
+    la, lb = (Lead.objects.get(pk=x["id"]) for x in (a, b))
+    assert (la.contact_id, lb.company_id) == (known["id"], firm["id"])
+    assert Deal.objects.get(pk=la.deal_id).is_return_customer is True
+    assert Deal.objects.get(pk=lb.deal_id).is_return_customer is True
 
 
 def test_one_switch_at_a_time(admin_api, classic):

@@ -55,9 +55,49 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000
 
 
-def demo_leads_bulk_create(*, leads: int, activities_per_lead: int, progress=None) -> dict[str, int]:
+#: The custom fields ``bench_custom_fields`` defines, in turn: a text, a number, a day.
+BENCH_FIELD_TYPES = ("string", "integer", "date")
+
+
+def bench_custom_fields(count: int, *, actor=None) -> list[str]:
+    """Define ``count`` custom fields ``UF_CRM_BENCH_1…`` on leads and the same codes on deals (kept
+    when they exist); returns their keys. What ``bench_convert --custom-fields`` carries."""
+    from kontor.crm.enums import EntityType
+    from kontor.crm.models import CustomField
+    from kontor.crm.services.custom_fields import custom_field_create
+
+    keys = []
+    for i in range(1, count + 1):
+        code = f"UF_CRM_BENCH_{i}"
+        for entity in (EntityType.LEAD, EntityType.DEAL):
+            if not CustomField.objects.filter(entity_type=entity, code=code).exists():
+                custom_field_create(actor=actor, entity_type=entity, code=code,
+                                    type=BENCH_FIELD_TYPES[(i - 1) % len(BENCH_FIELD_TYPES)],
+                                    label_de=f"Bench {i}", label_en=f"Bench {i}")
+        keys.append(code.lower())
+    return keys
+
+
+def _uf_values(keys: list[str], n: str) -> str:
+    """SQL building the generated lead ``n``'s custom values (``NULL`` without fields)."""
+    if not keys:
+        return "NULL"
+    parts = []
+    for i, key in enumerate(keys):
+        kind = BENCH_FIELD_TYPES[i % len(BENCH_FIELD_TYPES)]
+        value = {"string": f"'Auftrag ' || {n}", "integer": f"{n} %% 1000",
+                 "date": f"'2025-0' || (1 + {n} %% 9) || '-1' || ({n} %% 10)"}[kind]
+        parts += [f"'{key}'", value]
+    if connection.vendor == "postgresql":
+        return f"jsonb_build_object({', '.join(parts)})"
+    return f"json_object({', '.join(parts)})"
+
+
+def demo_leads_bulk_create(*, leads: int, activities_per_lead: int, progress=None,
+                           custom_fields: list[str] | None = None) -> dict[str, int]:
     """Create ``leads`` leads with ``activities_per_lead`` activities each; leave the CRM in classic mode.
 
+    ``custom_fields``: keys of lead custom fields (``bench_custom_fields``) every lead gets a value of.
     Returns the counts written. ``progress(done)`` is called after every chunk.
     """
     if leads < 0 or activities_per_lead < 0:
@@ -80,14 +120,14 @@ def demo_leads_bulk_create(*, leads: int, activities_per_lead: int, progress=Non
                     "INSERT INTO crm_lead (title, name, second_name, last_name, post, company_title,"
                     " company_title_normalized, status_id, source_id, source_description, opportunity, currency,"
                     " contact_id, company_id, deal_id, is_return_customer, converted_at, assigned_id, created_by_id,"
-                    " comments, created_at, updated_at)"
+                    " comments, created_at, updated_at, uf)"
                     f" SELECT 'Anfrage ' || {n}, {_pick(FIRST_NAMES, n)}, '', {_pick(LAST_NAMES, f'{n} / 10')}, '',"
                     f" CASE WHEN {n} %% 2 = 0 THEN 'Firma ' || ({n} %% 100000) ELSE '' END,"
                     f" CASE WHEN {n} %% 2 = 0 THEN 'firma ' || ({n} %% 100000) ELSE '' END,"
                     f" CASE WHEN {n} %% 10 = 5 THEN 'JUNK' WHEN {n} %% 3 = 0 THEN 'IN_PROCESS' ELSE 'NEW' END,"
                     f" CASE WHEN {n} %% 4 = 0 THEN 'WEB' ELSE 'CALL' END, '', ({n} %% 1000) * 10, 'EUR',"
-                    " NULL, NULL, NULL, FALSE, NULL, %(user)s, %(user)s, '', %(now)s, %(now)s"
-                    f" FROM {_series('%(lo)s', '%(hi)s')}", p)
+                    " NULL, NULL, NULL, FALSE, NULL, %(user)s, %(user)s, '', %(now)s, %(now)s,"
+                    f" {_uf_values(custom_fields or [], n)} FROM {_series('%(lo)s', '%(hi)s')}", p)
                 lead1 = _max_id("crm_lead")
                 lead0 = lead1 - cur.rowcount
                 p.update(l0=lead0, l1=lead1)
@@ -217,7 +257,8 @@ def crm_data_wipe() -> None:
     """Delete every CRM record (not pipelines, statuses or users): a fresh start for the benchmark."""
     from kontor.modes.models import ModeSwitch
 
-    tables = ["crm_timelineentry", "crm_activitybinding", "crm_activity", "crm_dealcontact", "crm_communication",
+    tables = ["crm_timelineentry", "crm_activitybinding", "crm_activity", "crm_dealcontact", "crm_contactcompany",
+              "crm_communication",
               "crm_deal", "crm_lead", "crm_contact", "crm_company"]
     with transaction.atomic():
         ModeSwitch.objects.all().delete()
@@ -242,42 +283,62 @@ MINIMAL_WRITES = ("contacts", "deals", "activities", "leads")
 def reference_convert(*, pipeline_id: int, stage_id: int, actor_id: int | None, minimal: bool = False) -> int:
     """The benchmark's yardstick: the switch's writes as plain set-based SQL, nothing else.
 
-    One statement per table over every in-progress lead, in one transaction: a contact (with the
-    lead's phones and e-mails) and a deal per lead, a company per distinct company title, the deal's
-    contact row, activities re-owned, re-bound to the deal and bound to the contact, two timeline
+    One statement per table over every in-progress lead, in one transaction: a company per distinct
+    company title, a contact (with the lead's phones and e-mails, in its company) and a deal per lead
+    — their columns and custom values from the same conversion map as the job's — the deal's contact
+    row, activities re-owned, re-bound to the deal and bound to the contact and company, the timeline
     entries and the lead's update. No matching against existing customers, no batches, no progress,
     no resumption: what the job would cost if it only wrote. ``minimal`` keeps only
     ``MINIMAL_WRITES`` — the floor under any design of the conversion on this schema. Returns the
     number of leads converted.
     """
+    from kontor.crm.models import Stage
+    from kontor.modes.conversion import conversion_map
+    from kontor.modes.jobs import _select_list
+
+    pg = connection.vendor == "postgresql"
     process = "('NEW', 'IN_PROCESS')"
-    json = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+    json = "jsonb_build_object" if pg else "json_object"
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    today = timezone.localdate()
     p = {"pipeline": pipeline_id, "stage": stage_id, "actor": actor_id, "now": now,
+         "today": today if pg else today.isoformat(), "stage_code": Stage.objects.get(pk=stage_id).code,
          "cmin": _max_id("crm_contact"), "comin": _max_id("crm_company"), "dmin": _max_id("crm_deal")}
+    cmap = conversion_map()
+    stamps = {"created_by_id": "%(actor)s", "comments": "''", "created_at": "%(now)s", "updated_at": "%(now)s"}
+    contact_cols, contact_exprs = _select_list(cmap["contact"], overrides={
+        "name": "CASE WHEN l.name = '' AND l.last_name = '' THEN substr(l.title, 1, 100) ELSE l.name END"},
+        fixed={"company_id": "co.id", "lead_id": "l.id", **stamps})
+    company_cols, company_exprs = _select_list(cmap["company"], fixed={
+        "title_normalized": "l.company_title_normalized", "industry": "''", "lead_id": "l.id", **stamps})
+    deal_cols, deal_exprs = _select_list(cmap["deal"], overrides={"title": "l.title"}, fixed={
+        "pipeline_id": "%(pipeline)s", "stage_id": "%(stage)s", "contact_id": "c.id", "company_id": "co.id",
+        "lead_id": "l.id", "closed": "FALSE", "closed_at": "NULL", "is_return_customer": "FALSE",
+        "begindate": "CAST(%(today)s AS DATE)" if pg else "%(today)s",
+        **{k: v for k, v in stamps.items() if k != "comments"}})  # the deal's comments are the lead's
+    new_company = "LEFT JOIN crm_company co ON co.title_normalized = l.company_title_normalized AND co.id > %(comin)s"
+    from_lead = f"{json}('lead_id', l.id, 'title', l.title)"
+    stage_text = "CAST(%(stage_code)s AS TEXT)" if pg else "%(stage_code)s"
+    timeline = "INSERT INTO crm_timelineentry (entity_type, entity_id, kind, data, actor_id, created_at)"
     statements = [
+        ("companies",
+         f"INSERT INTO crm_company ({company_cols}) SELECT {company_exprs} FROM crm_lead l WHERE l.id IN"
+         f" (SELECT MIN(id) FROM crm_lead WHERE status_id IN {process} AND company_title_normalized <> ''"
+         " GROUP BY company_title_normalized)"),
         ("contacts",
-         "INSERT INTO crm_contact (name, second_name, last_name, post, company_id, source_id, lead_id, assigned_id,"
-         " created_by_id, comments, created_at, updated_at) SELECT l.name, l.second_name, l.last_name, l.post, NULL,"
-         " l.source_id, l.id, l.assigned_id, %(actor)s, '', %(now)s, %(now)s FROM crm_lead l"
+         f"INSERT INTO crm_contact ({contact_cols}) SELECT {contact_exprs} FROM crm_lead l {new_company}"
          f" WHERE l.status_id IN {process} ORDER BY l.id"),
+        ("contact_companies",
+         "INSERT INTO crm_contactcompany (contact_id, company_id, sort, is_primary)"
+         " SELECT c.id, c.company_id, 10, TRUE FROM crm_contact c WHERE c.id > %(cmin)s AND c.company_id IS NOT NULL"),
         ("communications",
          "INSERT INTO crm_communication (entity_type, entity_id, type, value_type, value, normalized)"
          " SELECT 3, c.id, lc.type, lc.value_type, lc.value, lc.normalized FROM crm_contact c"
          " JOIN crm_communication lc ON lc.entity_type = 1 AND lc.entity_id = c.lead_id WHERE c.id > %(cmin)s"),
-        ("companies",
-         "INSERT INTO crm_company (title, title_normalized, industry, lead_id, assigned_id, created_by_id, comments,"
-         " created_at, updated_at) SELECT l.company_title, l.company_title_normalized, '', l.id, l.assigned_id,"
-         " %(actor)s, '', %(now)s, %(now)s FROM crm_lead l WHERE l.id IN (SELECT MIN(id) FROM crm_lead"
-         f" WHERE status_id IN {process} AND company_title_normalized <> '' GROUP BY company_title_normalized)"),
         ("deals",
-         "INSERT INTO crm_deal (title, pipeline_id, stage_id, opportunity, currency, contact_id, company_id, lead_id,"
-         " source_id, closed, closed_at, is_return_customer, assigned_id, created_by_id, comments, created_at,"
-         " updated_at) SELECT l.title, %(pipeline)s, %(stage)s, l.opportunity, l.currency, c.id, co.id, l.id,"
-         " l.source_id, FALSE, NULL, FALSE, l.assigned_id, %(actor)s, l.comments, %(now)s, %(now)s"
+         f"INSERT INTO crm_deal ({deal_cols}) SELECT {deal_exprs}"
          " FROM crm_lead l JOIN crm_contact c ON c.lead_id = l.id AND c.id > %(cmin)s"
-         " LEFT JOIN crm_company co ON co.title_normalized = l.company_title_normalized AND co.id > %(comin)s"
-         f" WHERE l.status_id IN {process} ORDER BY l.id"),
+         f" {new_company} WHERE l.status_id IN {process} ORDER BY l.id"),
         ("deal_contacts",
          "INSERT INTO crm_dealcontact (deal_id, contact_id, sort, is_primary)"
          " SELECT d.id, d.contact_id, 10, TRUE FROM crm_deal d WHERE d.id > %(dmin)s"),
@@ -285,6 +346,10 @@ def reference_convert(*, pipeline_id: int, stage_id: int, actor_id: int | None, 
          "INSERT INTO crm_activitybinding (activity_id, entity_type, entity_id) SELECT b.activity_id, 3, d.contact_id"
          " FROM crm_deal d JOIN crm_activitybinding b ON b.entity_type = 1 AND b.entity_id = d.lead_id"
          " WHERE d.id > %(dmin)s"),
+        ("company_bindings",
+         "INSERT INTO crm_activitybinding (activity_id, entity_type, entity_id) SELECT b.activity_id, 4, d.company_id"
+         " FROM crm_deal d JOIN crm_activitybinding b ON b.entity_type = 1 AND b.entity_id = d.lead_id"
+         " WHERE d.id > %(dmin)s AND d.company_id IS NOT NULL"),
         ("activities",
          "UPDATE crm_activity SET owner_type = 2, owner_id = d.id, updated_at = %(now)s FROM crm_deal d"
          " WHERE d.id > %(dmin)s AND crm_activity.owner_type = 1 AND crm_activity.owner_id = d.lead_id"),
@@ -293,20 +358,27 @@ def reference_convert(*, pipeline_id: int, stage_id: int, actor_id: int | None, 
          " WHERE d.id > %(dmin)s AND crm_activitybinding.entity_type = 1"
          " AND crm_activitybinding.entity_id = d.lead_id"),
         ("lead_timeline",
-         "INSERT INTO crm_timelineentry (entity_type, entity_id, kind, data, actor_id, created_at)"
-         f" SELECT 1, d.lead_id, 'converted', {json}('deal_id', d.id), %(actor)s, %(now)s FROM crm_deal d"
-         " WHERE d.id > %(dmin)s"),
+         f"{timeline} SELECT 1, d.lead_id, 'converted', {json}('deal_id', d.id, 'contact_id', d.contact_id,"
+         " 'company_id', d.company_id), %(actor)s, %(now)s FROM crm_deal d WHERE d.id > %(dmin)s"),
         ("deal_timeline",
-         "INSERT INTO crm_timelineentry (entity_type, entity_id, kind, data, actor_id, created_at)"
-         f" SELECT 2, d.id, 'created_from_lead', {json}('lead_id', d.lead_id), %(actor)s, %(now)s FROM crm_deal d"
-         " WHERE d.id > %(dmin)s"),
+         f"{timeline} SELECT 2, d.id, 'created', {json}('title', d.title, 'stage', {stage_text}), %(actor)s, %(now)s"
+         f" FROM crm_deal d WHERE d.id > %(dmin)s UNION ALL SELECT 2, d.id, 'created_from_lead', {from_lead},"
+         " %(actor)s, %(now)s FROM crm_deal d JOIN crm_lead l ON l.id = d.lead_id WHERE d.id > %(dmin)s"),
+        ("contact_timeline",
+         f"{timeline} SELECT 3, c.id, 'created', {json}(), %(actor)s, %(now)s FROM crm_contact c"
+         f" WHERE c.id > %(cmin)s UNION ALL SELECT 3, c.id, 'created_from_lead', {from_lead}, %(actor)s, %(now)s"
+         " FROM crm_contact c JOIN crm_lead l ON l.id = c.lead_id WHERE c.id > %(cmin)s"),
+        ("company_timeline",
+         f"{timeline} SELECT 4, co.id, 'created', {json}(), %(actor)s, %(now)s FROM crm_company co"
+         f" WHERE co.id > %(comin)s UNION ALL SELECT 4, co.id, 'created_from_lead', {from_lead}, %(actor)s,"
+         " %(now)s FROM crm_company co JOIN crm_lead l ON l.id = co.lead_id WHERE co.id > %(comin)s"),
         ("leads",
          "UPDATE crm_lead SET status_id = 'CONVERTED', contact_id = d.contact_id, company_id = d.company_id,"
          " deal_id = d.id, converted_at = %(now)s, updated_at = %(now)s FROM crm_deal d"
          " WHERE d.id > %(dmin)s AND crm_lead.id = d.lead_id"),
     ]
     with transaction.atomic(), connection.cursor() as cur:
-        if connection.vendor == "postgresql":
+        if pg:
             cur.execute("SET LOCAL jit = off")
         for name, sql in statements:
             if not minimal or name in MINIMAL_WRITES:

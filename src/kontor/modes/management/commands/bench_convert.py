@@ -1,6 +1,7 @@
 """``kontor bench_convert --leads N --activities-per-lead K [--fresh]``: the conversion benchmark.
 
-Fills the configured database like ``kontor demo --leads N --activities-per-lead K``, then runs the
+Fills the configured database like ``kontor demo --leads N --activities-per-lead K`` (plus
+``--custom-fields N`` custom fields on leads and deals, default 3, filled in every lead), then runs the
 real classic → simple switch through ``crm_mode_switch`` and the job the worker would run
 (``switch_run``, here in this process), and prints as its last line
 ``convert: <converted> leads in <seconds> s (<rate> leads/s), peak RSS <MB> MB``.
@@ -16,7 +17,13 @@ from django.db import connection
 
 from kontor.crm.enums import CrmMode
 from kontor.crm.models import CrmSettings, Pipeline
-from kontor.modes.bulk import bench_user, crm_data_wipe, demo_leads_bulk_create, reference_convert
+from kontor.modes.bulk import (
+    bench_custom_fields,
+    bench_user,
+    crm_data_wipe,
+    demo_leads_bulk_create,
+    reference_convert,
+)
 from kontor.modes.jobs import switch_run
 from kontor.modes.services import active_switch, crm_mode_switch
 
@@ -33,6 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--activities-per-lead", type=int, default=2)
         parser.add_argument("--fresh", action="store_true", help="delete all CRM records first")
         parser.add_argument("--batch-size", type=int, default=None, help="leads per transaction")
+        parser.add_argument("--custom-fields", type=int, default=3,
+                            help="custom fields defined on leads (and the same codes on deals) and filled in every"
+                                 " generated lead; the conversion carries them")
         parser.add_argument("--fill-only", action="store_true", help="only create the leads")
         parser.add_argument("--reference", nargs="?", const="full", choices=["full", "minimal"], default=None,
                             help="instead of the switch, time the same writes as plain set-based SQL in one"
@@ -40,17 +50,18 @@ class Command(BaseCommand):
                                  " the contacts, deals, activity owners and leads")
 
     def handle(self, *args, leads: int, activities_per_lead: int, fresh: bool, batch_size: int | None,
-               fill_only: bool, reference: str | None, **options) -> None:
-        if leads < 0 or activities_per_lead < 0:
-            raise CommandError("--leads and --activities-per-lead must not be negative")
+               fill_only: bool, reference: str | None, custom_fields: int, **options) -> None:
+        if leads < 0 or activities_per_lead < 0 or custom_fields < 0:
+            raise CommandError("--leads, --activities-per-lead and --custom-fields must not be negative")
         db = connection.settings_dict
         self.stdout.write(f"database: {connection.vendor} {db.get('NAME')}")
         if fresh:
             crm_data_wipe()
         if active_switch() is not None:
             raise CommandError("a CRM-mode switch is running on this database (use --fresh)")
+        keys = bench_custom_fields(custom_fields, actor=bench_user())
         started = time.perf_counter()
-        made = demo_leads_bulk_create(leads=leads, activities_per_lead=activities_per_lead)
+        made = demo_leads_bulk_create(leads=leads, activities_per_lead=activities_per_lead, custom_fields=keys)
         fill = time.perf_counter() - started
         self.stdout.write(f"fill: {made['leads']} leads, {made['activities']} activities in {fill:.1f} s")
         if fill_only:
