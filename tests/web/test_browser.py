@@ -101,9 +101,9 @@ def test_lists_details_and_edits(page, admin_user, sample):
     page.get_by_role("heading", name="Müller GmbH").wait_for()
     assert page.locator(f"a[href='/contacts/{contact.pk}/']").count() >= 1
     page.click("a:has-text('Bearbeiten')")
-    page.fill("#id_industry", "Maschinenbau")
+    page.select_option("#id_industry", "MANUFACTURING")
     page.click("button:has-text('Speichern')")
-    page.locator("dd", has_text="Maschinenbau").wait_for()
+    page.locator("dd", has_text="Produktion").wait_for()  # the directory entry's name, not its code
 
     # a new contact linked to the company through the picker
     page.goto("/contacts/new/")
@@ -341,3 +341,37 @@ def test_forms_have_labels_and_keyboard_focus(page, admin_user, sample):
     assert outline != "none"
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Tastatur GmbH").wait_for()
+
+
+def test_admin_defines_a_custom_field_and_a_manager_fills_it_in(new_page, admin_user, manager_user, sample):
+    """Issue 10's "done when": a manager sees and edits a custom field in the browser."""
+    deal = sample["deal"]
+    admin = new_page()
+    login(admin, *ADMIN)
+    admin.click(".gear summary")
+    admin.click("[data-testid=custom-fields-link]")
+    admin.get_by_role("heading", name="Benutzerdefinierte Felder").wait_for()
+    admin.click("[data-testid=new-field-deal]")
+    admin.fill("#id_code", "shop_order")
+    assert admin.locator("#id_items").is_hidden()  # list items only for lists
+    admin.select_option("#id_type", "enumeration")
+    admin.fill("#id_items", "Online-Shop\nTelefon")
+    admin.select_option("#id_type", "string")
+    admin.fill("#id_label_de", "Shop-Bestellung")
+    admin.fill("#id_label_en", "Shop order")
+    admin.click("button:has-text('Speichern')")
+    admin.get_by_text("Benutzerdefiniertes Feld UF_CRM_SHOP_ORDER angelegt.").wait_for()
+    assert admin.locator("[data-testid=field-UF_CRM_SHOP_ORDER]").inner_text().startswith("Shop-Bestellung")
+
+    manager = new_page()
+    login(manager, *MANAGER)
+    manager.goto(f"/deals/{deal.pk}/")
+    manager.click("text=Bearbeiten")
+    manager.get_by_label("Shop-Bestellung").fill("A-1001")
+    manager.click("button:has-text('Speichern')")
+    manager.get_by_text("Änderungen gespeichert.").wait_for()
+    assert manager.locator("dd[data-field=uf_crm_shop_order]").inner_text() == "A-1001"
+    assert "Shop-Bestellung" in manager.locator("[data-testid=record-fields]").inner_text()
+    assert Deal.objects.get(pk=deal.pk).uf == {"uf_crm_shop_order": "A-1001"}
+    # the manager has no settings page
+    assert manager.goto("/settings/custom-fields/").status == 403

@@ -242,7 +242,8 @@ def form_field(spec: FieldSpec, *, entity: EntityType) -> forms.Field:
         widget_class = forms.CheckboxSelectMultiple if spec.kind == Kind.ENUM else forms.SelectMultiple
         return forms.MultipleChoiceField(choices=choices, widget=widget_class, **kw)
     if spec.kind == Kind.LINKS or (spec.multiple and spec.kind == Kind.LINK):
-        return ListField(widget=MultiLookupWidget(LOOKUP_KINDS.get(spec.link or "", "contacts")), **kw)
+        return ListField(widget=MultiLookupWidget(LOOKUP_KINDS.get(spec.link or "", "contacts"),
+                                                  attrs={"title": spec.label}), **kw)
     if spec.multiple and spec.kind != Kind.MULTI:
         input_type = INPUT_TYPES.get(spec.kind, "text")
         return ListField(widget=MultiValueInput(input_type, attrs={"title": spec.label}), help_text=MULTIPLE_HELP,
