@@ -180,3 +180,46 @@ def test_converted_leads_stay_listed(admin_api, make_lead):
     lead = make_lead()
     Lead.objects.filter(pk=lead["id"]).update(status_id="CONVERTED")
     assert [x["id"] for x in admin_api.get("/api/v1/leads", semantic="success").json()["items"]] == [lead["id"]]
+
+
+LIST_ENDPOINTS = ["leads", "deals", "contacts", "companies", "activities", "pipelines", "pipelines/{pipeline}/stages",
+                  "lead-statuses", "users", "users/me/tokens", "custom-fields"]
+
+
+@pytest.mark.parametrize("collection", LIST_ENDPOINTS)
+def test_unknown_query_parameter_is_422_naming_it(admin_api, default_pipeline, make_deal, collection):
+    make_deal()  # something to list: an ignored parameter would answer it
+    path = f"/api/v1/{collection.format(pipeline=default_pipeline.pk)}"
+    assert admin_api.get(path).status_code == 200
+    response = admin_api.get(path, no_such_field=1)
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == "no_such_field"
+    assert "no_such_field" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("collection", ["leads", "deals", "contacts", "companies", "activities"])
+@pytest.mark.parametrize("order", ["--id", "-", "id,", "+id", "id desc"])
+def test_malformed_order_is_422_not_500(admin_api, collection, order):
+    response = admin_api.get(f"/api/v1/{collection}", order=order)
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == "order"
+
+
+def test_unknown_operator_and_unfilterable_field_are_422(admin_api):
+    for params, field in [({"title__regex": "a"}, "title__regex"), ({"title__": "a"}, "title__"),
+                          ({"closed__gt": "1"}, "closed"), ({"contact_ids__gt": "1"}, "contact_ids")]:
+        response = admin_api.get("/api/v1/deals", **params)
+        assert response.status_code == 422, (params, response.content)
+        assert response.json()["field"] == field
+
+
+def test_list_filter_by_assigned_in_and_ne(admin_api, make_contact, manager_user, admin_user):
+    mine = make_contact(name="Mine")
+    theirs = make_contact(name="Theirs", assigned_id=manager_user.pk)
+
+    def ids(**params):
+        return sorted(c["id"] for c in admin_api.get("/api/v1/contacts", **params).json()["items"])
+
+    assert ids(assigned_id=f"{admin_user.pk},{manager_user.pk}") == [mine["id"], theirs["id"]]
+    assert ids(assigned_id__ne=admin_user.pk) == [theirs["id"]]
+    assert ids(name__in="Mine,Nobody") == [mine["id"]]

@@ -40,10 +40,12 @@ class SessionAuth(APIKeyCookie):
 
 def require_admin(request: HttpRequest) -> None:
     """Raise 403 unless the caller is a CRM admin."""
-    user = request.auth if getattr(request, "auth", None) is not None else request.user
+    user = current_user(request)
     if not getattr(user, "is_crm_admin", False):
         raise KontorError(ErrorCode.PERMISSION_DENIED, "only administrators may do this")
 
 
 def current_user(request: HttpRequest):
-    return request.auth if getattr(request, "auth", None) is not None else request.user
+    """The authenticated user: the token's (ninja sets ``request.auth``) or the session's."""
+    auth = getattr(request, "auth", None)
+    return auth if auth is not None else request.user

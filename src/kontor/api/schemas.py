@@ -96,9 +96,10 @@ class Paging(Schema):
     order: Text | None = Field(None, description="field names, '-' for descending, e.g. -created_at")
 
 
-def page_of(item: type[Schema], name: str) -> type[Schema]:
+def page_of(item: type[BaseModel], name: str) -> type[Schema]:
     """``{"items": [...], "total", "limit", "offset"}`` for ``item``."""
-    return create_model(name, __base__=Schema, items=(list[item], ...), total=(int, ...), limit=(int, ...),
+    items: Any = list[item]  # type: ignore[valid-type]  # a class made at run time
+    return create_model(name, __base__=Schema, items=(items, ...), total=(int, ...), limit=(int, ...),
                         offset=(int, ...))
 
 
@@ -116,7 +117,8 @@ def _reject_unknown(extra: dict[str, Any] | None) -> None:
     # error handler reads ``ctx.field``. Whether a ``uf_crm_*`` key is defined is clean_record's call.
     for key in extra or {}:
         if not UF_KEY.match(key):
-            raise PydanticCustomError("extra_forbidden", "unknown field: {field}", {"field": key})
+            raise PydanticCustomError("extra_forbidden", "unknown field (custom fields are uf_crm_<name>)",
+                                     {"field": key})
 
 
 class RecordIn(BaseModel):
@@ -387,6 +389,77 @@ class LeadStatusOut(Schema):
     system: bool
 
 
+# --- custom fields -------------------------------------------------------------------------------
+
+CustomFieldType = Literal["string", "integer", "double", "money", "boolean", "date", "datetime", "enumeration", "url",
+                          "employee", "crm"]
+Label = Annotated[Text, Field(max_length=255)]
+
+
+class CustomFieldItemIn(InputSchema):
+    """An enumeration item; ``id`` changes an existing one, ``delete: true`` removes it."""
+
+    id: Id | None = None
+    value: Label | None = None
+    sort: Annotated[int, Field(ge=-(2**31), le=2**31)] | None = None
+    is_default: bool | None = None
+    xml_id: Label | None = None
+    delete: bool | None = None
+
+
+CustomFieldItems = Annotated[list[CustomFieldItemIn | Label], Field(max_length=500)]
+
+
+class CustomFieldUpdateIn(InputSchema):
+    label_de: Label | None = None
+    label_en: Label | None = None
+    mandatory: bool | None = None
+    sort: Annotated[int, Field(ge=-(2**31), le=2**31)] | None = None
+    show_in_list: bool | None = None
+    show_filter: bool | None = None
+    settings: dict[str, Any] | None = Field(None, description='type settings; a "crm" field: {"entity": "contact"}')
+    items: CustomFieldItems | None = Field(None, description="enumeration items (values or objects)")
+    xml_id: Label | None = None
+
+
+class CustomFieldIn(CustomFieldUpdateIn):
+    entity: EntityName
+    code: Annotated[Text, Field(min_length=1, max_length=50, description="UF_CRM_SHOP_ORDER or shop_order")]
+    type: CustomFieldType
+    multiple: bool = False
+
+
+class CustomFieldItemOut(Schema):
+    id: int
+    value: str
+    sort: int
+    is_default: bool
+    xml_id: str
+
+
+class CustomFieldOut(Schema):
+    id: int
+    entity: EntityName
+    code: str = Field(description="UF_CRM_<NAME>, the facade's name")
+    key: str = Field(description="uf_crm_<name>, the key in native records and filters")
+    type: CustomFieldType
+    label_de: str
+    label_en: str
+    multiple: bool
+    mandatory: bool
+    sort: int
+    show_in_list: bool
+    show_filter: bool
+    settings: dict[str, Any]
+    xml_id: str
+    items: list[CustomFieldItemOut]
+    created_at: datetime
+
+
+class CustomFieldFilters(Schema):
+    entity: EntityName | None = None
+
+
 # --- users and tokens ----------------------------------------------------------------------------
 
 
@@ -426,7 +499,7 @@ class TokenCreatedOut(TokenOut):
     token: str = Field(description="the token itself; shown only in this answer")
 
 
-def body(payload: Schema) -> dict[str, Any]:
+def body(payload: BaseModel) -> dict[str, Any]:
     """The fields the client sent, with wire names, as the services take them."""
     return payload.model_dump(exclude_unset=True)
 

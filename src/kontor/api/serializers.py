@@ -7,7 +7,7 @@ goes through the same functions as a page of one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -32,6 +32,7 @@ def _comm(c) -> dict[str, Any]:
 def _links(spec: FieldSpec, ids: list[int]) -> dict[int, list[int]]:
     """``{record id: [linked ids, primary first]}`` of a LINKS field, one query for the page."""
     found: dict[int, list[int]] = {pk: [] for pk in ids}
+    rows: Iterable[tuple[int, int]]
     if spec.name == "contact_ids":
         rows = DealContact.objects.filter(deal_id__in=ids).order_by("sort", "id").values_list("deal_id", "contact_id")
     elif spec.name == "company_ids":

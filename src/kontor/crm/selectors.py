@@ -78,11 +78,11 @@ def record_filter(entity: EntityType, filters: Mapping[str, Any], *, special: tu
     for key, raw in filters.items():
         if key in special:
             continue
-        name, _, op = key.partition("__")
+        name, separator, op = key.partition("__")
         spec = specs.get(name)
         if spec is None:
             raise validation(f"unknown filter '{key}': {name} is not a field of {entity.name.lower()}s", key)
-        if op and op not in FILTER_OPS:
+        if separator and op not in FILTER_OPS:
             raise validation(f"{key}: unknown operator '{op}' (one of {', '.join(sorted(FILTER_OPS))})", key)
         op = op or Op.EQ
         text = spec.kind in (Kind.TEXT, Kind.LONGTEXT, Kind.URL)

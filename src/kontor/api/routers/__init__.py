@@ -18,6 +18,7 @@ ROUTERS = [
     ("lead_statuses", "/v1/lead-statuses", "lead statuses"),
     ("inquiries", "/v1/inquiries", "inquiries"),
     ("crm_mode", "/v1/crm-mode", "CRM mode"),
+    ("custom_fields", "/v1/custom-fields", "custom fields"),
     ("users", "/v1/users", "users"),
 ]
 

@@ -28,6 +28,8 @@ class SwitchOut(Schema):
     errors: list[dict[str, Any]]
     pipeline_id: int | None
     options: dict[str, Any]
+    #: Custom fields the switch created on the target records so the leads' values travel.
+    fields_created: list[dict[str, str]]
     actor_id: int | None
     started_at: datetime | None
     finished_at: datetime | None
@@ -52,6 +54,8 @@ class SwitchIn(InputSchema):
     create_contacts: bool = True
     create_companies: bool = True
     keep_open_activities: bool = True
+    #: Create the lead custom fields the deal lacks first (``kontor.modes.conversion``).
+    create_missing_fields: bool = True
 
 
 class SimpleModeIn(InputSchema):

@@ -7,7 +7,7 @@ from typing import Annotated
 from ninja import Field, Router, Status
 
 from kontor.api.auth import current_user, require_admin
-from kontor.api.schemas import LeadStatusIn, LeadStatusOut, LeadStatusUpdateIn, Text, body, errors
+from kontor.api.schemas import LeadStatusIn, LeadStatusOut, LeadStatusUpdateIn, Text, body, errors, no_query
 from kontor.api.serializers import lead_status_out
 from kontor.core.errors import not_found
 from kontor.crm.models import LeadStatus
@@ -25,8 +25,9 @@ def _status(code: str) -> LeadStatus:
     return status
 
 
-@router.get("", response={200: list[LeadStatusOut], **errors(401)}, summary="List lead statuses in order")
+@router.get("", response={200: list[LeadStatusOut], **errors(401, 422)}, summary="List lead statuses in order")
 def list_lead_statuses(request):
+    no_query(request)
     return [lead_status_out(s) for s in lead_status_list()]
 
 

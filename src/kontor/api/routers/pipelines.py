@@ -15,6 +15,7 @@ from kontor.api.schemas import (
     StageUpdateIn,
     body,
     errors,
+    no_query,
 )
 from kontor.api.serializers import pipeline_out, stage_out
 from kontor.core.errors import not_found
@@ -40,8 +41,9 @@ def _stage(pipeline_id: int, stage_id: int) -> Stage:
     return stage
 
 
-@router.get("", response={200: list[PipelineOut], **errors(401)}, summary="List pipelines with their stages")
+@router.get("", response={200: list[PipelineOut], **errors(401, 422)}, summary="List pipelines with their stages")
 def list_pipelines(request):
+    no_query(request)
     return [pipeline_out(p, list(p.stages.all())) for p in pipeline_list()]
 
 
@@ -49,10 +51,9 @@ def list_pipelines(request):
              summary="Create a pipeline (admin), by default with Bitrix24's default stages")
 def create_pipeline(request, payload: PipelineCreateIn):
     require_admin(request)
-    data = body(payload)
-    pipeline = pipeline_create(actor=current_user(request), name=data.get("name"),
-                               sort=data.get("sort") if data.get("sort") is not None else 500,
-                               default_stages=data.get("default_stages", True))
+    pipeline = pipeline_create(actor=current_user(request), name=payload.name or "",
+                               sort=payload.sort if payload.sort is not None else 500,
+                               default_stages=payload.default_stages)
     return Status(201, pipeline_out(pipeline))
 
 
@@ -81,6 +82,7 @@ def delete_pipeline(request, pipeline_id: Id):
 @router.get("/{pipeline_id}/stages", response={200: list[StageOut], **errors(401, 404, 422)},
             summary="A pipeline's stages in order")
 def list_stages(request, pipeline_id: Id):
+    no_query(request)
     return [stage_out(s) for s in stage_list(pipeline=get_or_404(Pipeline, pipeline_id))]
 
 

@@ -14,7 +14,7 @@ from ninja import Router, Status
 from kontor.accounts.models import ApiToken
 from kontor.accounts.services import token_create, token_revoke, user_create
 from kontor.api.auth import current_user, require_admin
-from kontor.api.schemas import Id, TokenCreatedOut, TokenIn, TokenOut, UserIn, UserOut, errors
+from kontor.api.schemas import Id, TokenCreatedOut, TokenIn, TokenOut, UserIn, UserOut, errors, no_query
 from kontor.core.errors import ErrorCode, KontorError, not_found, validation
 from kontor.core.normalize import normalize_email
 
@@ -31,8 +31,9 @@ def _token_out(token: ApiToken) -> dict:
             "last_used_at": token.last_used_at, "revoked_at": token.revoked_at}
 
 
-@router.get("", response={200: list[UserOut], **errors(401)}, summary="List users")
+@router.get("", response={200: list[UserOut], **errors(401, 422)}, summary="List users")
 def list_users(request):
+    no_query(request)
     return [_user_out(u) for u in get_user_model().objects.order_by("username")]
 
 
@@ -41,10 +42,11 @@ def create_user(request, payload: UserIn):
     require_admin(request)
     email = ""
     if payload.email.strip():
-        email = normalize_email(payload.email)
-        if email is None:
+        normalized = normalize_email(payload.email)
+        if normalized is None:
             raise KontorError(ErrorCode.INVALID_EMAIL, f"'{payload.email}' is not a valid e-mail address",
                               field="email")
+        email = normalized
     if payload.password:
         try:
             validate_password(payload.password)
@@ -60,8 +62,9 @@ def me(request):
     return _user_out(current_user(request))
 
 
-@router.get("/me/tokens", response={200: list[TokenOut], **errors(401)}, summary="The caller's API tokens")
+@router.get("/me/tokens", response={200: list[TokenOut], **errors(401, 422)}, summary="The caller's API tokens")
 def list_tokens(request):
+    no_query(request)
     return [_token_out(t) for t in ApiToken.objects.filter(user=current_user(request)).order_by("-created_at", "-id")]
 
 
