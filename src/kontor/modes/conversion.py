@@ -7,7 +7,8 @@ through the record services) and the switch job's set-based SQL (``jobs.LeadBulk
 Standard fields come from the lead specs' ``convert`` (``kontor.crm.fields.CONVERSION``). Custom
 fields travel as Bitrix24's converter carries them: a lead's ``UF_CRM_X`` value goes to the target's
 ``UF_CRM_X`` when that field exists with a compatible type (the same ``CustomType``, or one of
-``COMPATIBLE``), the same ``multiple`` flag and, for links to CRM records, the same record kind.
+``COMPATIBLE`` — an url into a text, not a text into an url, which need not be an address), the same
+``multiple`` flag and, for links to CRM records, the same record kind.
 Enumerations are carried by item value (the lead's item id becomes the id of the target item with
 the same value), so every lead item needs a same-valued item on the target.
 
@@ -88,6 +89,8 @@ def custom_carry(source: FieldSpec, target: FieldSpec | None) -> Carry | None:
     s_type, t_type = CustomType(s.type), CustomType(t.type)
     if t_type != s_type and t_type not in COMPATIBLE.get(s_type, ()):
         return None
+    if (s_type, t_type) == (CustomType.STRING, CustomType.URL):
+        return None  # every address is a text, but a text need not be an address: the url field would refuse it
     if s.multiple != t.multiple:
         return None
     if s_type == CustomType.CRM and source.link != target.link:

@@ -23,6 +23,7 @@ def switch_as_dict(switch: ModeSwitch) -> dict:
         "errors": list(switch.errors or []),
         "pipeline_id": switch.pipeline_id,
         "options": dict(switch.options or {}),
+        "fields_created": list((switch.options or {}).get("fields_created") or []),
         "actor_id": switch.actor_id,
         "started_at": _iso(switch.started_at),
         "finished_at": _iso(switch.finished_at),
