@@ -214,7 +214,18 @@ def test_b24pysdk_error_classes(b24):
         BitrixWebhook(domain=b24.domain, webhook_token=b24.token).call_method("crm.nothing.here")
 
 
-def test_fast_bitrix24_issue_10_user_field_utm_origin_address_and_switch(hook_url, admin_user):
+@pytest.fixture
+def fresh_event_loop():
+    """fast-bitrix24's sync calls run on the current event loop; a client test before may have closed it."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+
+
+def test_fast_bitrix24_issue_10_user_field_utm_origin_address_and_switch(hook_url, admin_user, fresh_event_loop):
     """Issue 10's acceptance scenario through the real client: define UF_CRM_SHOP_ORDER, post a lead
     with it, UTM_SOURCE, ORIGIN_ID and an address, read every value back, filter by each, switch to
     simple mode and find the values on the deal."""

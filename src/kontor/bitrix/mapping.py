@@ -20,7 +20,7 @@ from kontor.bitrix.errors import argument_error
 from kontor.crm.enums import Semantic
 from kontor.crm.models import LeadStatus, Pipeline, Stage
 
-SEMANTIC_CODE = {Semantic.PROCESS: "P", Semantic.SUCCESS: "S", Semantic.FAILURE: "F"}
+SEMANTIC_CODE: dict[str, str] = {Semantic.PROCESS: "P", Semantic.SUCCESS: "S", Semantic.FAILURE: "F"}
 CODE_SEMANTIC = {v: k for k, v in SEMANTIC_CODE.items()}
 
 
@@ -128,7 +128,7 @@ class Catalog:
             if pk is None or pk == self.default_pk:
                 return None
             return self.stage_by_key.get((pk, code))
-        return self.stage_by_key.get((self.default_pk, text))
+        return self.stage_by_key.get((self.default_pk, text)) if self.default_pk is not None else None
 
     def status_semantic(self, code: str | None) -> str | None:
         status = self.statuses.get(code) if code else None

@@ -47,7 +47,8 @@ class ActivityEntity(Entity):
 
     def filter_fields(self, catalog: Catalog) -> dict[str, Any]:
         def type_id(raw: Any) -> str:
-            return TYPE_FROM_BITRIX.get(to_int(raw), "-")
+            number = to_int(raw)
+            return TYPE_FROM_BITRIX.get(number, "-") if number is not None else "-"
 
         def provider(raw: Any) -> str:
             found = [k for k, v in PROVIDER.items() if v == str(raw).upper()]
@@ -102,7 +103,7 @@ class ActivityEntity(Entity):
     def to_bitrix(self, obj: Activity, call: Call, extra: dict[str, Any]) -> dict[str, Any]:
         type_ = ActivityType(obj.type)
         when = dt(obj.deadline)
-        data = {
+        data: dict[str, Any] = {
             "ID": s(obj.pk),
             "OWNER_ID": s(obj.owner_id),
             "OWNER_TYPE_ID": s(obj.owner_type),

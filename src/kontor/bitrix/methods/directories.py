@@ -28,7 +28,8 @@ from kontor.crm.services.sources import source_create, source_delete, source_upd
 DEAL_ENTITY_TYPE = 2
 DIRECTORY_NAMES = {"HONORIFIC": "Salutations", "CONTACT_TYPE": "Contact types", "COMPANY_TYPE": "Company types",
                    "DEAL_TYPE": "Deal types", "INDUSTRY": "Industries", "EMPLOYEES": "Employees"}
-EXTRA_SEMANTICS = {Semantic.PROCESS: "process", Semantic.SUCCESS: "success", Semantic.FAILURE: "failure"}
+EXTRA_SEMANTICS: dict[str, str] = {Semantic.PROCESS: "process", Semantic.SUCCESS: "success",
+                                   Semantic.FAILURE: "failure"}
 
 
 def require_admin(call: Call) -> None:
@@ -191,7 +192,7 @@ def _entry_ids(keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
 def _entry(entity_id: str, status_id: str, name: str, sort: int, *, system: bool, semantic: str | None,
            color: str, category_id: int | None, ids: dict) -> dict[str, Any]:
     semantics = None if semantic in (None, Semantic.PROCESS) else SEMANTIC_CODE[semantic]
-    entry = {
+    entry: dict[str, Any] = {
         "ID": str(ids.get((entity_id, status_id), "")) or None,
         "ENTITY_ID": entity_id,
         "STATUS_ID": status_id,

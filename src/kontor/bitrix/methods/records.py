@@ -196,10 +196,10 @@ class RecordEntity(Entity):
 
     def links(self, spec: FieldSpec, pk: int) -> list[int]:
         if spec.name == "contact_ids":
-            rows = DealContact.objects.filter(deal_id=pk).order_by("-is_primary", "sort", "id")
-            return list(rows.values_list("contact_id", flat=True))
-        rows = ContactCompany.objects.filter(contact_id=pk).order_by("-is_primary", "sort", "id")
-        return list(rows.values_list("company_id", flat=True))
+            deal_rows = DealContact.objects.filter(deal_id=pk).order_by("-is_primary", "sort", "id")
+            return list(deal_rows.values_list("contact_id", flat=True))
+        company_rows = ContactCompany.objects.filter(contact_id=pk).order_by("-is_primary", "sort", "id")
+        return list(company_rows.values_list("company_id", flat=True))
 
     def fields_description(self, call: Call) -> dict[str, Any]:
         out = {bx: meta_of(spec) for bx, spec in self.specs(call).items()}
