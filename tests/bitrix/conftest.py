@@ -99,3 +99,6 @@ def seeded(transactional_db):
     from django.apps import apps
 
     importlib.import_module("kontor.crm.migrations.0002_seed_defaults").seed(apps, None)
+    from kontor.crm.seed import seed_directories
+
+    seed_directories()  # HONORIFIC, DEAL_TYPE, … (migration 0002's registry predates them)
