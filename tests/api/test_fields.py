@@ -229,3 +229,22 @@ def test_undefined_custom_field_filter_is_422(admin_api, deal_fields):
     response = admin_api.get("/api/v1/deals", uf_crm_nothing="1")
     assert response.status_code == 422
     assert response.json()["field"] == "uf_crm_nothing"
+
+
+@pytest.mark.parametrize("create_missing", [True, False])
+def test_conversion_carries_custom_values_and_says_which_fields_it_made(admin_api, make_lead, create_missing):
+    custom_field_create(entity_type=EntityType.LEAD, code="shop_order", type="string", label_en="Shop order")
+    lead = make_lead(title="Shop", name="Eva", uf_crm_shop_order="SO-1")
+    body = {"contact": "none"} if create_missing else {"contact": "none", "create_missing_fields": False}
+    response = admin_api.post(f"/api/v1/leads/{lead['id']}/convert", body)
+    assert response.status_code == 200, response.content
+    converted = response.json()
+    assert converted["uf_crm_shop_order"] == "SO-1"
+    deal = admin_api.get(f"/api/v1/deals/{converted['deal_id']}").json()
+    if create_missing:
+        assert converted["fields_created"] == [{"entity": "deal", "code": "UF_CRM_SHOP_ORDER",
+                                                "key": "uf_crm_shop_order"}]
+        assert deal["uf_crm_shop_order"] == "SO-1"
+    else:
+        assert converted["fields_created"] == []
+        assert "uf_crm_shop_order" not in deal

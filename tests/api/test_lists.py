@@ -223,3 +223,11 @@ def test_list_filter_by_assigned_in_and_ne(admin_api, make_contact, manager_user
     assert ids(assigned_id=f"{admin_user.pk},{manager_user.pk}") == [mine["id"], theirs["id"]]
     assert ids(assigned_id__ne=admin_user.pk) == [theirs["id"]]
     assert ids(name__in="Mine,Nobody") == [mine["id"]]
+
+
+def test_empty_filter_value_means_the_field_is_empty(admin_api, make_contact, make_company):
+    company = make_company()
+    alone = make_contact(name="Alone")
+    make_contact(name="Employed", company_id=company["id"])
+    assert [c["id"] for c in admin_api.get("/api/v1/contacts", company_id="").json()["items"]] == [alone["id"]]
+    assert [c["id"] for c in admin_api.get("/api/v1/contacts", post="", name="Alone").json()["items"]] == [alone["id"]]

@@ -258,6 +258,17 @@ else:
         Text | None, Field(None, description="search in title, phones, e-mails")))
 
 
+#: How a record list is filtered and ordered (the list operations' description).
+FILTER_HELP = (
+    "Filters: `?<field>=value` (equal; a comma-separated value of a non-text field, or a repeated "
+    "parameter, means one of; an empty value means the field is empty) and `?<field>__<op>=value` with "
+    "`<op>` one of gt, gte, lt, lte, ne, in, not_in, contains, not_contains, like, not_like (the field's "
+    "own operators are listed with it), for every field of the record, custom fields included "
+    "(`?uf_crm_shop_order=SO-1`, `?uf_crm_weight__gte=10`). An unknown field, operator or parameter is a "
+    "422 naming it. `?order=` takes orderable fields, comma-separated, `-` before one for descending."
+)
+
+
 def list_filters(request: HttpRequest) -> dict[str, Any]:
     """Every query parameter except paging and order, as the selectors take them (a repeated
     parameter as a list). The selectors reject unknown names."""

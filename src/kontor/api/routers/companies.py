@@ -7,7 +7,17 @@ from functools import partial
 from ninja import Query, Router, Status
 
 from kontor.api.auth import current_user
-from kontor.api.schemas import CompanyFilters, CompanyIn, CompanyOut, Id, body, errors, list_filters, page_of
+from kontor.api.schemas import (
+    FILTER_HELP,
+    CompanyFilters,
+    CompanyIn,
+    CompanyOut,
+    Id,
+    body,
+    errors,
+    list_filters,
+    page_of,
+)
 from kontor.api.serializers import page, records_out
 from kontor.crm.enums import EntityType
 from kontor.crm.models import Company
@@ -23,7 +33,8 @@ def _read(pk: int) -> dict:
     return records_out(EntityType.COMPANY, [get_or_404(Company, pk)])[0]
 
 
-@router.get("", response={200: CompanyPage, **errors(401, 422)}, summary="List companies")
+@router.get("", response={200: CompanyPage, **errors(401, 422)}, summary="List companies",
+            description=FILTER_HELP)
 def list_companies(request, params: Query[CompanyFilters]):
     qs = company_list(filters=list_filters(request), order=params.order)
     return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.COMPANY))

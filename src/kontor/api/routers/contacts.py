@@ -7,7 +7,17 @@ from functools import partial
 from ninja import Query, Router, Status
 
 from kontor.api.auth import current_user
-from kontor.api.schemas import ContactFilters, ContactIn, ContactOut, Id, body, errors, list_filters, page_of
+from kontor.api.schemas import (
+    FILTER_HELP,
+    ContactFilters,
+    ContactIn,
+    ContactOut,
+    Id,
+    body,
+    errors,
+    list_filters,
+    page_of,
+)
 from kontor.api.serializers import page, records_out
 from kontor.crm.enums import EntityType
 from kontor.crm.models import Contact
@@ -23,7 +33,8 @@ def _read(pk: int) -> dict:
     return records_out(EntityType.CONTACT, [get_or_404(Contact, pk)])[0]
 
 
-@router.get("", response={200: ContactPage, **errors(401, 422)}, summary="List contacts")
+@router.get("", response={200: ContactPage, **errors(401, 422)}, summary="List contacts",
+            description=FILTER_HELP)
 def list_contacts(request, params: Query[ContactFilters]):
     qs = contact_list(filters=list_filters(request), order=params.order)
     return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.CONTACT))

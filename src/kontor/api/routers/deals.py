@@ -7,7 +7,7 @@ from functools import partial
 from ninja import Query, Router, Status
 
 from kontor.api.auth import current_user
-from kontor.api.schemas import DealFilters, DealIn, DealOut, Id, body, errors, list_filters, page_of
+from kontor.api.schemas import FILTER_HELP, DealFilters, DealIn, DealOut, Id, body, errors, list_filters, page_of
 from kontor.api.serializers import page, records_out
 from kontor.crm.enums import EntityType
 from kontor.crm.models import Deal
@@ -23,7 +23,8 @@ def _read(pk: int) -> dict:
     return records_out(EntityType.DEAL, [get_or_404(Deal, pk)])[0]
 
 
-@router.get("", response={200: DealPage, **errors(401, 422)}, summary="List deals")
+@router.get("", response={200: DealPage, **errors(401, 422)}, summary="List deals",
+            description=FILTER_HELP)
 def list_deals(request, params: Query[DealFilters]):
     qs = deal_list(filters=list_filters(request), order=params.order)
     return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.DEAL))

@@ -11,7 +11,7 @@ from functools import partial
 from ninja import Query, Router, Status
 
 from kontor.api.auth import current_user
-from kontor.api.schemas import Id, LeadFilters, LeadIn, LeadOut, body, errors, list_filters, page_of
+from kontor.api.schemas import FILTER_HELP, Id, LeadFilters, LeadIn, LeadOut, body, errors, list_filters, page_of
 from kontor.api.serializers import page, records_out
 from kontor.crm.enums import EntityType
 from kontor.crm.models import Lead
@@ -27,7 +27,8 @@ def _read(pk: int) -> dict:
     return records_out(EntityType.LEAD, [get_or_404(Lead, pk)])[0]
 
 
-@router.get("", response={200: LeadPage, **errors(401, 422)}, summary="List leads")
+@router.get("", response={200: LeadPage, **errors(401, 422)}, summary="List leads",
+            description=FILTER_HELP)
 def list_leads(request, params: Query[LeadFilters]):
     qs = lead_list(filters=list_filters(request), order=params.order)
     return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.LEAD))
