@@ -1,7 +1,9 @@
 """``make screenshots``: the README's pictures, taken with the browser setup of the tests.
 
 Not collected by ``pytest`` (the file name does not start with ``test_``); run explicitly:
-``pytest tests/web/screenshots.py``. Writes docs/screenshots/{kanban-desktop,wizard-progress,phone}.png.
+``pytest tests/web/screenshots.py``. Writes docs/screenshots/{kanban-desktop,wizard-progress,phone}.png
+and, per language (de, en) and device (desktop, phone), the deal form and detail page with custom
+fields and the custom fields settings pages.
 """
 
 from __future__ import annotations
@@ -73,3 +75,57 @@ def test_screenshots(new_page, admin_user):
     desktop.set_viewport_size({"width": 1100, "height": 520})
     desktop.screenshot(path=str(OUT / "wizard-progress.png"))
     ModeSwitch.objects.filter(pk=switch.pk).update(status="failed")
+
+
+def _custom_fields(admin_user, deal) -> None:
+    from kontor.crm.enums import EntityType
+    from kontor.crm.services.custom_fields import custom_field_create
+
+    def make(code, type_, de, en, **kw):
+        return custom_field_create(actor=admin_user, entity_type=EntityType.DEAL, code=code, type=type_,
+                                   label_de=de, label_en=en, **kw)
+
+    make("shop_order", "string", "Shop-Bestellung", "Shop order", mandatory=True, sort=10)
+    channel = make("channel", "enumeration", "Vertriebskanal", "Sales channel", items=["Online-Shop", "Telefon",
+                                                                                        "Messe"], sort=20)
+    make("budget", "money", "Budget des Kunden", "Customer budget", sort=30)
+    make("delivery", "date", "Liefertermine", "Delivery dates", multiple=True, sort=40)
+    make("framework", "boolean", "Rahmenvertrag", "Framework agreement", sort=50)
+    make("partner", "crm", "Vermittelnder Partner", "Referring partner", settings={"entity": "company"}, sort=60)
+    custom_field_create(actor=admin_user, entity_type=EntityType.LEAD, code="campaign_code", type="string",
+                        label_de="Kampagnencode", label_en="Campaign code")
+    services.deal_update(deal=deal, actor=admin_user, data={
+        "uf_crm_shop_order": "A-1001", "uf_crm_channel": channel.items.get(value="Telefon").pk,
+        "uf_crm_budget": "12500.50|EUR", "uf_crm_delivery": ["2026-03-01", "2026-03-15"],
+        "uf_crm_framework": True, "uf_crm_partner": deal.company_id})
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_custom_field_screenshots(new_page, admin_user, language):
+    """The deal form with custom fields and the settings page, on a desktop and a phone."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    _demo(admin_user)
+    from kontor.crm.models import Deal
+
+    deal = Deal.objects.get(title="Website-Relaunch")
+    _custom_fields(admin_user, deal)
+    for device, viewport, scale in (("desktop", {"width": 1366, "height": 800}, 1),
+                                    ("phone", {"width": 390, "height": 844}, 2)):
+        page = new_page(viewport=viewport, device_scale_factor=scale,
+                        locale="de-DE" if language == "de" else "en-US")
+        login(page, "admin_test", "admin-pass-123")
+        if language == "en":
+            page.click(".user-menu summary")
+            page.click("button[name=language][value=en]")
+            page.wait_for_load_state()
+        page.goto(f"/deals/{deal.pk}/edit/")
+        page.locator("fieldset[data-group=custom]").scroll_into_view_if_needed()
+        page.screenshot(path=str(OUT / f"deal-form-custom-fields-{language}-{device}.png"), full_page=True)
+        page.goto(f"/deals/{deal.pk}/")
+        page.screenshot(path=str(OUT / f"deal-detail-custom-fields-{language}-{device}.png"), full_page=True)
+        page.goto("/settings/custom-fields/")
+        page.screenshot(path=str(OUT / f"custom-fields-{language}-{device}.png"), full_page=True)
+        page.goto("/settings/custom-fields/new/?entity=deal")
+        page.select_option("#id_type", "enumeration")
+        page.screenshot(path=str(OUT / f"custom-field-new-{language}-{device}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")

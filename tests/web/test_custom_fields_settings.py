@@ -80,9 +80,15 @@ def test_admin_creates_a_crm_link_field(admin_client):
     assert field.settings == {"entity": "company"}
 
 
-def test_delete_asks_first_and_removes_values(admin_client, admin_user, sample):
-    field = custom_field_create(actor=admin_user, entity_type=EntityType.DEAL, code="old", type="string",
-                                label_de="Alt")
+@pytest.fixture
+def old_field(admin_user, seeded):
+    # before any deal: see tests/web/test_record_forms.py's deal_fields
+    return custom_field_create(actor=admin_user, entity_type=EntityType.DEAL, code="old", type="string",
+                               label_de="Alt")
+
+
+def test_delete_asks_first_and_removes_values(admin_client, admin_user, old_field, sample):
+    field = old_field
     services.deal_update(deal=sample["deal"], actor=admin_user, data={"uf_crm_old": "weg"})
     page = admin_client.get(f"/settings/custom-fields/{field.pk}/delete/").content.decode()
     assert "UF_CRM_OLD" in page and "1 Datensatz" in page

@@ -25,9 +25,12 @@ from kontor.web.views.common import record_url
 LINK_MODELS = {"lead": (Lead, EntityType.LEAD), "deal": (Deal, EntityType.DEAL),
                "contact": (Contact, EntityType.CONTACT), "company": (Company, EntityType.COMPANY)}
 
-#: Standard fields a detail page leaves out: the id is in the heading, the currency goes with the amount,
-#: phones and e-mails have their own block (``includes/comms.html``).
-HIDDEN = {"id", "currency", "phones", "emails", "pipeline_id"}
+#: Standard fields a detail page leaves out: the id and title are in the heading, the currency goes with
+#: the amount, phones and e-mails have their own block (``includes/comms.html``), the pipeline is in the
+#: stage bar.
+HIDDEN = {"id", "title", "currency", "phones", "emails", "pipeline_id"}
+#: Per kind: a deal's primary contact is the first of its contacts (``contact_ids``).
+HIDDEN_OF = {EntityType.DEAL: {"contact_id"}}
 
 
 @dataclass
@@ -176,8 +179,9 @@ class RecordDisplay:
             return format_html('<a href="mailto:{}">{}</a>', comm.value, comm.value)
         return format_html("{} <small class=\"muted\">{}</small>", comm.value, comm.value_type)
 
-    def fields(self, obj: Any, comms: dict[str, list] | None = None, *, hidden: set[str] = HIDDEN) -> list[Shown]:
+    def fields(self, obj: Any, comms: dict[str, list] | None = None) -> list[Shown]:
         """Every field of ``obj`` that has a value, in spec order: a detail page's list."""
+        hidden = HIDDEN | HIDDEN_OF.get(self.entity, set())
         out = []
         for spec in self.specs:
             if spec.name in hidden:
