@@ -219,7 +219,13 @@ def create_missing_target_fields(*, actor, targets: Iterable[str] = CREATE_MISSI
     from kontor.crm.services.custom_fields import custom_field_create
 
     made = []
-    for kind, cf in missing_target_fields(targets):
+    missing = missing_target_fields(targets)
+    if missing and connection.vendor == "postgresql":
+        # Defining a field creates an index on the target's table, which PostgreSQL refuses while the
+        # transaction has foreign-key checks pending on that table (rows written earlier in it).
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for kind, cf in missing:
         items = [{"value": i.value, "sort": i.sort, "is_default": i.is_default, "xml_id": i.xml_id}
                  for i in cf.items.order_by("sort", "id")] if cf.type == CustomType.ENUMERATION else None
         made.append(custom_field_create(
