@@ -95,3 +95,31 @@ def test_deleting_a_field_removes_its_values():
     other.refresh_from_db()
     assert deal.uf == {"uf_crm_note": "x"}
     assert other.uf is None
+
+
+def test_a_field_can_be_defined_after_records_were_written_in_the_same_transaction():
+    # PostgreSQL refuses CREATE INDEX while deferred foreign-key checks are pending.
+    deal = deal_create(data={"title": "A"})
+    custom_field_create(entity_type=EntityType.DEAL, code="UF_CRM_LATE", type="string")
+    deal_update(deal=deal, data={"uf_crm_late": "x"})
+    deal.refresh_from_db()
+    assert deal.uf == {"uf_crm_late": "x"}
+
+
+def test_deleting_an_enumeration_item_clears_the_records_that_chose_it():
+    from kontor.crm.services.custom_fields import custom_field_update
+
+    size = custom_field_create(entity_type=EntityType.DEAL, code="UF_CRM_SIZE", type="enumeration",
+                               items=["S", "M"])
+    sizes = custom_field_create(entity_type=EntityType.DEAL, code="UF_CRM_SIZES", type="enumeration",
+                                multiple=True, items=["S", "M"])
+    small, medium = size.items.order_by("sort")
+    many_small, many_medium = sizes.items.order_by("sort")
+    a = deal_create(data={"title": "A", "uf_crm_size": small.pk, "uf_crm_sizes": [many_small.pk, many_medium.pk]})
+    b = deal_create(data={"title": "B", "uf_crm_size": medium.pk, "uf_crm_sizes": [many_small.pk]})
+    custom_field_update(field=size, data={"items": [{"id": small.pk, "delete": True}]})
+    custom_field_update(field=sizes, data={"items": [{"id": many_small.pk, "delete": True}]})
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.uf == {"uf_crm_sizes": [many_medium.pk]}
+    assert b.uf == {"uf_crm_size": medium.pk}

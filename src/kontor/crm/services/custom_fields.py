@@ -89,10 +89,20 @@ def _settings(type_: CustomType, raw: Any) -> dict[str, Any]:
     return settings
 
 
-def _ensure_index(entity_type: EntityType, key: str) -> None:
-    create, _drop = uf_index_sql(entity_type, key)
+def _index_ddl(sql: str) -> None:
+    """Run ``CREATE``/``DROP INDEX`` inside the caller's transaction. PostgreSQL refuses DDL on a table
+    with deferred foreign-key checks still pending (records written earlier in the same transaction),
+    so those checks run first; they would run at commit anyway."""
     with connection.cursor() as cursor:
-        cursor.execute(create)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(sql)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _ensure_index(entity_type: EntityType, key: str) -> None:
+    _index_ddl(uf_index_sql(entity_type, key)[0])
 
 
 @transaction.atomic
@@ -140,6 +150,7 @@ def _write_items(field: CustomField, items: Sequence[dict[str, Any]]) -> None:
         if item["id"] is not None and row is None:
             raise validation(f"items: item {item['id']} does not belong to {field.code}", "items")
         if row is not None and item["delete"]:
+            _forget_item(field, row.pk)
             row.delete()
             continue
         if row is None:
@@ -147,6 +158,30 @@ def _write_items(field: CustomField, items: Sequence[dict[str, Any]]) -> None:
         row.value = item["value"] or row.value
         row.sort, row.is_default, row.xml_id = item["sort"], item["is_default"], item["xml_id"] or row.xml_id
         row.save()
+
+
+def _forget_item(field: CustomField, item_id: int) -> None:
+    """Records that chose a deleted enumeration item no longer hold it (as Bitrix24 does)."""
+    from kontor.crm.fields import custom_spec
+    from kontor.crm.filtering import Op, condition
+
+    entity_type = EntityType(field.entity_type)
+    model = RECORD_MODELS[entity_type]
+    spec = custom_spec(field, field.items.all())
+    holders = list(model._default_manager.filter(condition(entity_type, spec, Op.EQ, item_id)).only("pk", "uf"))
+    for record in holders:
+        uf = dict(record.uf or {})
+        value = uf.get(field.key)
+        if isinstance(value, list):
+            value = [v for v in value if v != item_id] or None
+        elif value == item_id:
+            value = None
+        if value is None:
+            uf.pop(field.key, None)
+        else:
+            uf[field.key] = value
+        record.uf = uf or None
+    model._default_manager.bulk_update(holders, ["uf"], batch_size=1000)
 
 
 @transaction.atomic
@@ -200,7 +235,7 @@ def custom_field_delete(*, field: CustomField, actor=None) -> None:
                 f"UPDATE \"{table}\" SET uf = NULLIF(json_remove(uf, '$.{key}'), '{{}}') "
                 f"WHERE json_type(uf, '$.{key}') IS NOT NULL"
             )
-        cursor.execute(uf_index_sql(entity_type, key)[1])
+    _index_ddl(uf_index_sql(entity_type, key)[1])
     AuditLog.objects.create(action="custom_field.delete", actor=actor,
                             data={"entity": entity_type.name.lower(), "code": field.code})
     field.delete()
