@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.db import connection, transaction
@@ -167,7 +168,8 @@ def _forget_item(field: CustomField, item_id: int) -> None:
 
     entity_type = EntityType(field.entity_type)
     model = RECORD_MODELS[entity_type]
-    spec = custom_spec(field, field.items.all())
+    # Filterable here whatever the list's filter setting says: this is housekeeping, not a user's filter.
+    spec = replace(custom_spec(field, field.items.all()), filterable=True)
     holders = list(model._default_manager.filter(condition(entity_type, spec, Op.EQ, item_id)).only("pk", "uf"))
     for record in holders:
         uf = dict(record.uf or {})
