@@ -63,8 +63,11 @@ bench: install
 		c.execute(sql.SQL('CREATE DATABASE {}').format(sql.Identifier(name)))" $(BENCH_PG_URL)
 	export DATABASE_URL=$(BENCH_PG_URL) && $(BIN)/kontor migrate --noinput -v 0 && $(BENCH_RUN)
 
+# ruff over the whole tree; mypy (django-stubs) over kontor.crm, kontor.modes, kontor.api, kontor.bitrix
+# (configuration in pyproject.toml). .ci/run runs this before the tests.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var node_modules src/kontor/web/build

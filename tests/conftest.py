@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,3 +110,46 @@ def manager_api(manager_user) -> ApiClient:
 @pytest.fixture
 def anon_api(db) -> ApiClient:
     return ApiClient()
+
+
+def run_kontor(env, *args, check=True, **kwargs):
+    """``kontor ARGS`` in a subprocess with ``env`` (see ``external_db``)."""
+    return subprocess.run([sys.executable, "-m", "kontor", *args], env=env, check=check, capture_output=True,
+                          text=True, timeout=300, **kwargs)
+
+
+@pytest.fixture
+def external_db(tmp_path, transactional_db):
+    """``(env, query)``: an environment for subprocesses and a function running one SQL query.
+
+    The PostgreSQL test database, or a temporary SQLite file (the SQLite test database lives in memory).
+    """
+    env = {**os.environ, "KONTOR_VAR_DIR": str(tmp_path), "KONTOR_SWITCH_BATCH_SIZE": "100",
+           "KONTOR_SWITCH_LEASE_SECONDS": "2", "KONTOR_SWITCH_PAUSE_SECONDS": "0.05", "PYTHONUNBUFFERED": "1"}
+    if connection.vendor == "postgresql":
+        s = connection.settings_dict
+        env["DATABASE_URL"] = (f"postgresql://{s.get('USER') or ''}{':' + s['PASSWORD'] if s.get('PASSWORD') else ''}"
+                               f"@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}")
+
+        def query(sql):
+            with connection.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchone()
+    else:
+        path = Path(tmp_path) / "external.sqlite3"
+        env["DATABASE_URL"] = f"sqlite:///{path}"
+        run_kontor(env, "migrate", "-v", "0")
+
+        def query(sql):
+            db = sqlite3.connect(path, timeout=30)
+            try:
+                return db.execute(sql).fetchone()
+            finally:
+                db.close()
+    return env, query
+
+
+@pytest.fixture
+def kontor_cli():
+    """``run_kontor(env, *args)``: the ``kontor`` command in a subprocess."""
+    return run_kontor

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "kontor.api",
     "kontor.bitrix",
     "kontor.web",
+    "kontor.devdata",
 ]
 
 MIDDLEWARE = [

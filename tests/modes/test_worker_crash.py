@@ -13,8 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-from .conftest import kontor as _kontor
-
 LEADS = 3000  # about 2,700 in progress (10% junk)
 
 
@@ -34,7 +32,8 @@ def _wait(predicate, timeout=120.0, step=0.05):
     raise AssertionError("timed out")
 
 
-def test_killed_worker_is_resumed_with_exact_counts(external_db, tmp_path):
+def test_killed_worker_is_resumed_with_exact_counts(external_db, kontor_cli, tmp_path):
+    _kontor = kontor_cli
     env, query = external_db
     _kontor(env, "bench_convert", "--leads", str(LEADS), "--activities-per-lead", "2", "--fill-only")
     in_progress = query("SELECT COUNT(*) FROM crm_lead WHERE status_id <> 'JUNK'")[0]

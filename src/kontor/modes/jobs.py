@@ -30,6 +30,7 @@ import threading
 import time
 import uuid
 from datetime import timedelta
+from functools import partial
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
@@ -536,10 +537,10 @@ def switch_run(switch_id: int, *, max_batches: int | None = None, batch_size: in
             break
         if state == "finished":
             return switch
-        wait = (switch.lease_until - timezone.now()).total_seconds() if switch.lease_until else 1.0
+        wait = (switch.lease_until - timezone.now()).total_seconds() if switch and switch.lease_until else 1.0
         time.sleep(min(max(wait, 0.2), 2.0))
     assert switch is not None
-    pipeline = Pipeline.objects.filter(pk=switch.pipeline_id).first()
+    pipeline = Pipeline.objects.filter(pk=switch.pipeline_id).first() if switch.pipeline_id is not None else None
     stage = pipeline.stages.filter(semantic=Semantic.PROCESS).order_by("sort", "id").first() if pipeline else None
     process = list(LeadStatus.objects.filter(semantic=Semantic.PROCESS).values_list("code", flat=True))
     success = LeadStatus.objects.filter(semantic=Semantic.SUCCESS).order_by("sort", "code").first()
@@ -660,7 +661,7 @@ def requeue_stale_switches() -> list[int]:
             switch.lease_until = now + timedelta(seconds=LEASE_SECONDS)
             switch.save(update_fields=["runner", "lease_until"])
             ids.append(switch.pk)
-            transaction.on_commit(lambda pk=switch.pk: switch_enqueue(pk))
+            transaction.on_commit(partial(switch_enqueue, switch.pk))
     return ids
 
 

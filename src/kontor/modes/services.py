@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kontor.core.errors import ErrorCode, KontorError, validation
-from kontor.crm.enums import CrmMode, EntityType, Semantic, TimelineKind
+from kontor.crm.enums import CommType, CrmMode, EntityType, Semantic, TimelineKind
 from kontor.crm.fields import native_value
 from kontor.crm.models import (
     Activity,
@@ -233,11 +233,11 @@ def _lead_comms_data(lead: Lead, comm_types: tuple[str, ...]) -> dict[str, list[
     from kontor.crm.models import Communication
     from kontor.crm.services.common import COMM_FIELDS
 
-    out: dict[str, list[dict[str, str]]] = {COMM_FIELDS[t]: [] for t in comm_types}
+    out: dict[str, list[dict[str, str]]] = {COMM_FIELDS[CommType(t)]: [] for t in comm_types}
     for type_, value, value_type in Communication.objects.filter(
         entity_type=EntityType.LEAD, entity_id=lead.pk, type__in=comm_types
     ).order_by("id").values_list("type", "value", "value_type"):
-        out[COMM_FIELDS[type_]].append({"value": value, "type": value_type})
+        out[COMM_FIELDS[CommType(type_)]].append({"value": value, "type": value_type})
     return out
 
 
@@ -317,7 +317,7 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
     lead.converted_at = now
     lead.updated_at = now
     lead.save(update_fields=["status", "contact", "company", "deal", "converted_at", "updated_at"])
-    made = {"deal_id": deal.pk if deal else None, "contact_id": contact.pk if contact else None,
+    made: dict[str, Any] = {"deal_id": deal.pk if deal else None, "contact_id": contact.pk if contact else None,
             "company_id": company.pk if company else None}
     if switch_id:
         made["switch_id"] = switch_id
@@ -467,7 +467,7 @@ def crm_mode_switch(*, actor, mode: str, pipeline_id: int | None = None, new_pip
         raise validation("give either pipeline_id or new_pipeline_name, not both", "new_pipeline_name")
     now = timezone.now()
     from_mode = settings.mode
-    options = {"create_contacts": create_contacts, "create_companies": create_companies,
+    options: dict[str, Any] = {"create_contacts": create_contacts, "create_companies": create_companies,
                "keep_open_activities": keep_open_activities}
     if mode == CrmMode.CLASSIC:
         settings.mode = CrmMode.CLASSIC

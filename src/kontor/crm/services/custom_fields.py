@@ -172,7 +172,7 @@ def _forget_item(field: CustomField, item_id: int) -> None:
     spec = replace(custom_spec(field, field.items.all()), filterable=True)
     holders = list(model._default_manager.filter(condition(entity_type, spec, Op.EQ, item_id)).only("pk", "uf"))
     for record in holders:
-        uf = dict(record.uf or {})
+        uf = dict(getattr(record, "uf", None) or {})
         value = uf.get(field.key)
         if isinstance(value, list):
             value = [v for v in value if v != item_id] or None
@@ -182,7 +182,7 @@ def _forget_item(field: CustomField, item_id: int) -> None:
             uf.pop(field.key, None)
         else:
             uf[field.key] = value
-        record.uf = uf or None
+        setattr(record, "uf", uf or None)  # noqa: B010 (every record model has uf; Model does not say so)
     model._default_manager.bulk_update(holders, ["uf"], batch_size=1000)
 
 

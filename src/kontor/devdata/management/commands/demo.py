@@ -2,7 +2,7 @@
 
 Without options it fills an empty CRM (and refuses when records exist, unless ``--reset`` deletes
 them first). ``--leads N --activities-per-lead K`` instead bulk-creates N in-progress leads through
-``kontor.modes.bulk`` (the benchmark's data) and leaves the CRM in classic mode.
+``kontor.devdata.bulk`` (the benchmark's data) and leaves the CRM in classic mode.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kontor.crm.demo import DemoData, crm_has_records, crm_records_delete
+from kontor.devdata.demo import DemoData, crm_has_records, crm_records_delete
 
 
 class Command(BaseCommand):
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         if leads < 0 or activities_per_lead < 0:
             raise CommandError("--leads and --activities-per-lead must not be negative")
         try:
-            from kontor.modes.bulk import demo_leads_bulk_create
+            from kontor.devdata.bulk import demo_leads_bulk_create
         except ImportError as exc:
             raise CommandError(f"bulk demo data is not available: {exc}") from None
         if reset:

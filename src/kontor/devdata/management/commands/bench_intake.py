@@ -26,7 +26,7 @@ from django.db import connection
 from kontor.accounts.services import token_create
 from kontor.crm.enums import CrmMode
 from kontor.crm.models import CrmSettings
-from kontor.modes.bulk import bench_user, crm_data_wipe, demo_contacts_bulk_create, percentile
+from kontor.devdata.bulk import bench_user, crm_data_wipe, demo_contacts_bulk_create, percentile
 from kontor.modes.services import active_switch
 
 

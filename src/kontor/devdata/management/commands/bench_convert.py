@@ -17,7 +17,7 @@ from django.db import connection
 
 from kontor.crm.enums import CrmMode
 from kontor.crm.models import CrmSettings, Pipeline
-from kontor.modes.bulk import (
+from kontor.devdata.bulk import (
     bench_custom_fields,
     bench_user,
     crm_data_wipe,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from .conftest import kontor
 
-
-def test_bench_intake_matches_half_the_inquiries_over_http(external_db):
+def test_bench_intake_matches_half_the_inquiries_over_http(external_db, kontor_cli):
+    kontor = kontor_cli
     env, query = external_db
     out = kontor(env, "bench_intake", "--contacts", "300", "--inquiries", "40", "--concurrency", "3",
                  "--web-workers", "1", "--fresh").stdout

@@ -24,7 +24,7 @@ from django.test import Client
 from kontor.accounts.services import token_create
 from kontor.bitrix.services import webhook_create, webhook_path
 from kontor.crm.models import Deal, Pipeline
-from kontor.modes.bulk import bench_user, crm_data_wipe, demo_deals_bulk_create, percentile
+from kontor.devdata.bulk import bench_user, crm_data_wipe, demo_deals_bulk_create, percentile
 
 
 class Command(BaseCommand):

@@ -76,18 +76,18 @@ def test_demo_refuses_when_records_exist_and_reset_replaces_them_with_the_same_d
     assert Pipeline.objects.count() == 2
 
 
-def test_bulk_options_delegate_to_the_modes_bulk_service(monkeypatch):
+def test_bulk_options_delegate_to_the_bulk_fillers(monkeypatch):
     calls = []
-    fake = types.ModuleType("kontor.modes.bulk")
+    fake = types.ModuleType("kontor.devdata.bulk")
     fake.demo_leads_bulk_create = lambda **kwargs: calls.append(kwargs)
-    monkeypatch.setitem(sys.modules, "kontor.modes.bulk", fake)
+    monkeypatch.setitem(sys.modules, "kontor.devdata.bulk", fake)
     output = _demo("--leads", "1000", "--activities-per-lead", "3")
     assert calls == [{"leads": 1000, "activities_per_lead": 3}]
     assert "1000 leads" in output
 
 
 def test_bulk_options_without_the_bulk_service_fail_clearly(monkeypatch):
-    monkeypatch.setitem(sys.modules, "kontor.modes.bulk", None)  # import raises ImportError
+    monkeypatch.setitem(sys.modules, "kontor.devdata.bulk", None)  # import raises ImportError
     with pytest.raises(CommandError, match="not available"):
         _demo("--leads", "10")
 
