@@ -19,8 +19,13 @@ def test_bench_list_fills_deals_and_prints_percentiles():
     lines = out.getvalue().strip().splitlines()
     assert re.fullmatch(r"list: 5 requests per API, api p50 [\d.]+ ms p95 [\d.]+ ms, facade p50 [\d.]+ ms"
                         r" p95 [\d.]+ ms", lines[-1]), lines
-    rows = int(re.fullmatch(r"rows: (\d+) deals listed in 10 pages", lines[-2])[1])
+    rows = int(re.fullmatch(r"rows: (\d+) deals listed in 20 pages", lines[-2])[1])
     assert rows > 0
+    assert re.fullmatch(r"custom field: 5 requests per API filtered by uf_crm_bench_region, api p50 [\d.]+ ms"
+                        r" p95 [\d.]+ ms, facade p50 [\d.]+ ms p95 [\d.]+ ms", lines[-3]), lines
+    # Every deal has one of the 20 regions the custom-field lists filter by.
+    regions = {deal.uf["uf_crm_bench_region"] for deal in Deal.objects.all()}
+    assert regions == {f"R{i}" for i in range(20)}
     assert Deal.objects.count() == 400 and DealContact.objects.count() == 400
     # Open deals sit in open stages, closed ones in the won and lost stages; seven in ten are closed.
     assert not Deal.objects.filter(closed=True, stage__semantic="process").exists()

@@ -204,6 +204,12 @@ def demo_contacts_bulk_create(*, contacts: int, progress=None) -> int:
     return done
 
 
+#: The deal custom field ``bench_list`` filters by: one of 20 regions, written by ``demo_deals_bulk_create``
+#: when the field is defined.
+BENCH_REGION_KEY = "uf_crm_bench_region"
+BENCH_REGIONS = 20
+
+
 def demo_deals_bulk_create(*, deals: int, progress=None) -> int:
     """Add ``deals`` deals to the default pipeline, each with a new contact (phone and e-mail).
 
@@ -223,6 +229,13 @@ def demo_deals_bulk_create(*, deals: int, progress=None) -> int:
     users = [str(pk) for pk in get_user_model().objects.filter(is_active=True).order_by("id").values_list("id",
                                                                                                           flat=True)]
     users = users or ["NULL"]
+    from kontor.crm.models import CustomField
+
+    uf = "NULL"
+    if CustomField.objects.filter(entity_type=2, code=BENCH_REGION_KEY.upper()).exists():
+        region = f"'R' || (c.id %% {BENCH_REGIONS})"
+        uf = (f"jsonb_build_object('{BENCH_REGION_KEY}', {region})" if connection.vendor == "postgresql"
+              else f"json_object('{BENCH_REGION_KEY}', {region})")
     made = 0
     while made < deals:
         size = min(CHUNK, deals - made)
@@ -239,11 +252,11 @@ def demo_deals_bulk_create(*, deals: int, progress=None) -> int:
             cur.execute(
                 "INSERT INTO crm_deal (title, pipeline_id, stage_id, opportunity, currency, contact_id, company_id,"
                 " lead_id, source_id, closed, closed_at, is_return_customer, assigned_id, created_by_id, comments,"
-                " created_at, updated_at)"
+                " created_at, updated_at, uf)"
                 f" SELECT 'Auftrag ' || {n}, %(pipeline)s, {stage}, ({n} %% 997) * 25, 'EUR', c.id, NULL, NULL,"
                 f" CASE WHEN {n} %% 4 = 0 THEN 'WEB' ELSE 'CALL' END, {closed},"
                 f" CASE WHEN {is_closed} THEN %(now)s ELSE NULL END, FALSE,"
-                f" {_pick(users, f'{n} / 7', quote=False)}, NULL, '', %(now)s, %(now)s"
+                f" {_pick(users, f'{n} / 7', quote=False)}, NULL, '', %(now)s, %(now)s, {uf}"
                 " FROM crm_contact c WHERE c.id > %(c0)s ORDER BY c.id", p)
             made += cur.rowcount
             cur.execute("INSERT INTO crm_dealcontact (deal_id, contact_id, sort, is_primary)"
