@@ -410,7 +410,10 @@ def custom_spec(cf: Any, items: Iterable[Any] = ()) -> FieldSpec:
 
 
 def custom_specs(entity: EntityType) -> tuple[FieldSpec, ...]:
-    """The custom fields of ``entity`` in their order (two queries)."""
+    """The custom fields of ``entity`` in their order (one query, two with enumeration items).
+
+    Read from the database each time: a per-transaction memo went stale when a savepoint that had
+    defined a field was rolled back, and Django tells nobody about that."""
     from kontor.crm.models import CustomField, CustomFieldItem
 
     rows = list(CustomField.objects.filter(entity_type=entity).order_by("sort", "id"))
@@ -638,6 +641,8 @@ def clean_scalar(spec: FieldSpec, value: Any, *, directories: Directories | None
 
 
 def _exists(spec: FieldSpec, pk: int) -> bool:
+    if spec.link in ("pipeline", "stage"):
+        return True  # the deal service loads them and refuses an unknown one itself
     if spec.kind == Kind.USER:
         return get_user_model().objects.filter(pk=pk, is_active=True).exists()
     from kontor.crm import models

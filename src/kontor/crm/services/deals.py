@@ -48,9 +48,13 @@ def _clean_deal(data: Mapping[str, Any], *, create: bool) -> tuple[Cleaned, dict
     pipeline_id = values.pop("pipeline_id", None)
     stage_id = values.pop("stage_id", None)
     if pipeline_id is not None:
-        placement["pipeline"] = Pipeline.objects.get(pk=pipeline_id)
+        placement["pipeline"] = Pipeline.objects.filter(pk=pipeline_id).first()
+        if placement["pipeline"] is None:
+            raise validation(f"pipeline_id: no pipeline {pipeline_id}", "pipeline_id")
     if stage_id is not None:
-        placement["stage"] = Stage.objects.select_related("pipeline").get(pk=stage_id)
+        placement["stage"] = Stage.objects.select_related("pipeline").filter(pk=stage_id).first()
+        if placement["stage"] is None:
+            raise validation(f"stage_id: no stage {stage_id}", "stage_id")
     return cleaned, placement
 
 
