@@ -258,9 +258,11 @@ def test_fast_bitrix24_issue_10_user_field_utm_origin_address_and_switch(hook_ur
     # Switch to simple mode (the wizard's default creates the deal's missing field): the values are on the deal.
     switch = crm_mode_switch(actor=admin_user, mode="simple")
     switch_run(switch.pk)
-    deals = bx.get_all("crm.deal.list", {"filter": {"LEAD_ID": lead_id}, "select": ["ID", "UF_*", "UTM_SOURCE"]})
+    deals = bx.get_all("crm.deal.list", {"filter": {"LEAD_ID": lead_id},
+                                         "select": ["ID", "UF_*", "UTM_SOURCE", "ORIGIN_ID"]})
     assert len(deals) == 1
     assert deals[0]["UF_CRM_SHOP_ORDER"] == "SO-4711" and deals[0]["UTM_SOURCE"] == "newsletter"
+    assert deals[0]["ORIGIN_ID"] == "shop-4711"
     found = bx.get_all("crm.deal.list", {"filter": {"UF_CRM_SHOP_ORDER": "SO-4711"}, "select": ["ID"]})
     assert [r["ID"] for r in found] == [deals[0]["ID"]]
     contact = bx.call("crm.contact.get", {"ID": Deal.objects.get(pk=deals[0]["ID"]).contact_id}, raw=True)["result"]

@@ -226,14 +226,15 @@ def _multis(convert: bool = False) -> tuple[FieldSpec, ...]:
 
 
 def _common(*, convert: tuple[str, ...] = ()) -> tuple[FieldSpec, ...]:
-    """The fields every kind has; ``convert``: the kinds a lead's values of them go to."""
+    """The fields every kind has; ``convert``: the kinds a lead's values of them go to (the deal keeps the
+    lead's campaign and its origin in the external system, so an integration finds what its lead became)."""
 
     def to(spec: FieldSpec, targets: tuple[str, ...]) -> FieldSpec:
         return replace(spec, convert={t: spec.name for t in targets}) if targets else spec
 
     return (
         to(ASSIGNED, convert), CREATED_BY, to(COMMENTS, ("deal",) if convert else ()), CREATED_AT, UPDATED_AT,
-        to(OPENED, convert), *(to(s, ("deal",) if convert else ()) for s in UTM), *ORIGIN,
+        to(OPENED, convert), *(to(s, ("deal",) if convert else ()) for s in (*UTM, *ORIGIN)),
     )
 
 
