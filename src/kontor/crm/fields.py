@@ -302,6 +302,8 @@ DEAL_FIELDS: tuple[FieldSpec, ...] = (
     LEAD_ID,
     SOURCE,
     SOURCE_DESCRIPTION,
+    _f("additional_info", Kind.LONGTEXT, "Additional information", "Zusätzliche Informationen", "ADDITIONAL_INFO",
+       max_length=LONGTEXT_MAX),
     _f("begindate", Kind.DATE, "Start date", "Startdatum", "BEGINDATE", orderable=True),
     _f("closedate", Kind.DATE, "Close date", "Abschlussdatum", "CLOSEDATE", orderable=True),
     _f("closed", Kind.BOOL, "Closed", "Abgeschlossen", "CLOSED", read_only=True, form=False, nullable=False),

@@ -340,6 +340,7 @@ class Deal(TimestampedRecord):
     closedate = models.DateField(_("close date"), null=True, blank=True)
     probability = models.PositiveSmallIntegerField(_("probability"), null=True, blank=True)
     source_description = _longtext(_("source information"))
+    additional_info = _longtext(_("additional information"))
     # Indexed by (assigned, closed, id) in Meta.indexes: "my open deals", newest first, is the list
     # everyone opens, and its page and its count are then read from the index alone.
     assigned = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
