@@ -12,3 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("kontor.web.urls")),
 ]
+
+# Under /rest/ a rejected Host or a crash outside the facade view still answers Bitrix24's JSON;
+# elsewhere these delegate to Django's defaults.
+handler400 = "kontor.bitrix.views.bad_request"
+handler500 = "kontor.bitrix.views.server_error"
