@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kontor.bitrix",
     "kontor.web",
     "kontor.devdata",
+    "kontor.events",
     "kontor.data",
 ]
 
