@@ -303,7 +303,7 @@ def test_batch_sections_halt_and_references(bx, classic_mode):
     assert out["result"]["count"]["ID"] == out["result"]["list"][0]["ID"]
     assert out["result_error"]["bad"]["error"] == "" and "bad" not in out["result"]
     assert set(out["result_time"]["list"]) == {"start", "finish", "duration", "processing", "date_start",
-                                               "date_finish"}
+                                               "date_finish", "operating", "operating_reset_at"}
 
     halted = bx.ok("batch", {"halt": 1, "cmd": ["crm.lead.get?id=0", "crm.settings.mode.get"]})
     assert halted["result"] == [] and halted["result_error"][0]["error"] == ""  # keys 0..n-1: a JSON list

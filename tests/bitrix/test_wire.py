@@ -12,7 +12,8 @@ from kontor.bitrix.models import Webhook
 from kontor.bitrix.services import webhook_revoke
 from kontor.crm.models import Lead
 
-TIME_KEYS = {"start", "finish", "duration", "processing", "date_start", "date_finish"}
+TIME_KEYS = {"start", "finish", "duration", "processing", "date_start", "date_finish", "operating",
+             "operating_reset_at"}
 
 
 def _leads(n: int, **kwargs) -> list[Lead]:
@@ -43,7 +44,9 @@ def test_envelope_and_content_type(bx, classic_mode):
     assert response["Content-Type"] == "application/json; charset=utf-8"
     body = response.json()
     assert set(body) == {"result", "total", "time"}
-    assert set(body["time"]) == TIME_KEYS  # never "operating"
+    assert set(body["time"]) == TIME_KEYS
+    assert isinstance(body["time"]["operating_reset_at"], int) and body["time"]["operating_reset_at"] > body["time"]["start"]
+    assert 0 <= body["time"]["operating"] <= body["time"]["duration"]
     assert body["time"]["date_start"][10] == "T" and body["time"]["date_start"][-6] in "+-"
     assert body["time"]["finish"] >= body["time"]["start"]
 
@@ -332,3 +335,73 @@ def test_oversized_or_broken_bodies_are_400(bx, settings):
 def test_rest_root_without_slash_is_not_redirected(db):
     response = Client().get("/rest")
     assert response.status_code == 404 and response.json()["error"] == "ERROR_METHOD_NOT_FOUND"
+
+
+# --- HTTP verbs, CORS, errors outside the view (issue 14) ------------------------------------------
+
+
+def test_options_is_a_cors_preflight_and_runs_nothing(bx, classic_mode):
+    response = bx.client.options(bx.base + "crm.lead.add.json?fields[TITLE]=Preflight",
+                                 HTTP_ORIGIN="https://shop.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+                                 HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type")
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response["Access-Control-Allow-Methods"]
+    assert "content-type" in response["Access-Control-Allow-Headers"]
+    assert not Lead.objects.exists()
+
+
+def test_head_never_writes(bx, classic_mode):
+    response = bx.client.head(bx.base + "crm.lead.add.json?fields[TITLE]=Probe")
+    assert response.status_code == 200
+    assert not Lead.objects.exists()
+    assert Client().head("/rest/1/wrongsecret/crm.lead.add").status_code == 401
+
+
+def test_cors_headers_on_answers_and_errors(bx, classic_mode):
+    for response in (bx.post("crm.lead.list"), bx.post("crm.nothing"), bx.post("crm.lead.get", {"id": 9})):
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert response["Access-Control-Allow-Headers"] == "origin, content-type, accept"
+
+
+def test_other_verbs_are_json_405(bx, classic_mode):
+    response = bx.client.put(bx.base + "crm.lead.add?fields[TITLE]=Put")
+    _error(response, 405, "ERROR_METHOD_NOT_ALLOWED")
+    assert not Lead.objects.exists()
+
+
+def test_bad_host_is_json_400_under_rest(bx, settings):
+    settings.ALLOWED_HOSTS = ["kontor.example"]
+    response = Client().post(bx.base + "crm.lead.list", HTTP_HOST="evil.example")
+    _error(response, 400, "ERROR_ARGUMENT")
+    assert Client().get("/login/", HTTP_HOST="evil.example")["Content-Type"].startswith("text/html")
+
+
+def test_uncaught_exception_is_json_500_with_an_id(bx, monkeypatch, caplog):
+    from kontor.bitrix.registry import METHODS, lookup
+
+    lookup("profile")  # the method modules are loaded, so the patch below is not overwritten
+    monkeypatch.setitem(METHODS, "profile", lambda call: 1 / 0)
+    body = _error(bx.post("profile"), 500, "INTERNAL_SERVER_ERROR")
+    assert body["error_id"] in body["error_description"]
+    assert body["error_id"] in caplog.text
+
+
+# --- wrong types (issue 16) ----------------------------------------------------------------------
+
+
+def test_true_and_decimal_strings_are_no_ids(bx, classic_mode):
+    deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "Keep me"}})
+    for bad in (True, "1.0", 1.0, f"{deal}.0"):
+        body = _error(bx.post("crm.deal.delete", {"id": bad}), 400, "")
+        assert body["error_description"] == "ID is not defined or invalid."
+    assert bx.ok("crm.deal.get", {"id": deal})["TITLE"] == "Keep me"
+
+
+def test_non_finite_numbers_are_a_400_naming_the_parameter(bx, classic_mode):
+    bx.ok("crm.lead.add", {"fields": {"TITLE": "One"}})
+    for body, where in (('{"filter": {"ID": 1e400}}', "filter[ID]"), ('{"fields": {"OPPORTUNITY": -1e400}}',
+                                                                     "fields[OPPORTUNITY]"),
+                        ('{"id": NaN}', "id")):
+        response = bx.client.post(bx.base + "crm.lead.list", data=body, content_type="application/json")
+        assert _error(response, 400, "ERROR_ARGUMENT")["argument"] == where

@@ -11,6 +11,7 @@ is no parameters at all.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote_plus
@@ -139,18 +140,26 @@ def _clean_text(text: str) -> str:
     return text
 
 
-def clean(value: Any, depth: int = 0) -> Any:
-    """Parameters safe to hand to the database layer: text cleaned, nesting bounded."""
+def clean(value: Any, depth: int = 0, where: str = "") -> Any:
+    """Parameters safe to hand to the database layer: text cleaned, nesting bounded, numbers finite.
+
+    A JSON number too large for a float (``1e400``) or a ``NaN``/``Infinity`` is a 400 naming the
+    parameter, never quietly ``null`` (which would read as "no filter" or "empty")."""
     if depth > MAX_DEPTH:
         raise RestError(400, "ERROR_ARGUMENT", f"Parameters are nested deeper than {MAX_DEPTH} levels.")
     if isinstance(value, str):
         return _clean_text(value)
     if isinstance(value, dict):
-        return {_clean_text(str(k)): clean(v, depth + 1) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            key = _clean_text(str(k))
+            out[key] = clean(v, depth + 1, f"{where}[{key}]" if where else key)
+        return out
     if isinstance(value, list):
-        return [clean(v, depth + 1) for v in value]
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None  # NaN/Infinity from a lenient JSON body
+        return [clean(v, depth + 1, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RestError(400, "ERROR_ARGUMENT", f"Parameter '{where or 'body'}' is not a finite number.",
+                        argument=where or "body")
     return value
 
 
@@ -202,18 +211,18 @@ def get_id(params: Mapping[str, Any], name: str = "id") -> int:
 
 
 def to_int(value: Any) -> int | None:
-    """An int from an int or a digit string (``"5"``, ``" 5 "``, ``"5.0"``), else ``None``."""
+    """An int from a JSON integer or a digit string (``5``, ``"5"``, ``" 5 "``), else ``None``.
+
+    Not from ``true`` (``{"id": true}`` must not mean record 1), not from ``"1.0"`` or ``1.5``: an id
+    or a count is a whole number as written, anything else is the client's mistake to hear about.
+    """
     if isinstance(value, bool):
-        return int(value)
+        return None
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     if isinstance(value, str):
         text = value.strip()
-        if text.endswith(".0"):
-            text = text[:-2]
-        if text.lstrip("-").isdigit() and len(text) < 19:
+        if text.lstrip("-").isdigit() and text.isascii() and len(text) < 19:
             return int(text)
     return None
 
