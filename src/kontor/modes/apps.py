@@ -10,6 +10,10 @@ class ModesConfig(AppConfig):
     verbose_name = "CRM modes"
 
     def ready(self) -> None:
+        from kontor.events import bus
+        from kontor.modes.hooks import convert_new_lead
+
+        bus.subscribe("lead.created", convert_new_lead, phase=bus.Phase.IN_TRANSACTION, order=bus.REACT)
         # django-tasks' database worker does not retry a task whose process died while running it.
         # So every worker watches for switches whose runner's lease ran out and queues them again:
         # restarting the worker after a crash resumes the conversion.

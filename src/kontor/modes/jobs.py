@@ -37,7 +37,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from kontor.crm.enums import EntityType, Semantic
-from kontor.crm.models import AuditLog, CrmSettings, LeadStatus, Pipeline
+from kontor.crm.models import AuditLog, CrmSettings, Lead, LeadStatus, Pipeline
+from kontor.events.bus import Event, emit
+from kontor.events.names import LEADS_CONVERTED_BATCH
 from kontor.modes.conversion import TargetMap, conversion_map, uf_sql
 from kontor.modes.models import ACTIVE_STATUSES, ModeSwitch, SwitchStatus
 
@@ -415,6 +417,7 @@ def _run_batch(converter: LeadBulkConverter, switch_id: int, runner: str, lo: in
                         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
                         cur.execute("SET LOCAL jit = off")
                 errors: list[dict] = []
+                started = timezone.now()
                 try:
                     with transaction.atomic():
                         converted = converter.convert_range(lo, hi)
@@ -424,6 +427,8 @@ def _run_batch(converter: LeadBulkConverter, switch_id: int, runner: str, lo: in
                     log.warning("switch %s: batch %s..%s failed (%s); converting lead by lead", switch_id, lo, hi, exc)
                     converted, errors = _one_by_one(converter, lo, hi, process)
                 _add_counts(switch_id, runner, converted, errors)
+                if converted:
+                    _batch_event(switch_id, lo, hi, started)
             break
         except DatabaseError as exc:
             if not _is_deadlock(exc) or attempt == 2:
@@ -431,6 +436,16 @@ def _run_batch(converter: LeadBulkConverter, switch_id: int, runner: str, lo: in
             log.info("switch %s: batch %s..%s deadlocked with another batch; running it again", switch_id, lo, hi)
     if PAUSE_SECONDS:
         time.sleep(PAUSE_SECONDS)
+
+
+def _batch_event(switch_id: int, lo: int, hi: int, started) -> None:
+    """One ``lead.converted_batch`` event for the leads this batch converted (not one per lead); it
+    commits with the batch."""
+    rows = (Lead.objects.filter(id__gt=lo, id__lte=hi, converted_at__gte=started).order_by("id")
+            .values("id", "deal_id", "contact_id", "company_id"))
+    leads = [{"lead_id": r["id"], "deal_id": r["deal_id"], "contact_id": r["contact_id"],
+              "company_id": r["company_id"]} for r in rows]
+    emit(Event(name=LEADS_CONVERTED_BATCH, data={"switch_id": switch_id, "count": len(leads), "leads": leads}))
 
 
 def _is_deadlock(exc: Exception) -> bool:

@@ -43,6 +43,7 @@ from kontor.crm.services.common import (
 from kontor.crm.services.deals import default_pipeline, first_stage
 from kontor.crm.services.leads import lead_is_converted
 from kontor.crm.services.pipelines import pipeline_create
+from kontor.events.bus import Event, emit, record_event
 from kontor.modes.conversion import (
     TargetMap,
     carried_uf,
@@ -310,6 +311,8 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
         })
     _move_activities(lead=lead, deal=deal, contact=contact, company=company, keep_open=keep_open, actor=actor)
     now = timezone.now()
+    before = {"status_id": lead.status_id, "contact_id": lead.contact_id, "company_id": lead.company_id,
+              "deal_id": lead.deal_id}
     lead.status = success_status()
     lead.contact = contact or lead.contact
     lead.company = company or lead.company
@@ -317,6 +320,7 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
     lead.converted_at = now
     lead.updated_at = now
     lead.save(update_fields=["status", "contact", "company", "deal", "converted_at", "updated_at"])
+    changes = {k: [v, getattr(lead, k)] for k, v in before.items() if getattr(lead, k) != v}
     made: dict[str, Any] = {"deal_id": deal.pk if deal else None, "contact_id": contact.pk if contact else None,
             "company_id": company.pk if company else None}
     if switch_id:
@@ -324,6 +328,8 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
     if fields_created:
         made["fields_created"] = fields_made(fields_created)
     timeline_add(entity_type=EntityType.LEAD, entity_id=lead.pk, kind=TimelineKind.CONVERTED, actor=actor, data=made)
+    record_event("updated", "lead", lead.pk, actor=actor, changes=changes)
+    record_event("converted", "lead", lead.pk, actor=actor, data={"converted_to": made})
     for entity_type, obj, created in ((EntityType.DEAL, deal, True), (EntityType.CONTACT, contact, contact_created),
                                       (EntityType.COMPANY, company, company_created)):
         if obj is not None and created:
@@ -435,6 +441,13 @@ def _clean_bool(value: Any, field: str) -> bool:
     return value
 
 
+def _switched(switch: ModeSwitch) -> None:
+    """``crm_mode.switched``: the mode changed (the leads' conversion follows as batch events)."""
+    emit(Event(name="crm_mode.switched", actor_id=switch.actor_id, data={
+        "switch_id": switch.pk, "from": switch.from_mode, "to": switch.to_mode, "status": switch.status,
+        "total": switch.total, "pipeline_id": switch.pipeline_id}))
+
+
 @transaction.atomic
 def crm_mode_switch(*, actor, mode: str, pipeline_id: int | None = None, new_pipeline_name: str | None = None,
                     create_contacts: bool = True, create_companies: bool = True,
@@ -474,8 +487,10 @@ def crm_mode_switch(*, actor, mode: str, pipeline_id: int | None = None, new_pip
         settings.save()
         audit = AuditLog.objects.create(action="crm_mode_switched", actor=actor, data={
             "from": from_mode, "to": mode, "total": 0, "converted": 0, "failed": 0})
-        return ModeSwitch.objects.create(status=SwitchStatus.DONE, from_mode=from_mode, to_mode=mode, actor=actor,
-                                         audit=audit, options={}, started_at=now, finished_at=now, is_active=None)
+        switch = ModeSwitch.objects.create(status=SwitchStatus.DONE, from_mode=from_mode, to_mode=mode, actor=actor,
+                                           audit=audit, options={}, started_at=now, finished_at=now, is_active=None)
+        _switched(switch)
+        return switch
 
     process = list(LeadStatus.objects.filter(semantic=Semantic.PROCESS).values_list("code", flat=True))
     in_progress = Lead.objects.filter(status_id__in=process)
@@ -513,6 +528,7 @@ def crm_mode_switch(*, actor, mode: str, pipeline_id: int | None = None, new_pip
         raise KontorError(ErrorCode.SWITCH_IN_PROGRESS, "another switch is running") from None
     audit.data["switch_id"] = switch.pk
     audit.save(update_fields=["data"])
+    _switched(switch)
     if total:
         from kontor.modes.jobs import switch_enqueue
 

@@ -20,6 +20,7 @@ from kontor.crm.services.common import (
     timeline_add,
     unknown_fields,
 )
+from kontor.events.bus import record_event
 
 ACTIVITY_FIELDS = (
     "type", "subject", "description", "deadline", "completed", "responsible_id", "bindings", "direction",
@@ -128,6 +129,7 @@ def activity_create(*, actor=None, data: Mapping[str, Any]) -> Activity:
     for entity_type, pk in bindings:
         timeline_add(entity_type=entity_type, entity_id=pk, kind=TimelineKind.ACTIVITY_ADDED, actor=actor,
                      data={"activity_id": activity.pk, "subject": activity.subject, "type": activity.type})
+    record_event("created", "activity", activity.pk, actor=actor)
     return activity
 
 
@@ -142,16 +144,27 @@ def activity_update(*, activity: Activity, actor=None, data: Mapping[str, Any]) 
     if "completed" in changes:
         activity.completed_at = timezone.now() if activity.completed else None
     if bindings is not None:
+        before = _binding_list(activity)
         ActivityBinding.objects.filter(activity=activity).delete()
         _bind(activity, bindings)
         activity.owner_type, activity.owner_id = bindings[0]
-        changes["bindings"] = []
+        after = _binding_list(activity)
+        if before != after:
+            changes["bindings"] = [before, after]
     if changes:
         activity.updated_at = timezone.now()
         activity.save()
+        if "responsible" in changes:  # the public name of the field
+            changes["responsible_id"] = changes.pop("responsible")
+        record_event("updated", "activity", activity.pk, actor=actor, changes=changes)
     if activity.completed and not was_completed:
         _completed_timeline(activity, actor)
     return activity
+
+
+def _binding_list(activity: Activity) -> list[dict[str, Any]]:
+    return [{"entity": EntityType(et).name.lower(), "id": pk}
+            for et, pk in activity.bindings.order_by("id").values_list("entity_type", "entity_id")]
 
 
 def _completed_timeline(activity: Activity, actor) -> None:
@@ -168,6 +181,8 @@ def activity_complete(*, activity: Activity, actor=None, completed: bool = True)
 
 @transaction.atomic
 def activity_delete(*, activity: Activity, actor=None) -> None:
+    """Delete an activity with its bindings."""
+    record_event("deleted", "activity", activity.pk, actor=actor)  # first: subscribers still see it
     activity.delete()
 
 
@@ -177,8 +192,10 @@ def activities_unbind_record(*, entity_type: EntityType, entity_id: int) -> None
     activity_ids = list(bindings.values_list("activity_id", flat=True))
     ActivityBinding.objects.filter(entity_type=entity_type, entity_id=entity_id).delete()
     if activity_ids:
-        orphans = Activity.objects.filter(pk__in=activity_ids, bindings__isnull=True)
-        Activity.objects.filter(pk__in=list(orphans.values_list("pk", flat=True))).delete()
+        orphans = list(Activity.objects.filter(pk__in=activity_ids, bindings__isnull=True).values_list("pk", flat=True))
+        for orphan in orphans:
+            record_event("deleted", "activity", orphan)
+        Activity.objects.filter(pk__in=orphans).delete()
         still_bound = ActivityBinding.objects.filter(activity_id__in=activity_ids).order_by("activity_id", "id")
         owners: dict[int, tuple[int, int]] = {}
         for b in still_bound:

@@ -14,11 +14,14 @@ from kontor.crm.enums import EntityType, TimelineKind
 from kontor.crm.fields import Cleaned, clean_record
 from kontor.crm.models import Company, ContactCompany
 from kontor.crm.services.common import (
+    comm_changes,
+    comm_values,
     communications_delete,
     communications_set,
     record_apply,
     timeline_add,
 )
+from kontor.events.bus import record_event
 
 
 def _clean_company(data: Mapping[str, Any], *, create: bool) -> Cleaned:
@@ -43,6 +46,7 @@ def company_create(*, actor=None, data: Mapping[str, Any]) -> Company:
     company.save()
     communications_set(entity_type=EntityType.COMPANY, entity_id=company.pk, cleaned=cleaned.comms)
     timeline_add(entity_type=EntityType.COMPANY, entity_id=company.pk, kind=TimelineKind.CREATED, actor=actor)
+    record_event("created", "company", company.pk, actor=actor)
     return company
 
 
@@ -53,10 +57,13 @@ def company_update(*, company: Company, actor=None, data: Mapping[str, Any]) -> 
     cleaned = _clean_company(data, create=False)
     changes = record_apply(company, cleaned)
     changes.pop("title_normalized", None)
+    comms_before = comm_values(entity_type=EntityType.COMPANY, entity_id=company.pk, types=cleaned.comms)
     comm_changed = communications_set(entity_type=EntityType.COMPANY, entity_id=company.pk, cleaned=cleaned.comms)
     if changes or comm_changed:
         company.updated_at = timezone.now()
         company.save()
+        record_event("updated", "company", company.pk, actor=actor, changes={
+            **changes, **comm_changes(comms_before, entity_type=EntityType.COMPANY, entity_id=company.pk)})
         timeline_add(entity_type=EntityType.COMPANY, entity_id=company.pk, kind=TimelineKind.UPDATED, actor=actor,
                      data={"changes": sorted(changes) + (["communications"] if comm_changed else [])})
     return company
@@ -68,6 +75,7 @@ def company_delete(*, company: Company, actor=None) -> None:
     from kontor.crm.models import Contact
     from kontor.crm.services.activities import activities_unbind_record
 
+    record_event("deleted", "company", company.pk, actor=actor)  # first: subscribers still see the record
     ContactCompany.objects.filter(company=company).delete()
     # A contact whose primary company goes gets its next one as primary (or none).
     for contact in Contact.objects.filter(company=company):

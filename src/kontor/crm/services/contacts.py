@@ -13,11 +13,14 @@ from kontor.crm.enums import EntityType, TimelineKind
 from kontor.crm.fields import Cleaned, clean_record
 from kontor.crm.models import Contact, ContactCompany, Deal, DealContact, Lead
 from kontor.crm.services.common import (
+    comm_changes,
+    comm_values,
     communications_delete,
     communications_set,
     record_apply,
     timeline_add,
 )
+from kontor.events.bus import record_event
 
 
 def _company_ids(cleaned: Cleaned) -> list[int] | None:
@@ -62,6 +65,7 @@ def contact_create(*, actor=None, data: Mapping[str, Any]) -> Contact:
         _write_companies(contact, company_ids)
     communications_set(entity_type=EntityType.CONTACT, entity_id=contact.pk, cleaned=cleaned.comms)
     timeline_add(entity_type=EntityType.CONTACT, entity_id=contact.pk, kind=TimelineKind.CREATED, actor=actor)
+    record_event("created", "contact", contact.pk, actor=actor)
     return contact
 
 
@@ -81,10 +85,13 @@ def contact_update(*, contact: Contact, actor=None, data: Mapping[str, Any]) -> 
         if before != company_ids:
             _write_companies(contact, company_ids)
             changes["company_ids"] = [before, company_ids]
+    comms_before = comm_values(entity_type=EntityType.CONTACT, entity_id=contact.pk, types=cleaned.comms)
     comm_changed = communications_set(entity_type=EntityType.CONTACT, entity_id=contact.pk, cleaned=cleaned.comms)
     if changes or comm_changed:
         contact.updated_at = timezone.now()
         contact.save()
+        record_event("updated", "contact", contact.pk, actor=actor, changes={
+            **changes, **comm_changes(comms_before, entity_type=EntityType.CONTACT, entity_id=contact.pk)})
         timeline_add(entity_type=EntityType.CONTACT, entity_id=contact.pk, kind=TimelineKind.UPDATED, actor=actor,
                      data={"changes": sorted(changes) + (["communications"] if comm_changed else [])})
     return contact
@@ -95,6 +102,7 @@ def contact_delete(*, contact: Contact, actor=None) -> None:
     """Delete a contact; deals and leads that named it keep existing without it."""
     from kontor.crm.services.activities import activities_unbind_record
 
+    record_event("deleted", "contact", contact.pk, actor=actor)  # first: subscribers still see the record
     Deal.objects.filter(contact=contact).update(contact=None)
     Lead.objects.filter(contact=contact).update(contact=None)
     DealContact.objects.filter(contact=contact).delete()

@@ -18,6 +18,7 @@ from kontor.crm.services.common import (
     record_apply,
     timeline_add,
 )
+from kontor.events.bus import record_event
 
 
 def default_pipeline() -> Pipeline:
@@ -128,6 +129,7 @@ def deal_create(*, actor=None, data: Mapping[str, Any], lead=None) -> Deal:
         deal.save(update_fields=["contact"])
     timeline_add(entity_type=EntityType.DEAL, entity_id=deal.pk, kind=TimelineKind.CREATED, actor=actor,
                  data={"title": deal.title, "stage": deal.stage.code})
+    record_event("created", "deal", deal.pk, actor=actor)
     return deal
 
 
@@ -162,8 +164,11 @@ def deal_update(*, deal: Deal, actor=None, data: Mapping[str, Any]) -> Deal:
     if changes:
         deal.updated_at = timezone.now()
         deal.save()
+        # Public names: the foreign keys by their id fields.
+        public = {{"stage": "stage_id", "pipeline": "pipeline_id"}.get(k, k): v for k, v in changes.items()}
+        record_event("updated", "deal", deal.pk, actor=actor, changes=public)
     if "stage" in changes:
-        _stage_timeline(deal, old_stage, actor)
+        _stage_changed(deal, old_stage, actor)
         changes.pop("stage")
         changes.pop("pipeline", None)
     if changes:
@@ -182,7 +187,10 @@ def _apply_stage_state(deal: Deal) -> None:
     deal.closed = closed
 
 
-def _stage_timeline(deal: Deal, old_stage: Stage, actor) -> None:
+def _stage_changed(deal: Deal, old_stage: Stage, actor) -> None:
+    record_event("stage_changed", "deal", deal.pk, actor=actor,
+                 changes={"stage_id": [old_stage.pk, deal.stage_id]},
+                 data={"stage_from": old_stage.code, "stage_to": deal.stage.code})
     timeline_add(entity_type=EntityType.DEAL, entity_id=deal.pk, kind=TimelineKind.STAGE_CHANGED, actor=actor,
                  data={"from": old_stage.code, "to": deal.stage.code, "from_name": old_stage.name,
                        "to_name": deal.stage.name, "pipeline_id": deal.pipeline_id})
@@ -200,7 +208,11 @@ def deal_move_stage(*, deal: Deal, stage: Stage, actor=None) -> Deal:
     _apply_stage_state(deal)
     deal.updated_at = timezone.now()
     deal.save()
-    _stage_timeline(deal, old_stage, actor)
+    changes: dict[str, list] = {"stage_id": [old_stage.pk, stage.pk]}
+    if old_stage.pipeline_id != stage.pipeline_id:
+        changes["pipeline_id"] = [old_stage.pipeline_id, stage.pipeline_id]
+    record_event("updated", "deal", deal.pk, actor=actor, changes=changes)
+    _stage_changed(deal, old_stage, actor)
     return deal
 
 
@@ -216,6 +228,7 @@ def deal_delete(*, deal: Deal, actor=None) -> None:
     from kontor.crm.models import Lead
     from kontor.crm.services.activities import activities_unbind_record
 
+    record_event("deleted", "deal", deal.pk, actor=actor)  # first: subscribers still see the record
     Lead.objects.filter(deal=deal).update(deal=None)
     communications_delete(entity_type=EntityType.DEAL, entity_id=deal.pk)
     activities_unbind_record(entity_type=EntityType.DEAL, entity_id=deal.pk)

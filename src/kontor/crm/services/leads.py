@@ -1,4 +1,4 @@
-"""Lead services: create, update, delete. Conversion lives in ``kontor.modes``."""
+"""Lead services: create, update, delete. Conversion lives in the CRM-modes app."""
 
 from __future__ import annotations
 
@@ -14,11 +14,14 @@ from kontor.crm.enums import EntityType, Semantic, TimelineKind
 from kontor.crm.fields import Cleaned, clean_record
 from kontor.crm.models import ActivityBinding, Lead, LeadStatus
 from kontor.crm.services.common import (
+    comm_changes,
+    comm_values,
     communications_delete,
     communications_set,
     record_apply,
     timeline_add,
 )
+from kontor.events.bus import record_event
 
 
 def first_process_status() -> LeadStatus:
@@ -47,7 +50,9 @@ def lead_create(*, actor=None, data: Mapping[str, Any], convert_in_simple_mode: 
     """Create a lead. A lead needs a title, or a name/company from which one is made.
 
     In simple mode the new lead is converted at once under the simple-mode settings, as Bitrix24
-    does, so integrations written for classic mode keep working (``convert_in_simple_mode``).
+    does, so integrations written for classic mode keep working (``convert_in_simple_mode``). That
+    happens in the CRM-modes app, which reacts to the ``lead.created`` event inside this transaction
+    (the option travels with the event); this module does not know the modes.
     """
     cleaned = _clean_lead(data, create=True)
     values = cleaned.values
@@ -68,10 +73,7 @@ def lead_create(*, actor=None, data: Mapping[str, Any], convert_in_simple_mode: 
     communications_set(entity_type=EntityType.LEAD, entity_id=lead.pk, cleaned=cleaned.comms)
     timeline_add(entity_type=EntityType.LEAD, entity_id=lead.pk, kind=TimelineKind.CREATED, actor=actor,
                  data={"title": lead.title})
-    if convert_in_simple_mode:
-        from kontor.modes.hooks import after_lead_created
-
-        after_lead_created(lead=lead, actor=actor)
+    record_event("created", "lead", lead.pk, actor=actor, convert_in_simple_mode=convert_in_simple_mode)
     return lead
 
 
@@ -98,10 +100,13 @@ def lead_update(*, lead: Lead, actor=None, data: Mapping[str, Any]) -> Lead:
     changes.pop("company_title_normalized", None)
     if "contact_id" in changes or "company_id" in changes:
         lead.is_return_customer = bool(lead.contact_id or lead.company_id)
+    comms_before = comm_values(entity_type=EntityType.LEAD, entity_id=lead.pk, types=cleaned.comms)
     comm_changed = communications_set(entity_type=EntityType.LEAD, entity_id=lead.pk, cleaned=cleaned.comms)
     if changes or comm_changed:
         lead.updated_at = timezone.now()
         lead.save()
+        record_event("updated", "lead", lead.pk, actor=actor, changes={
+            **changes, **comm_changes(comms_before, entity_type=EntityType.LEAD, entity_id=lead.pk)})
     if "status_id" in changes:
         timeline_add(entity_type=EntityType.LEAD, entity_id=lead.pk, kind=TimelineKind.STATUS_CHANGED, actor=actor,
                      data={"from": old_status, "to": lead.status_id})
@@ -115,6 +120,7 @@ def lead_update(*, lead: Lead, actor=None, data: Mapping[str, Any]) -> Lead:
 @transaction.atomic
 def lead_delete(*, lead: Lead, actor=None) -> None:
     """Delete a lead with its phones, e-mails and activity bindings (activities bound elsewhere stay)."""
+    record_event("deleted", "lead", lead.pk, actor=actor)  # first: subscribers still see the record
     communications_delete(entity_type=EntityType.LEAD, entity_id=lead.pk)
     from kontor.crm.services.activities import activities_unbind_record
 

@@ -1,0 +1,33 @@
+"""Public event names, native and Bitrix24, and how they map onto each other."""
+
+from __future__ import annotations
+
+#: Kinds of record whose changes are announced, as they appear in event names.
+ENTITIES = ("lead", "deal", "contact", "company", "activity")
+RECORD_ACTIONS = ("created", "updated", "deleted")
+
+#: One committed batch of the CRM-mode switch (``data``: switch id, lead, deal, contact, company ids).
+LEADS_CONVERTED_BATCH = "lead.converted_batch"
+
+#: Every event name a native webhook may subscribe to.
+NATIVE_EVENTS: tuple[str, ...] = (
+    *(f"{e}.{a}" for e in ENTITIES for a in RECORD_ACTIONS),
+    "deal.stage_changed",
+    "lead.converted",
+    LEADS_CONVERTED_BATCH,
+    "crm_mode.switched",
+)
+
+_B24_ACTION = {"created": "ADD", "updated": "UPDATE", "deleted": "DELETE"}
+
+#: Bitrix24 event name → the native events that raise it. A stage move and a conversion are updates
+#: too (``deal.updated``/``lead.updated`` come with ``deal.stage_changed``/``lead.converted``), so
+#: ONCRMDEALUPDATE and ONCRMLEADUPDATE fire for them once, as in Bitrix24.
+BITRIX_EVENTS: dict[str, tuple[str, ...]] = {
+    f"ONCRM{e.upper()}{_B24_ACTION[a]}": (f"{e}.{a}",) for e in ENTITIES for a in RECORD_ACTIONS
+}
+
+
+def bitrix_names_for(native: str) -> list[str]:
+    """The Bitrix24 event names a native event raises."""
+    return [b24 for b24, natives in BITRIX_EVENTS.items() if native in natives]
