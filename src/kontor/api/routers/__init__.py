@@ -20,6 +20,7 @@ ROUTERS = [
     ("crm_mode", "/v1/crm-mode", "CRM mode"),
     ("custom_fields", "/v1/custom-fields", "custom fields"),
     ("users", "/v1/users", "users"),
+    ("webhooks", "/v1/webhooks", "webhooks"),
 ]
 
 
