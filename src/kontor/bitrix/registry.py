@@ -115,6 +115,6 @@ def _load() -> None:
     """Import the method modules once, so their ``@method`` registrations run."""
     global _loaded
     if not _loaded:
-        from kontor.bitrix.methods import activities, batch, directories, misc, records, userfields  # noqa: F401
+        from kontor.bitrix.methods import activities, batch, directories, events, misc, records, userfields  # noqa: F401
 
         _loaded = True
