@@ -13,7 +13,6 @@ import psycopg
 import pytest
 from django.db import connection
 
-
 # Each contact is written with one phone and a "created" timeline entry in one transaction: a snapshot
 # of a committed moment has as many of each as contacts.
 WRITER = """
