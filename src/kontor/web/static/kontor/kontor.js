@@ -68,6 +68,17 @@
     text.focus();
   });
 
+  // Behaviours that would otherwise be inline event handlers, which the Content-Security-Policy
+  // forbids: a select that submits its form when changed, a read-only field selected on click.
+  document.addEventListener("change", function (evt) {
+    var select = evt.target.closest && evt.target.closest("[data-autosubmit]");
+    if (select && select.form) select.form.requestSubmit();
+  });
+  document.addEventListener("click", function (evt) {
+    var field = evt.target.closest && evt.target.closest("[data-select-on-click]");
+    if (field) field.select();
+  });
+
   // Wizard: the new pipeline's name is asked only when "a new pipeline" is chosen.
   function initWizard(root) {
     var select = root.querySelector ? root.querySelector("#id_pipeline") : null;
