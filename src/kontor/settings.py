@@ -48,6 +48,34 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = _env_list("KONTOR_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = _env_list("KONTOR_CSRF_TRUSTED_ORIGINS", "")
 
+# --- https (README "Running in production") ---------------------------------------------------------
+#: Behind a reverse proxy that terminates TLS: trust its ``X-Forwarded-Proto`` (and ``X-Forwarded-For``
+#: for the client address). Only set this when the proxy overwrites those headers; otherwise a client
+#: could claim https or another address.
+KONTOR_TRUST_PROXY = _env_bool("KONTOR_TRUST_PROXY", False)
+#: The installation is reached over https (directly with ``kontor serve --certfile`` or through a
+#: trusted proxy): cookies are Secure, browsers are told to use https only (HSTS), http is redirected.
+KONTOR_HTTPS = _env_bool("KONTOR_HTTPS", False) or KONTOR_TRUST_PROXY
+if KONTOR_TRUST_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if KONTOR_HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _env_bool("KONTOR_SSL_REDIRECT", True)
+    # A local health check (curl http://127.0.0.1:8000/healthz) is not redirected to https.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("KONTOR_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("KONTOR_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("KONTOR_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Submitting a domain to the browsers' HSTS preload list is an operator's decision that is hard to
+# undo, so it is opt-in (KONTOR_HSTS_PRELOAD) and its deploy-check reminder (W021) is not shown.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+#: ``/api/docs`` (Swagger UI) without logging in; the OpenAPI schema is public either way.
+KONTOR_PUBLIC_API_DOCS = _env_bool("KONTOR_PUBLIC_API_DOCS", False)
+
 #: Region used to read phone numbers written without a country code (ISO 3166 alpha-2).
 KONTOR_DEFAULT_PHONE_REGION = os.environ.get("KONTOR_DEFAULT_PHONE_REGION", "DE").upper()
 
@@ -60,6 +88,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "kontor.core",
@@ -84,6 +113,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -160,6 +190,26 @@ TASKS = {
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; keep default access
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts and style sheets only from Kontor's own static files,
+# no inline scripts or event handlers. Inline style *attributes* stay allowed: the pipeline stages'
+# colours are set as a CSS variable on each column (validated as #rrggbb when saved). The public web
+# forms replace frame-ancestors so other sites can embed them (kontor.web.views.webforms).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
