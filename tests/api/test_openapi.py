@@ -32,5 +32,12 @@ def test_openapi_lists_the_collections_with_their_statuses():
     assert {"status_id", "deal_id", "contact_id", "company_id", "phones", "emails", "assigned_id"} <= set(lead)
 
 
-def test_docs_page_is_served():
+def test_docs_page_is_served_to_logged_in_users_from_the_static_build(admin_user, settings):
+    anonymous = Client().get("/api/docs")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/?next=/api/docs")
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get("/api/docs").content.decode()
+    assert "/static/vendor/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
+    settings.KONTOR_PUBLIC_API_DOCS = True
     assert Client().get("/api/docs").status_code == 200

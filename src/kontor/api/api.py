@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kontor.api.auth import SessionAuth, TokenAuth
+from kontor.core.apidocs import StaticSwagger, docs_login_required
 from kontor.core.errors import KontorError
 
 api = NinjaAPI(
@@ -19,6 +20,8 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs=StaticSwagger(),
+    docs_decorator=docs_login_required,
 )
 
 

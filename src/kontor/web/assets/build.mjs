@@ -11,6 +11,9 @@ const files = {
   "htmx.min.js": "node_modules/htmx.org/dist/htmx.min.js",
   "Sortable.min.js": "node_modules/sortablejs/Sortable.min.js",
   "pico.min.css": "node_modules/@picocss/pico/css/pico.min.css",
+  // Swagger UI for /api/docs (kontor.api.docs), served from here instead of a CDN.
+  "swagger-ui-bundle.js": "node_modules/swagger-ui-dist/swagger-ui-bundle.js",
+  "swagger-ui.css": "node_modules/swagger-ui-dist/swagger-ui.css",
 };
 
 rmSync(out, { recursive: true, force: true });

@@ -9,6 +9,7 @@ POST without a valid one is refused with 403), and a honeypot field that people 
 
 from __future__ import annotations
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core import signing
 from django.db.models import F
@@ -60,6 +61,7 @@ def inquiry_data(d: dict) -> dict:
 
 @csrf_exempt  # protected by the signed form token instead; see the module docstring
 @xframe_options_exempt
+@csp_replace({"frame-ancestors": None})  # embedded in other sites' pages (the policy's other rules stay)
 def public_form(request: HttpRequest, slug: str) -> HttpResponse:
     webform = WebForm.objects.filter(slug=slug, is_active=True).first()
     if webform is None:

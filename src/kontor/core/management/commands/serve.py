@@ -47,9 +47,14 @@ class Command(BaseCommand):
         ]
         if certfile:
             gunicorn += ["--certfile", certfile, "--keyfile", keyfile]
-        procs = [subprocess.Popen(gunicorn)]
+        env = dict(os.environ)
+        if certfile:
+            # Served over https directly: Secure cookies, HSTS and the redirect (README "Running in production").
+            env.setdefault("KONTOR_HTTPS", "true")
+        procs = [subprocess.Popen(gunicorn, env=env)]
         if not no_worker:
-            procs.append(subprocess.Popen([sys.executable, "-m", "kontor", "db_worker", "--queue-name", "default"]))
+            procs.append(subprocess.Popen([sys.executable, "-m", "kontor", "db_worker", "--queue-name", "default"],
+                                          env=env))
 
         stopping = False
 
