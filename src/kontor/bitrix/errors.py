@@ -56,3 +56,17 @@ def from_kontor(exc: KontorError) -> RestError:
     if exc.code == ErrorCode.PERMISSION_DENIED:
         return access_denied()
     return crm_error(exc.message)
+
+
+def translate(exc: KontorError, names: dict[str, str]) -> RestError:
+    """A service's error re-worded with Bitrix24's field names: ``responsible_id: no active user 9``
+    becomes ``RESPONSIBLE_ID: no active user 9`` (``names``: native name → Bitrix24 name)."""
+    if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED) or not exc.field:
+        return from_kontor(exc)
+    message = exc.message
+    for native in sorted(names, key=len, reverse=True):
+        if message.startswith(native) and not message[len(native):len(native) + 1].isalnum() \
+                and message[len(native):len(native) + 1] != "_":
+            message = names[native] + message[len(native):]
+            break
+    return crm_error(message)

@@ -9,15 +9,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from kontor.bitrix.errors import argument_error
 from kontor.crm.enums import Semantic
+from kontor.crm.fields import parse_moment
 from kontor.crm.models import LeadStatus, Pipeline, Stage
 
 SEMANTIC_CODE: dict[str, str] = {Semantic.PROCESS: "P", Semantic.SUCCESS: "S", Semantic.FAILURE: "F"}
@@ -48,24 +48,11 @@ def dt(value: datetime | None) -> str:
 
 
 def parse_when(value: Any, name: str) -> datetime:
-    """An aware datetime from ISO 8601, ``YYYY-MM-DD HH:MM:SS`` or ``YYYY-MM-DD`` (server time)."""
-    if isinstance(value, datetime):
-        parsed: datetime | None = value
-    elif isinstance(value, str) and value.strip():
-        text = value.strip()
-        try:
-            parsed = parse_datetime(text.replace(" ", "T", 1))
-            if parsed is None:
-                day = parse_date(text)
-                parsed = datetime.combine(day, time.min) if isinstance(day, date) else None
-        except ValueError:
-            parsed = None
-    else:
-        parsed = None
+    """An aware datetime from ISO 8601, ``YYYY-MM-DD[ HH:MM:SS]`` or the portal's display format
+    ``DD.MM.YYYY[ HH:MM[:SS]]`` (server time) — the one reader the record fields use too."""
+    parsed = parse_moment(value)
     if parsed is None:
         raise argument_error(f"'{name}': '{value}' is not a date and time.", name)
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
     return parsed
 
 

@@ -6,12 +6,13 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from kontor.bitrix.errors import argument_error, crm_error
+from kontor.bitrix.errors import argument_error, crm_error, translate
 from kontor.bitrix.filters import Field
 from kontor.bitrix.mapping import Catalog, dt, parse_when, s, yn
 from kontor.bitrix.methods.common import Entity, date_field, field_meta, int_field, str_field, text_in
 from kontor.bitrix.params import as_list, get_param, to_int, yes_no
 from kontor.bitrix.registry import Call, method
+from kontor.core.errors import KontorError
 from kontor.crm import services
 from kontor.crm.enums import ActivityType
 from kontor.crm.models import Activity, ActivityBinding
@@ -26,6 +27,11 @@ PROVIDER = {ActivityType.MEETING: "CRM_MEETING", ActivityType.CALL: "VOXIMPLANT_
 PROVIDER_TYPE = {ActivityType.MEETING: "MEETING", ActivityType.CALL: "CALL", ActivityType.TASK: "TASK",
                  ActivityType.EMAIL: "EMAIL", ActivityType.TODO: "TODO"}
 OWNER_TYPES = {1: "lead", 2: "deal", 3: "contact", 4: "company"}
+#: The service's field names as the facade's clients know them (for error texts).
+NATIVE_TO_BITRIX = {"subject": "SUBJECT", "description": "DESCRIPTION", "deadline": "DEADLINE",
+                    "responsible_id": "RESPONSIBLE_ID", "responsible": "RESPONSIBLE_ID", "type": "TYPE_ID",
+                    "priority": "PRIORITY", "direction": "DIRECTION", "completed": "COMPLETED",
+                    "bindings": "BINDINGS"}
 
 
 def _binding(owner_type: Any, owner_id: Any) -> dict[str, Any]:
@@ -194,10 +200,16 @@ class ActivityEntity(Entity):
         return data
 
     def create(self, call: Call, fields: dict[str, Any]) -> int:
-        return services.activity_create(actor=call.user, data=self.data_in(fields, creating=True)).pk
+        try:
+            return services.activity_create(actor=call.user, data=self.data_in(fields, creating=True)).pk
+        except KontorError as exc:
+            raise translate(exc, NATIVE_TO_BITRIX) from exc
 
     def update(self, obj: Activity, call: Call, fields: dict[str, Any]) -> None:
-        services.activity_update(activity=obj, actor=call.user, data=self.data_in(fields, creating=False))
+        try:
+            services.activity_update(activity=obj, actor=call.user, data=self.data_in(fields, creating=False))
+        except KontorError as exc:
+            raise translate(exc, NATIVE_TO_BITRIX) from exc
 
     def delete(self, obj: Activity, call: Call) -> None:
         services.activity_delete(activity=obj, actor=call.user)

@@ -181,7 +181,8 @@ def multi_out(comms: list[Any]) -> list[dict[str, Any]]:
 
 
 def multi_in_add(raw: Any) -> list[dict[str, Any]]:
-    """Multi-field items of an ``add``: every item with a value is new."""
+    """Multi-field items of an ``add``: every item with a value is new. All facade items are
+    ``lenient``: a value that is no phone or e-mail is stored as typed, as Bitrix24 stores it."""
     out = []
     for item in as_list(raw):
         if isinstance(item, Mapping):
@@ -190,9 +191,10 @@ def multi_in_add(raw: Any) -> list[dict[str, Any]]:
                 continue
             value_type = item.get("VALUE_TYPE", item.get("value_type"))
             # No VALUE_TYPE: the service's default for the kind (WORK, or OTHER for messengers).
-            out.append({"value": text_in(value), "type": str(value_type).upper() if value_type else None})
+            out.append({"value": text_in(value), "type": str(value_type).upper() if value_type else None,
+                        "lenient": True})
         elif isinstance(item, str) and item.strip():
-            out.append({"value": item, "type": None})
+            out.append({"value": item, "type": None, "lenient": True})
         else:
             raise crm_error("Multi-field items must be objects with VALUE and VALUE_TYPE.")
     return out
@@ -202,7 +204,7 @@ def multi_in_update(raw: Any, existing: list[Any]) -> list[dict[str, Any]]:
     """Bitrix24's update rules (BITRIX24_REST.md §2): an item without ``ID`` is added, ``{ID, VALUE}``
     overwrites, ``{ID, DELETE: "Y"}``, ``{ID, VALUE: ""}`` or a bare ``{ID}`` deletes; rows not named
     stay. Returns the complete list for ``communications_set``."""
-    rows = {c.pk: {"id": c.pk, "value": c.value, "type": c.value_type} for c in existing}
+    rows = {c.pk: {"id": c.pk, "value": c.value, "type": c.value_type, "lenient": True} for c in existing}
     added: list[dict[str, Any]] = []
     for item in as_list(raw):
         if not isinstance(item, Mapping):
@@ -213,7 +215,8 @@ def multi_in_update(raw: Any, existing: list[Any]) -> list[dict[str, Any]]:
         if pk is None:
             if value is None or value == "":
                 continue
-            added.append({"value": text_in(value), "type": str(value_type).upper() if value_type else None})
+            added.append({"value": text_in(value), "type": str(value_type).upper() if value_type else None,
+                          "lenient": True})
             continue
         if pk not in rows:
             continue  # another record's row, or one already gone: Bitrix24 ignores it
@@ -226,6 +229,23 @@ def multi_in_update(raw: Any, existing: list[Any]) -> list[dict[str, Any]]:
     return [*rows.values(), *added]
 
 
+def comm_keys(type_: str, value: str) -> list[str]:
+    """The normalised keys a phone or e-mail from a client may be stored under.
+
+    A phone without ``+`` or ``00`` is read in the default region and, as PBXes send numbers
+    (``79001234567``), as international too: Bitrix24 finds the contact either way."""
+    text = value.strip()
+    if type_ != "PHONE":
+        return [normalize_email(text) or text.lower()]
+    keys = [normalize_phone(text) or text.lower()]
+    digits = text.lstrip("(")
+    if digits[:1].isdigit() and not digits.startswith("00"):
+        international = normalize_phone("+" + text)
+        if international and international not in keys:
+            keys.append(international)
+    return keys
+
+
 def comm_filter(entity_type: int, type_: str):
     """A ``PHONE``/``EMAIL`` filter: records with that normalised phone or e-mail (equality only)."""
     def build(op: str, raw: Any) -> Q:
@@ -235,8 +255,7 @@ def comm_filter(entity_type: int, type_: str):
         for value in as_list(raw):
             if isinstance(value, dict | list):
                 raise argument_error(f"Filter field '{type_}' needs text values.", "filter")
-            text = str(value)
-            keys.append((normalize_phone(text) if type_ == "PHONE" else normalize_email(text)) or text.lower())
+            keys.extend(comm_keys(type_, str(value)))
         ids = Communication.objects.filter(entity_type=entity_type, type=type_, normalized__in=keys)
         cond = Q(pk__in=ids.values("entity_id"))
         return ~cond if op.startswith("!") else cond

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from kontor.bitrix.errors import crm_error
+from kontor.bitrix.methods.common import comm_keys
 from kontor.bitrix.params import as_list, get_param
 from kontor.bitrix.registry import METHODS, Call, method
-from kontor.core.normalize import normalize_email, normalize_phone
 from kontor.crm.enums import CrmMode
 from kontor.crm.models import Communication, CrmSettings
 
@@ -50,8 +50,7 @@ def duplicate_findbycomm(call: Call) -> Any:
         raise crm_error("Communication values is not defined")
     if len(values) > 20:
         raise crm_error("Too many communication values (at most 20).")
-    norm = normalize_phone if type_ == "PHONE" else normalize_email
-    keys = [norm(str(v)) or str(v).strip().lower() for v in values]
+    keys = [key for v in values for key in comm_keys(type_, str(v))]
     wanted = str(get_param(call.params, "entity_type") or "").strip().upper()
     if wanted and wanted not in DUPLICATE_TYPES:
         raise crm_error(f"Entity type '{wanted}' is not supported in current context")

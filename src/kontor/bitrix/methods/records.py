@@ -24,11 +24,13 @@ from typing import Any, ClassVar
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from kontor.bitrix.errors import RestError, argument_error, crm_error, from_kontor
+from kontor.bitrix.errors import RestError, argument_error, crm_error, translate
 from kontor.bitrix.filters import Converter, build_order, mapped, spec_filter
+from kontor.bitrix.iso4217 import is_currency
 from kontor.bitrix.mapping import CODE_SEMANTIC, dt, money, s, yn
 from kontor.bitrix.methods.common import (
     Entity,
+    comm_keys,
     field_meta,
     multi_in_add,
     multi_in_update,
@@ -38,10 +40,11 @@ from kontor.bitrix.methods.common import (
 )
 from kontor.bitrix.params import as_list, get_id, get_param, to_int, yes_no
 from kontor.bitrix.registry import Call, method
-from kontor.core.errors import ErrorCode, KontorError
+from kontor.core.errors import KontorError
 from kontor.crm import services
 from kontor.crm.enums import EntityType
 from kontor.crm.fields import FieldSpec, Kind, bitrix_map, parse_day, parse_moment
+from kontor.crm.filtering import Op, condition
 from kontor.crm.models import Communication, Company, Contact, ContactCompany, Deal, DealContact, Lead
 
 #: Fields Bitrix24 computes itself and ignores on write: a client may send them back unchanged.
@@ -211,7 +214,11 @@ class RecordEntity(Entity):
         return {}
 
     def list_filter(self, call: Call, raw_filter: dict[str, Any]) -> Q:
-        return spec_filter(self.entity_type, raw_filter, self.specs(call), self.filter_extra(call))
+        specs = self.specs(call)
+        extra = self.filter_extra(call)
+        if "PHONE" in specs:
+            extra = {"PHONE": _phone_filter(self.entity_type, specs["PHONE"]), **extra}
+        return spec_filter(self.entity_type, raw_filter, specs, extra)
 
     def list_order(self, call: Call, raw_order: dict[str, Any]) -> list[str]:
         fields = {bx: spec.column for bx, spec in self.specs(call).items() if spec.orderable}
@@ -253,6 +260,8 @@ class RecordEntity(Entity):
         if spec.is_custom:
             return custom_in(spec, value)
         kind = spec.kind
+        if kind == Kind.CURRENCY and isinstance(value, str) and value.strip() and not is_currency(value):
+            raise crm_error(f"{spec.bitrix}: '{value}' is not an ISO 4217 currency code (such as EUR).")
         if kind == Kind.MULTI:
             if obj is None:
                 return multi_in_add(value)
@@ -269,13 +278,7 @@ class RecordEntity(Entity):
 
     def translate(self, exc: KontorError, call: Call) -> RestError:
         """A service's error naming a native field, re-worded with the field's Bitrix24 name."""
-        if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.PERMISSION_DENIED) or not exc.field:
-            return from_kontor(exc)
-        by_native = {spec.name: bx for bx, spec in self.specs(call).items()}
-        message = exc.message
-        if exc.field in by_native and message.startswith(exc.field):
-            message = by_native[exc.field] + message[len(exc.field):]
-        return crm_error(message)
+        return translate(exc, {spec.name: bx for bx, spec in self.specs(call).items()})
 
     def handle_add(self, call: Call) -> int:
         try:
@@ -288,6 +291,20 @@ class RecordEntity(Entity):
             return super().handle_update(call)
         except KontorError as exc:
             raise self.translate(exc, call) from exc
+
+
+def _phone_filter(entity_type: EntityType, spec: FieldSpec) -> Converter:
+    """``PHONE`` through the filter engine, a number without ``+`` (as PBXes send it) tried as
+    international too: ``79001234567`` finds ``+7 900 123-45-67``."""
+    def build(op: Op, raw: Any) -> Q:
+        if op in (Op.EQ, Op.NE, Op.IN, Op.NOT_IN) and raw is not None:
+            values = raw if isinstance(raw, list | tuple) else [raw]
+            if all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+                raw = [key for v in values for key in comm_keys("PHONE", str(v))]
+                op = {Op.EQ: Op.IN, Op.NE: Op.NOT_IN}.get(op, op)
+        return condition(entity_type, spec, op, raw)
+
+    return build
 
 
 def _semantic(path: str) -> Converter:

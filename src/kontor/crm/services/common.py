@@ -35,7 +35,13 @@ COMM_FIELDS = {CommType.PHONE: "phones", CommType.EMAIL: "emails", CommType.WEB:
 
 def _comm_items(type_: CommType, items: Iterable[CommInput], field: str) -> list[dict[str, Any]]:
     """Validate and normalise the given phones, e-mails, websites or messengers; a bad one raises with
-    its field name."""
+    its field name.
+
+    An item ``{"value", "type", "lenient": True}`` (the Bitrix24 facade sends these) is never
+    rejected for its value: a phone like "call me after 5pm" or a malformed e-mail is stored as
+    typed with an empty normalised key, so nothing is lost and it never matches a duplicate. The
+    native API cannot send the flag (its schema forbids unknown keys) and stays strict.
+    """
     allowed = COMM_VALUE_TYPES[type_]
     default_type = "WORK" if "WORK" in allowed else "OTHER"
     out: list[dict[str, Any]] = []
@@ -43,12 +49,14 @@ def _comm_items(type_: CommType, items: Iterable[CommInput], field: str) -> list
     for index, item in enumerate(items):
         where = f"{field}[{index}]"
         raw: Any
+        lenient = False
         if isinstance(item, str):
             raw, value_type, item_id = item, default_type, None
         elif isinstance(item, Mapping):
             raw = item.get("value")
             value_type = str(item.get("type") or item.get("value_type") or default_type).upper()
             item_id = item.get("id")
+            lenient = item.get("lenient") is True
         else:
             raise validation(f"{where} must be a string or an object with 'value'", field)
         if not isinstance(raw, str) or not raw.strip():
@@ -59,16 +67,23 @@ def _comm_items(type_: CommType, items: Iterable[CommInput], field: str) -> list
             raise validation(f"{where}: type must be one of {', '.join(allowed)}", field)
         if "\x00" in raw:
             raise validation(f"{where}: must not contain NUL characters", field)
-        if type_ == CommType.PHONE:
-            value, normalized = clean_phone(raw, field=field)
-        elif type_ == CommType.EMAIL:
-            value, normalized = clean_email(raw, field=field)
-        else:  # websites and messenger handles are kept as given; the key ignores case
-            value = raw.strip()
-            normalized = value.lower()
-        if normalized in seen:
-            continue  # the same number twice on one record is one number
-        seen.add(normalized)
+        try:
+            if type_ == CommType.PHONE:
+                value, normalized = clean_phone(raw, field=field)
+            elif type_ == CommType.EMAIL:
+                value, normalized = clean_email(raw, field=field)
+            else:  # websites and messenger handles are kept as given; the key ignores case
+                value = raw.strip()
+                normalized = value.lower()
+        except KontorError:
+            if not lenient:
+                raise
+            value, normalized = raw.strip(), ""
+        # The same number twice on one record is one number; unmatchable values repeat by their text.
+        key = normalized or "\x00" + value.casefold()
+        if key in seen:
+            continue
+        seen.add(key)
         out.append({"id": item_id, "value": value, "value_type": value_type, "normalized": normalized})
     return out
 
