@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from kontor.core import lookups  # noqa: F401  (registers the lookups on the field classes)
+        from kontor.core.logmask import install
+
+        install()  # webhook secrets never reach a log line (kontor.core.logmask)

@@ -43,6 +43,8 @@ class Command(BaseCommand):
         gunicorn = [
             sys.executable, "-m", "gunicorn", "kontor.wsgi:application", "--bind", bind,
             "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
+            # the access log masks the facade's webhook secrets (kontor.core.logmask)
+            "--logger-class", "kontor.core.logmask.GunicornLogger",
             "--graceful-timeout", "5",
         ]
         if certfile:
