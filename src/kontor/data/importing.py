@@ -115,14 +115,16 @@ def comm_value_type(header: str, comm_type: str) -> str | None:
 
 
 def check_mapping(entity: EntityType, headers: list[str], mapping: Mapping[str, Any]) -> dict[str, str | None]:
-    """A mapping given by a user, checked: unknown columns and fields are 422s naming them."""
+    """The default mapping changed by a user's (``{header: field}``; ``None`` or "" leaves a column out),
+    checked: unknown columns and fields are 422s naming them."""
     fields = {s.name: s for s in importable_specs(entity)}
-    out: dict[str, str | None] = dict.fromkeys(headers)
+    out = default_mapping(entity, headers)
     for header, name in mapping.items():
         if header not in out:
             raise validation(f"mapping: the file has no column '{header}' (columns: {', '.join(headers)})",
                              "mapping")
         if name in (None, ""):
+            out[header] = None
             continue
         if name not in fields:
             raise validation(f"mapping: '{name}' is not a field of {entity.label} that can be imported", "mapping")

@@ -75,8 +75,15 @@ def detect_encoding(sample: bytes) -> str:
     if best is None:
         raise bad_file("the file is not text (no known encoding fits); save it as CSV or XLSX")
     encoding = best.encoding
-    # Excel's "ANSI" is cp1252, a superset of latin-1 that charset-normalizer may name either way.
-    return "cp1252" if encoding in ("latin_1", "iso8859_1", "iso8859_15") else encoding
+    # German Excel's "ANSI" is cp1252. On a short sample charset-normalizer cannot tell it from its
+    # single-byte neighbours (cp1250, latin-1, …), which read umlauts and ß the same: prefer cp1252.
+    if encoding.startswith(("cp125", "latin", "iso8859", "mac_")):
+        try:
+            sample.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
+    return encoding
 
 
 def table_open(path: Path | str) -> Table:
@@ -90,6 +97,8 @@ def table_open(path: Path | str) -> Table:
     else:
         with open(path, "rb") as f:
             sample = f.read(SAMPLE_BYTES)
+        if sample.startswith(b"PK\x03\x04"):
+            raise bad_file("the XLSX file cannot be read: it is damaged or not an Excel workbook")
         if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise bad_file("the file is not a CSV or XLSX file")
         encoding = detect_encoding(sample)

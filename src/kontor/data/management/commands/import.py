@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--kind", required=True, choices=list(KINDS))
         parser.add_argument("--mapping", help='JSON {"column header": "field name" or null}, or @file.json; '
-                            "columns not named keep their default")
+                            "columns not named keep their default field")
         parser.add_argument("--on-duplicate", choices=ON_DUPLICATE, default="skip")
         parser.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
         parser.add_argument("--rejected", help="where to write the rejected rows (default: FILE.rejected.csv)")
@@ -44,17 +44,6 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"--actor: no user '{actor}'")
         rejected_path = Path(rejected) if rejected else Path(f"{file}.rejected.csv")
-        if given is not None:
-            from kontor.data.importing import default_mapping
-            from kontor.data.tables import table_open
-
-            try:
-                table = table_open(file)
-            except KontorError as exc:
-                raise CommandError(exc.message) from None
-            merged = default_mapping(KINDS[kind], table.headers)
-            merged.update(given)
-            given = merged
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       disable=not self.stdout.isatty()) as bar:
             task = bar.add_task(f"import {kind}", total=None)
