@@ -1,0 +1,75 @@
+"""``/api/v1/imports`` (CSV/XLSX import jobs) and the record lists' exports.
+
+The work is done by ``kontor.data``'s services; these endpoints only translate HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
+
+from kontor.api.auth import current_user
+from kontor.api.schemas import Id, errors
+from kontor.core.errors import ErrorCode, KontorError, not_found, validation
+from kontor.data.models import ImportJob
+from kontor.data.services import import_job_create, import_job_out, import_job_preview
+
+router = Router()
+
+
+def _job(request: HttpRequest, pk: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=pk).first()
+    user = current_user(request)
+    # A user sees their own imports; an admin sees every one.
+    if job is None or not (job.actor_id == user.pk or getattr(user, "is_crm_admin", False)):
+        raise not_found("import", pk)
+    return job
+
+
+@router.post("/imports", response={201: dict[str, Any], **errors(400, 401, 422)}, summary="Import a CSV/XLSX file",
+             description="multipart/form-data: `file` (CSV — encoding and delimiter are detected — or XLSX), "
+             "`kind` (contacts, companies, leads, deals), optional `mapping` (JSON `{column header: field name "
+             "or null}`, changing the default mapping), `on_duplicate` (skip, update, create; default skip), "
+             "`dry_run` (true: check every row, write nothing). The import runs in the background: poll "
+             "`GET /api/v1/imports/{id}` until `status` is `done` or `failed`.")
+def create_import(request, file: File[UploadedFile], kind: Form[str], mapping: Form[str] = "",
+                  on_duplicate: Form[str] = "skip", dry_run: Form[bool] = False):
+    given = None
+    if mapping.strip():
+        try:
+            given = json.loads(mapping)
+        except ValueError:
+            raise validation("mapping must be a JSON object {column header: field name or null}", "mapping") from None
+        if not isinstance(given, dict):
+            raise validation("mapping must be a JSON object {column header: field name or null}", "mapping")
+    job = import_job_create(actor=current_user(request), upload=file, name=file.name or "upload.csv", kind=kind,
+                            mapping=given, on_duplicate=on_duplicate, dry_run=dry_run)
+    return Status(201, import_job_out(job))
+
+
+@router.get("/imports/{import_id}", response={200: dict[str, Any], **errors(401, 404, 422)},
+            summary="An import's status and summary")
+def get_import(request, import_id: Id):
+    return import_job_out(_job(request, import_id))
+
+
+@router.get("/imports/{import_id}/preview", response={200: dict[str, Any], **errors(401, 404, 422)},
+            summary="An import file's columns, first rows and default mapping")
+def preview_import(request, import_id: Id):
+    return import_job_preview(job=_job(request, import_id))
+
+
+@router.get("/imports/{import_id}/rejected", response={200: None, **errors(401, 404)},
+            summary="The rejected rows (CSV: row, reason, the row's columns)")
+def rejected_rows(request, import_id: Id):
+    job = _job(request, import_id)
+    path = Path(job.rejected_file)
+    if not path.exists():
+        raise KontorError(ErrorCode.NOT_FOUND, "this import has no rejected rows (yet)")
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=f"import-{job.pk}-rejected.csv",
+                        content_type="text/csv; charset=utf-8")
