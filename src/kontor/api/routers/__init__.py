@@ -21,6 +21,7 @@ ROUTERS = [
     ("custom_fields", "/v1/custom-fields", "custom fields"),
     ("users", "/v1/users", "users"),
     ("webhooks", "/v1/webhooks", "webhooks"),
+    ("data", "/v1", "import and export"),
 ]
 
 
