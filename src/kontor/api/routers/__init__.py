@@ -8,6 +8,8 @@ from ninja import NinjaAPI
 
 #: (module under kontor.api.routers, URL prefix, OpenAPI tag)
 ROUTERS = [
+    # First: its /v1/<records>/export paths must match before the records' /{id} paths.
+    ("data", "/v1", "import and export"),
     ("leads", "/v1/leads", "leads"),
     ("lead_convert", "/v1/leads", "leads"),
     ("deals", "/v1/deals", "deals"),
@@ -21,7 +23,6 @@ ROUTERS = [
     ("custom_fields", "/v1/custom-fields", "custom fields"),
     ("users", "/v1/users", "users"),
     ("webhooks", "/v1/webhooks", "webhooks"),
-    ("data", "/v1", "import and export"),
 ]
 
 
