@@ -129,8 +129,8 @@ def send(hook: OutgoingWebhook, delivery: WebhookDelivery) -> tuple[int | None, 
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code} {exc.reason}"
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, f"{type(exc).__name__}: {reason}"[:1000]
+        cause: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        return None, f"{type(exc).__name__}: {cause}"[:1000]
 
 
 def _claim(hook_id: int) -> bool:
