@@ -46,3 +46,30 @@ class DirectoryEntry(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entity_id", "status_id"], name="unique_directory_entry")]
+
+
+class ExternalCall(models.Model):
+    """A call a PBX reported through ``telephony.externalcall.register`` (Bitrix24's ``CALL_ID``).
+
+    The call itself is a CRM activity of type ``call`` on the record the number belongs to; this
+    row keeps what only the telephony methods need: the id the PBX quotes, the number, and how the
+    call ended.
+    """
+
+    call_id = models.CharField(max_length=64, unique=True)
+    activity = models.ForeignKey("crm.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    phone_number = models.CharField(max_length=64)
+    #: Bitrix24 TYPE: 1 outgoing, 2 incoming, 3 incoming redirected, 4 callback.
+    call_type = models.PositiveSmallIntegerField(default=2)
+    #: The record the call is bound to (Bitrix24 CRM_ENTITY_TYPE/CRM_ENTITY_ID).
+    entity_type = models.PositiveSmallIntegerField(null=True, blank=True)
+    entity_id = models.BigIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration = models.PositiveIntegerField(null=True, blank=True)
+    status_code = models.CharField(max_length=16, blank=True, default="")
+    record_url = models.URLField(max_length=2000, blank=True, default="")
+
+    def __str__(self) -> str:
+        return self.call_id

@@ -115,6 +115,19 @@ def _load() -> None:
     """Import the method modules once, so their ``@method`` registrations run."""
     global _loaded
     if not _loaded:
-        from kontor.bitrix.methods import activities, batch, directories, events, misc, records, userfields  # noqa: F401
+        from kontor.bitrix.methods import (  # noqa: F401
+            activities,
+            batch,
+            directories,
+            events,
+            items,
+            misc,
+            records,
+            relations,
+            telephony,
+            timeline,
+            userfields,
+            users,
+        )
 
         _loaded = True

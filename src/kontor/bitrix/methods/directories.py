@@ -153,7 +153,40 @@ def dealcategory_stage_list(call: Call) -> list[dict[str, Any]]:
     pk = call.catalog.default_pk if raw in (None, "") else call.catalog.pipeline_pk(raw)
     if pk is None:
         return []
-    return [_stage_entry(st, call.catalog, ids={}) for st in _stages_of(call.catalog, pk)]
+    stages = _stages_of(call.catalog, pk)
+    ids = _entry_ids([(_directory_of_pipeline(call.catalog, pk), call.catalog.stage_id(st.pk) or st.code)
+                      for st in stages])
+    return [_stage_entry(st, call.catalog, ids=ids) for st in stages]
+
+
+@method("crm.dealcategory.update")
+def dealcategory_update(call: Call) -> bool:
+    require_admin(call)
+    pipeline = _pipeline(call, get_param(call.params, "id"))
+    fields = fields_param(call.params)
+    data: dict[str, Any] = {}
+    if "NAME" in fields:
+        data["name"] = text_in(fields["NAME"])
+    if "SORT" in fields:
+        data["sort"] = fields["SORT"]
+    services.pipeline_update(pipeline=pipeline, actor=call.user, data=data)
+    return True
+
+
+@method("crm.dealcategory.delete")
+def dealcategory_delete(call: Call) -> bool:
+    require_admin(call)
+    raw = get_param(call.params, "id")
+    if to_int(raw) == 0:
+        raise crm_error("The default category cannot be deleted.")
+    services.pipeline_delete(pipeline=_pipeline(call, raw), actor=call.user)
+    return True
+
+
+@method("crm.dealcategory.default.get")
+def dealcategory_default_get(call: Call) -> dict[str, Any]:
+    """The default pipeline, which Bitrix24 numbers 0."""
+    return _dealcategory(call.catalog.pipelines[call.catalog.default_pk], call.catalog)
 
 
 @method("crm.dealcategory.fields")
@@ -384,6 +417,19 @@ def _resolve_entry(call: Call) -> tuple[str, Any]:
     if row is None:
         raise not_found()
     return ref.entity_id, row
+
+
+@method("crm.status.get")
+def status_get(call: Call) -> dict[str, Any]:
+    """One entry by the numeric ``ID`` crm.status.list hands out."""
+    entity_id, row = _resolve_entry(call)
+    return _entries(call.catalog, [(entity_id, _status_code(call, entity_id, row), row)])[0]
+
+
+def _status_code(call: Call, entity_id: str, row: Any) -> str:
+    if isinstance(row, Stage):
+        return call.catalog.stage_id(row.pk) or row.code
+    return row.code
 
 
 @method("crm.status.update")

@@ -38,8 +38,8 @@ from kontor.bitrix.methods.common import (
     ref_in,
     text_in,
 )
-from kontor.bitrix.params import as_list, get_id, get_param, to_int, yes_no
-from kontor.bitrix.registry import Call, method
+from kontor.bitrix.params import as_list, yes_no
+from kontor.bitrix.registry import Call
 from kontor.core.errors import KontorError
 from kontor.crm import services
 from kontor.crm.enums import EntityType
@@ -525,31 +525,3 @@ for _entity in ENTITIES.values():
     _entity.register()
 
 
-@method("crm.deal.contact.items.get")
-def deal_contact_items_get(call: Call) -> list[dict[str, Any]]:
-    deal = DEALS.get_object(get_id(call.params))
-    return [
-        {"CONTACT_ID": link.contact_id, "SORT": link.sort, "ROLE_ID": 0, "IS_PRIMARY": yn(link.is_primary)}
-        for link in DealContact.objects.filter(deal=deal).order_by("sort", "id")
-    ]
-
-
-@method("crm.deal.contact.items.set")
-def deal_contact_items_set(call: Call) -> bool:
-    deal = DEALS.get_object(get_id(call.params))
-    items = get_param(call.params, "items")
-    rows: list[tuple[bool, int, int, Any]] = []
-    for index, item in enumerate(as_list(items)):
-        if not isinstance(item, dict):
-            raise crm_error("Parameter 'items' must be array of objects with CONTACT_ID.")
-        upper = {str(k).upper(): v for k, v in item.items()}
-        contact_id = to_int(upper.get("CONTACT_ID"))
-        if contact_id is None or contact_id <= 0:
-            raise crm_error("CONTACT_ID is not defined or invalid.")
-        sort = to_int(upper.get("SORT"))
-        rows.append((not yes_no(upper.get("IS_PRIMARY", "N")), sort if sort is not None else (index + 1) * 10,
-                     index, contact_id))
-    # The service makes the first contact primary and numbers the rest in order.
-    ordered = [contact_id for *_, contact_id in sorted(rows, key=lambda r: (r[0], r[1], r[2]))]
-    services.deal_contacts_set(deal=deal, contact_ids=ordered, actor=call.user)
-    return True

@@ -1,0 +1,225 @@
+"""crm.timeline.comment.* (the notes the web UI shows) and crm.stagehistory.list (from the timeline).
+
+A comment is a ``TimelineEntry`` of kind ``comment`` with ``data["text"]``; its author is the
+webhook's user. ``crm.stagehistory.list`` reads a record's ``created`` and ``stage_changed`` /
+``status_changed`` entries as Bitrix24's stage history: ``TYPE_ID`` 1 = created, 2 = moved to an
+in-progress stage, 3 = moved to a final one, 5 = moved to another pipeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from kontor.bitrix import services as bx_services
+from kontor.bitrix.errors import RestError, argument_error, crm_error, translate
+from kontor.bitrix.filters import Field, build_filter, build_order, parse_select
+from kontor.bitrix.mapping import dt, s
+from kontor.bitrix.methods.common import PAGE_SIZE, field_meta, fields_param, parse_start
+from kontor.bitrix.params import get_id, get_mapping, get_param, to_int
+from kontor.bitrix.registry import Call, Page, method
+from kontor.core.errors import KontorError
+from kontor.crm.enums import EntityType, Semantic, TimelineKind
+from kontor.crm.models import Deal, Lead, TimelineEntry
+
+ENTITY_TYPES = {"lead": EntityType.LEAD, "deal": EntityType.DEAL, "contact": EntityType.CONTACT,
+                "company": EntityType.COMPANY}
+TYPE_NAMES = {v: k for k, v in ENTITY_TYPES.items()}
+COMMENT_FIELDS = {
+    "ID": field_meta("integer", "ID", read_only=True),
+    "CREATED": field_meta("datetime", "Created on", read_only=True),
+    "ENTITY_ID": field_meta("integer", "Entity ID", required=True, immutable=True),
+    "ENTITY_TYPE": field_meta("string", "Entity type", required=True, immutable=True),
+    "AUTHOR_ID": field_meta("user", "Author", immutable=True),
+    "COMMENT": field_meta("string", "Comment"),
+    "FILES": field_meta("attached_diskfile", "Files", multiple=True),
+}
+
+
+def _entity_type(raw: Any) -> EntityType:
+    text = str(raw or "").strip().lower()
+    number = to_int(raw)
+    if number in TYPE_NAMES:
+        return EntityType(number)
+    if text not in ENTITY_TYPES:
+        raise crm_error("ENTITY_TYPE is not defined or invalid (lead, deal, contact or company).")
+    return ENTITY_TYPES[text]
+
+
+def comment_out(entry: TimelineEntry) -> dict[str, Any]:
+    return {
+        "ID": str(entry.pk),
+        "CREATED": dt(entry.created_at),
+        "ENTITY_ID": str(entry.entity_id),
+        "ENTITY_TYPE": TYPE_NAMES[EntityType(entry.entity_type)],
+        "AUTHOR_ID": s(entry.actor_id),
+        "COMMENT": (entry.data or {}).get("text", ""),
+        "FILES": [],
+    }
+
+
+def _comment(call: Call) -> TimelineEntry:
+    entry = TimelineEntry.objects.filter(pk=get_id(call.params), kind=TimelineKind.COMMENT).first()
+    if entry is None:
+        raise crm_error("Not found")
+    return entry
+
+
+def _no_files(fields: dict[str, Any]) -> None:
+    if fields.get("FILES") not in (None, "", [], {}):
+        raise argument_error("Field 'FILES' is not supported by Kontor (comments are text only).", "fields")
+
+
+@method("crm.timeline.comment.add")
+def comment_add(call: Call) -> int:
+    fields = fields_param(call.params)
+    _no_files(fields)
+    unknown = set(fields) - {"ENTITY_ID", "ENTITY_TYPE", "COMMENT", "FILES", "AUTHOR_ID"}
+    if unknown:
+        raise argument_error(f"Field '{sorted(unknown)[0]}' is not supported for comments.", "fields")
+    entity_id = to_int(fields.get("ENTITY_ID"))
+    if entity_id is None or entity_id <= 0:
+        raise crm_error("ENTITY_ID is not defined or invalid.")
+    try:
+        entry = bx_services.timeline_comment_add(entity_type=_entity_type(fields.get("ENTITY_TYPE")),
+                                                 entity_id=entity_id, text=fields.get("COMMENT"), actor=call.user)
+    except KontorError as exc:
+        raise translate(exc, {}) from exc
+    return entry.pk
+
+
+@method("crm.timeline.comment.get")
+def comment_get(call: Call) -> dict[str, Any]:
+    return comment_out(_comment(call))
+
+
+@method("crm.timeline.comment.update")
+def comment_update(call: Call) -> int:
+    entry = _comment(call)
+    fields = fields_param(call.params)
+    _no_files(fields)
+    if "COMMENT" not in fields:
+        raise crm_error("Nothing to update: fields[COMMENT] is missing.")
+    try:
+        bx_services.timeline_comment_update(entry=entry, text=fields["COMMENT"], actor=call.user)
+    except KontorError as exc:
+        raise translate(exc, {}) from exc
+    return entry.pk
+
+
+@method("crm.timeline.comment.delete")
+def comment_delete(call: Call) -> bool:
+    bx_services.timeline_comment_delete(entry=_comment(call), actor=call.user)
+    return True
+
+
+@method("crm.timeline.comment.fields")
+def comment_fields(call: Call) -> dict[str, Any]:
+    return COMMENT_FIELDS
+
+
+COMMENT_FILTER = {"ID": Field("id"), "ENTITY_ID": Field("entity_id"),
+                  "ENTITY_TYPE": Field("entity_type", compare=False,
+                                       convert=lambda raw: ENTITY_TYPES.get(str(raw).strip().lower(), -1)),
+                  "AUTHOR_ID": Field("actor_id"), "CREATED": Field("created_at", kind="datetime")}
+
+
+@method("crm.timeline.comment.list")
+def comment_list(call: Call) -> Page:
+    """Comments of one record: ``filter`` must name ``ENTITY_ID`` and ``ENTITY_TYPE``."""
+    raw_filter = get_mapping(call.params, "filter", message="Parameter 'filter' must be array.")
+    named = {k.strip().upper().lstrip("=") for k in raw_filter if isinstance(k, str)}
+    if not {"ENTITY_ID", "ENTITY_TYPE"} <= named:
+        raise crm_error("ENTITY_ID and ENTITY_TYPE are required in the filter.")
+    qs = TimelineEntry.objects.filter(kind=TimelineKind.COMMENT).filter(build_filter(raw_filter, COMMENT_FILTER))
+    order = build_order(get_mapping(call.params, "order", message="Parameter 'order' must be array."),
+                        {"ID": "id", "CREATED": "created_at"})
+    qs = qs.order_by(*(order or ["-created_at", "-id"]))
+    select_all, names = parse_select(get_param(call.params, "select"))
+    start = max(parse_start(get_param(call.params, "start")), 0)
+    total = qs.count()
+    rows = [comment_out(e) for e in qs[start : start + PAGE_SIZE]]
+    if not select_all:
+        rows = [{k: v for k, v in row.items() if k in names or k == "ID"} for row in rows]
+    return Page(rows, total, start + PAGE_SIZE if start + PAGE_SIZE < total else None)
+
+
+# --- stage history ------------------------------------------------------------------------------
+
+HISTORY_FILTER = {"ID": Field("id"), "OWNER_ID": Field("entity_id"), "CREATED_TIME": Field("created_at",
+                                                                                          kind="datetime")}
+
+
+@method("crm.stagehistory.list")
+def stagehistory_list(call: Call) -> Page:
+    """Stage moves of deals (``entityTypeId`` 2) or status moves of leads (1), oldest first."""
+    entity_type = to_int(get_param(call.params, "entityTypeId"))
+    if entity_type not in (EntityType.LEAD, EntityType.DEAL):
+        raise RestError(400, "NOT_FOUND", "entityTypeId must be 1 (leads) or 2 (deals).")
+    raw_filter = dict(get_mapping(call.params, "filter", message="Parameter 'filter' must be array."))
+    type_filter = raw_filter.pop("TYPE_ID", None)
+    moved = TimelineKind.STAGE_CHANGED if entity_type == EntityType.DEAL else TimelineKind.STATUS_CHANGED
+    qs = TimelineEntry.objects.filter(entity_type=entity_type, kind__in=[TimelineKind.CREATED, moved])
+    qs = qs.filter(build_filter(raw_filter, HISTORY_FILTER))
+    if type_filter is not None:
+        wanted = {to_int(v) for v in (type_filter if isinstance(type_filter, list) else [type_filter])}
+        kinds = ([TimelineKind.CREATED] if 1 in wanted else []) + ([moved] if wanted & {2, 3, 5} else [])
+        qs = qs.filter(kind__in=kinds)
+    order = build_order(get_mapping(call.params, "order", message="Parameter 'order' must be array."),
+                        {"ID": "id", "CREATED_TIME": "created_at", "OWNER_ID": "entity_id"})
+    qs = qs.order_by(*(order or ["id"]))
+    start = max(parse_start(get_param(call.params, "start")), 0)
+    total = qs.count()
+    entries = list(qs[start : start + PAGE_SIZE])
+    rows = _history_rows(call, EntityType(entity_type), entries)
+    if type_filter is not None:
+        rows = [r for r in rows if int(r["TYPE_ID"]) in wanted]
+    select_all, names = parse_select(get_param(call.params, "select"))
+    if not select_all:
+        rows = [{k: v for k, v in row.items() if k in names or k == "ID"} for row in rows]
+    return Page({"items": rows}, total, start + PAGE_SIZE if start + PAGE_SIZE < total else None)
+
+
+def _history_rows(call: Call, entity_type: EntityType, entries: list[TimelineEntry]) -> list[dict[str, Any]]:
+    catalog = call.catalog
+    owners = {e.entity_id for e in entries}
+    current: dict[int, int | None]
+    if entity_type == EntityType.DEAL:
+        current = dict(Deal.objects.filter(pk__in=owners).values_list("pk", "pipeline_id"))
+    else:
+        current = {pk: None for pk in Lead.objects.filter(pk__in=owners).values_list("pk", flat=True)}
+    # A created entry names no status for leads: the first move's "from" is where the record began.
+    first_from: dict[int, dict[str, Any]] = {}
+    for e in (TimelineEntry.objects.filter(Q(entity_id__in=owners), entity_type=entity_type,
+                                           kind__in=[TimelineKind.STAGE_CHANGED, TimelineKind.STATUS_CHANGED])
+              .order_by("id")):
+        first_from.setdefault(e.entity_id, e.data or {})
+    rows = []
+    for e in entries:
+        data = e.data or {}
+        row: dict[str, Any] = {"ID": e.pk, "TYPE_ID": 1, "OWNER_ID": e.entity_id, "CREATED_TIME": dt(e.created_at)}
+        if entity_type == EntityType.DEAL:
+            if e.kind == TimelineKind.CREATED:
+                code = data.get("stage") or first_from.get(e.entity_id, {}).get("from")
+                pipeline = first_from.get(e.entity_id, {}).get("pipeline_id") or current.get(e.entity_id)
+            else:
+                code, pipeline = data.get("to"), data.get("pipeline_id") or current.get(e.entity_id)
+            stage = catalog.stage_by_key.get((pipeline, code))
+            semantic = catalog.stage_semantic(stage.pk) if stage else None
+            if e.kind != TimelineKind.CREATED:
+                before = catalog.stage_by_key.get((pipeline, data.get("from")))
+                row["TYPE_ID"] = 5 if before is None else (2 if stage and stage.semantic == Semantic.PROCESS else 3)
+            row.update({"CATEGORY_ID": catalog.category_id(pipeline) if pipeline else None,
+                        "STAGE_SEMANTIC_ID": semantic, "STAGE_ID": catalog.stage_id(stage.pk) if stage else code})
+        else:
+            if e.kind == TimelineKind.CREATED:
+                code = first_from.get(e.entity_id, {}).get("from") or Lead.objects.filter(
+                    pk=e.entity_id).values_list("status_id", flat=True).first()
+            else:
+                code = data.get("to")
+                status = catalog.statuses.get(code)
+                row["TYPE_ID"] = 2 if status is None or status.semantic == Semantic.PROCESS else 3
+            row.update({"STATUS_SEMANTIC_ID": catalog.status_semantic(code), "STATUS_ID": code})
+        rows.append(row)
+    return rows
