@@ -92,11 +92,14 @@ def default_mapping(entity: EntityType, headers: Iterable[str]) -> dict[str, str
             if name:
                 exact.setdefault(header_key(name), spec.name)
     multis = {s.comm_type: s.name for s in specs if s.kind == Kind.MULTI}
+    # Headers of read-only fields ("ID", "Hat Telefon", "Erstellt am") stay unmapped, hints or not.
+    read_only = {header_key(n) for s in specs_for(entity) if s.read_only
+                 for n in (s.name, s.label_de, s.label_en, s.bitrix or "") if n}
     out: dict[str, str | None] = {}
     for header in headers:
         key = header_key(header)
         found = exact.get(key)
-        if found is None:
+        if found is None and key not in read_only:
             for comm_type, hints in COMM_HINTS.items():
                 if comm_type in multis and any(word in key for word, _ in hints):
                     found = multis[comm_type]

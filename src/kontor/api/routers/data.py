@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.utils import timezone
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
@@ -73,3 +74,47 @@ def rejected_rows(request, import_id: Id):
         raise KontorError(ErrorCode.NOT_FOUND, "this import has no rejected rows (yet)")
     return FileResponse(open(path, "rb"), as_attachment=True, filename=f"import-{job.pk}-rejected.csv",
                         content_type="text/csv; charset=utf-8")
+
+
+# --- exports ----------------------------------------------------------------------------------------
+
+EXPORT_HELP = ("The list as a file, streamed: `format=csv` (UTF-8 with BOM, `;` in German, `,` in English) or "
+               "`xlsx`; the same filters and `order` as the list; `columns` (comma-separated field names, "
+               "default: every field). Headers are the fields' labels, which the import maps back.")
+
+
+def export_response(request: HttpRequest, kind: str):
+    """The export of one kind with the request's list parameters (shared with the web UI)."""
+    from kontor.data.exporting import csv_stream, records_export, xlsx_file
+
+    params = {k: v[0] if len(v) == 1 else v for k, v in request.GET.lists()}
+    fmt = str(params.pop("format", "csv"))
+    order = params.pop("order", None)
+    columns = [c for c in str(params.pop("columns", "") or "").split(",") if c.strip()]
+    params.pop("lang", None)
+    _, rows = records_export(kind=kind, filters=params, order=str(order) if order else None,
+                             columns=[c.strip() for c in columns] or None, format=fmt)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "xlsx":
+        path = xlsx_file(rows)
+        response = FileResponse(path.open("rb"), as_attachment=True, filename=f"{kind}-{stamp}.xlsx",
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        path.unlink()  # the open handle keeps the data until the response is sent (POSIX)
+        return response
+    response = StreamingHttpResponse((piece.encode("utf-8") for piece in csv_stream(rows)),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{stamp}.csv"'
+    return response
+
+
+def _export_endpoint(kind: str):
+    def export(request):
+        return export_response(request, kind)
+
+    export.__name__ = f"export_{kind}"
+    return export
+
+
+for _kind in ("leads", "deals", "contacts", "companies"):
+    router.get(f"/{_kind}/export", response={200: None, **errors(401, 422)}, summary=f"Export {_kind}",
+               description=EXPORT_HELP, operation_id=f"export_{_kind}")(_export_endpoint(_kind))
