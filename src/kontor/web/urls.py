@@ -5,7 +5,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from kontor.web import views
-from kontor.web.views import custom_fields, kanban, modes, records, webforms, webhooks
+from kontor.web.views import custom_fields, kanban, modes, records, webforms, webhooks, webhooks_outgoing
 
 app_name = "web"
 
@@ -55,6 +55,15 @@ urlpatterns = [
     path("settings/custom-fields/<int:pk>/delete/", custom_fields.custom_field_remove, name="custom_field_delete"),
     path("settings/webhooks/", webhooks.webhook_list, name="webhook_list"),
     path("settings/webhooks/<int:pk>/revoke/", webhooks.webhook_revoke, name="webhook_revoke"),
+    path("settings/outgoing-webhooks/", webhooks_outgoing.outgoing_list, name="outgoing_webhook_list"),
+    path("settings/outgoing-webhooks/<int:pk>/", webhooks_outgoing.outgoing_deliveries,
+         name="outgoing_webhook_deliveries"),
+    path("settings/outgoing-webhooks/<int:pk>/enable/", webhooks_outgoing.outgoing_enable,
+         name="outgoing_webhook_enable"),
+    path("settings/outgoing-webhooks/<int:pk>/delete/", webhooks_outgoing.outgoing_delete,
+         name="outgoing_webhook_delete"),
+    path("settings/outgoing-webhooks/<int:pk>/deliveries/<int:delivery_id>/resend/", webhooks_outgoing.outgoing_resend,
+         name="outgoing_webhook_resend"),
     # public
     path("forms/<slug:slug>/", webforms.public_form, name="public_form"),
 ]
