@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "kontor.core",
@@ -114,6 +115,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # last, as django-axes asks: it turns a locked-out login into the lockout page
+    "axes.middleware.AxesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -159,6 +162,38 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "web:login"
+
+AUTHENTICATION_BACKENDS = [
+    "kontor.core.throttle.LoginThrottleBackend",  # django-axes: refuses logins while locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes, counted in the database so every worker sees the same failures):
+# after KONTOR_LOGIN_FAILURE_LIMIT failed logins from one address, or for one user name, further
+# logins are refused (429) for KONTOR_LOGIN_LOCKOUT_SECONDS, doubled for each lockout that day.
+AXES_ENABLED = _env_bool("KONTOR_LOGIN_THROTTLE", True)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("KONTOR_LOGIN_FAILURE_LIMIT", "10"))
+AXES_LOCKOUT_PARAMETERS = [
+    [part.strip() for part in item.split("+")]
+    for item in _env_list("KONTOR_LOGIN_LOCKOUT_PARAMETERS", "ip_address,username")
+]
+KONTOR_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("KONTOR_LOGIN_LOCKOUT_SECONDS", "300"))
+KONTOR_LOGIN_LOCKOUT_MAX_SECONDS = int(os.environ.get("KONTOR_LOGIN_LOCKOUT_MAX_SECONDS", str(24 * 3600)))
+AXES_COOLOFF_TIME = "kontor.core.throttle.login_cooloff"
+AXES_LOCKOUT_CALLABLE = "kontor.core.throttle.login_locked_response"
+AXES_CLIENT_IP_CALLABLE = "kontor.core.throttle.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the backoff counts earlier lockouts from this log
+AXES_SENSITIVE_PARAMETERS = ["username", "password"]
+
+# Rate limits, N/SECONDS (empty or "off": none), counted in the database across workers:
+#: submissions of one public web form from one address, and of one form from everywhere
+KONTOR_WEBFORM_RATE_PER_IP = os.environ.get("KONTOR_WEBFORM_RATE_PER_IP", "10/3600")
+KONTOR_WEBFORM_RATE_PER_FORM = os.environ.get("KONTOR_WEBFORM_RATE_PER_FORM", "500/3600")
+#: native API requests per user (token or session); off by default
+KONTOR_API_RATE = os.environ.get("KONTOR_API_RATE", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
