@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from kontor.api.auth import SessionAuth, TokenAuth
 from kontor.core.apidocs import StaticSwagger, docs_login_required
 from kontor.core.errors import KontorError
+from kontor.core.throttle import RateLimited
 
 api = NinjaAPI(
     title="Kontor API",
@@ -61,6 +62,13 @@ def on_not_found(request, exc):
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request, exc):
     return _error(request, 413, "request body too large", "too_large")
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request, exc: RateLimited):
+    response = _error(request, 429, f"too many requests: try again in {exc.retry_after} seconds", "rate_limited")
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(HttpError)

@@ -7,6 +7,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from kontor.accounts.services import token_authenticate
 from kontor.core.errors import ErrorCode, KontorError
+from kontor.core.throttle import api_rate_check
 
 
 class TokenAuth(HttpBearer):
@@ -16,6 +17,7 @@ class TokenAuth(HttpBearer):
         user = token_authenticate(token)
         if user is not None:
             request.user = user
+            api_rate_check(user)  # 429 over KONTOR_API_RATE (kontor.api.api maps RateLimited)
         return user
 
 
@@ -34,6 +36,7 @@ class SessionAuth(APIKeyCookie):
     def authenticate(self, request: HttpRequest, key: str | None):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:
+            api_rate_check(user)
             return user
         return None
 

@@ -5,11 +5,19 @@ with a contact in simple mode. The form is meant to be embedded in a company's w
 iframe, where the CRM's cookies are third-party and browsers do not send them. So instead of
 Django's cookie-bound CSRF token the form carries a signed, expiring token bound to the form (a
 POST without a valid one is refused with 403), and a honeypot field that people never see.
+
+Against floods: each rendered token carries a random nonce and is spent by the submission it
+carries (a second POST with it is refused like an expired one), and submissions are rate-limited
+per address and per form (``KONTOR_WEBFORM_RATE_PER_IP`` / ``_PER_FORM``, counted in the database,
+so all workers share them); over the limit the visitor gets 429 and the form again.
 """
 
 from __future__ import annotations
 
+import secrets
+
 from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.db.models import F
@@ -22,6 +30,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 
 from kontor.core.errors import KontorError
+from kontor.core.throttle import Rate, client_ip, hit
 from kontor.web import forms
 from kontor.web.models import WebForm
 from kontor.web.views.common import admin_required, error_message
@@ -32,15 +41,37 @@ TOKEN_MAX_AGE = 24 * 3600
 
 
 def form_token(webform: WebForm) -> str:
-    return signing.TimestampSigner(salt=TOKEN_SALT).sign(f"{webform.pk}:{webform.slug}")
+    """A signed token for one submission of ``webform``: the form, its address and a fresh nonce."""
+    return signing.TimestampSigner(salt=TOKEN_SALT).sign(f"{webform.pk}:{webform.slug}:{secrets.token_urlsafe(12)}")
 
 
-def token_valid(webform: WebForm, token: str) -> bool:
+def token_nonce(webform: WebForm, token: str) -> str | None:
+    """The nonce of a valid, unexpired token for ``webform``; None for anything else."""
     try:
         value = signing.TimestampSigner(salt=TOKEN_SALT).unsign(token or "", max_age=TOKEN_MAX_AGE)
     except signing.BadSignature:
-        return False
-    return value == f"{webform.pk}:{webform.slug}"
+        return None
+    form_key, _, nonce = value.rpartition(":")
+    return nonce if form_key == f"{webform.pk}:{webform.slug}" and nonce else None
+
+
+def token_valid(webform: WebForm, token: str) -> bool:
+    return token_nonce(webform, token) is not None
+
+
+def token_spend(webform: WebForm, nonce: str) -> bool:
+    """Mark a token used; False when it was used before (the count lives as long as the token)."""
+    return hit(f"webform-token:{webform.pk}:{nonce}", Rate(1, TOKEN_MAX_AGE)).allowed
+
+
+def over_limit(request: HttpRequest, webform: WebForm) -> int:
+    """Seconds to wait when this submission is over a rate limit, else 0 (each call counts)."""
+    for key, rate in ((f"webform:{webform.pk}:ip:{client_ip(request)}", settings.KONTOR_WEBFORM_RATE_PER_IP),
+                      (f"webform:{webform.pk}", settings.KONTOR_WEBFORM_RATE_PER_FORM)):
+        verdict = hit(key, Rate.parse(rate))
+        if not verdict.allowed:
+            return verdict.retry_after
+    return 0
 
 
 def inquiry_data(d: dict) -> dict:
@@ -70,7 +101,16 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"webform": webform, "embed": embed}
     if request.method == "POST":
         form = forms.PublicInquiryForm(request.POST)
-        if not token_valid(webform, request.POST.get("token", "")):
+        wait = over_limit(request, webform)
+        if wait:
+            form.data = form.data.copy()
+            form.data["token"] = form_token(webform)
+            context.update(form=form, rate_limited=True)
+            response = render(request, "web/public/form.html", context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        nonce = token_nonce(webform, request.POST.get("token", ""))
+        if nonce is None or not token_spend(webform, nonce):
             context.update(form=forms.PublicInquiryForm(initial={"token": form_token(webform)}), expired=True)
             return render(request, "web/public/form.html", context, status=403)
         if request.POST.get("website"):

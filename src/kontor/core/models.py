@@ -1,0 +1,21 @@
+"""Rate-limit counters shared by every gunicorn worker (they live in the database)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class RateCounter(models.Model):
+    """Hits of one key (e.g. ``webform:3:ip:203.0.113.9``) in one fixed time window.
+
+    Rows are short-lived: each carries the moment it stops mattering and expired rows are deleted
+    as new ones are written (:func:`kontor.core.throttle.hit`).
+    """
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField(help_text="start of the window, seconds since the epoch")
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="core_ratecounter_key_window")]
