@@ -5,7 +5,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from kontor.web import views
-from kontor.web.views import custom_fields, kanban, modes, records, webforms, webhooks, webhooks_outgoing
+from kontor.web.views import custom_fields, data, kanban, modes, records, webforms, webhooks, webhooks_outgoing
 
 app_name = "web"
 
@@ -64,6 +64,12 @@ urlpatterns = [
          name="outgoing_webhook_delete"),
     path("settings/outgoing-webhooks/<int:pk>/deliveries/<int:delivery_id>/resend/", webhooks_outgoing.outgoing_resend,
          name="outgoing_webhook_resend"),
+    # import and export
+    path("import/", data.import_upload, name="import_upload"),
+    path("import/<int:pk>/", data.import_detail, name="import_detail"),
+    path("import/<int:pk>/again/", data.import_again, name="import_again"),
+    path("import/<int:pk>/rejected/", data.import_rejected, name="import_rejected"),
+    path("export/<str:kind>/", data.list_export, name="list_export"),
     # public
     path("forms/<slug:slug>/", webforms.public_form, name="public_form"),
 ]
