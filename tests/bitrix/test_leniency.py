@@ -100,3 +100,12 @@ def test_error_texts_name_bitrix24_fields(bx, classic_mode):
                                                           "RESPONSIBLE_ID": 999}}))
     assert text.startswith("RESPONSIBLE_ID") and "responsible_id" not in text
     assert not Activity.objects.exists()
+
+
+def test_an_unencoded_plus_in_an_offset_is_read_as_plus(bx, classic_mode):
+    """bitrix24-rest puts values into the query unencoded: "+01:00" arrives as " 01:00"."""
+    deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "D"}})
+    response = bx.get("crm.activity.add", f"fields[OWNER_TYPE_ID]=2&fields[OWNER_ID]={deal}&fields[SUBJECT]=Call"
+                                          "&fields[TYPE_ID]=2&fields[DEADLINE]=2026-12-05T10:00:00+01:00")
+    assert response.status_code == 200, response.content
+    assert Activity.objects.get(pk=response.json()["result"]).deadline.isoformat() == "2026-12-05T09:00:00+00:00"

@@ -125,6 +125,8 @@ def test_crm_item_contact_with_fm_and_user_field(bx, classic_mode):
     rows = bx.ok("crm.item.list", {"entityTypeId": 3, "filter": {"ufCrm_REGION": "Nord"},
                                    "select": ["id", "fm"]})["items"]
     assert rows[0]["id"] == item["id"] and rows[0]["fm"][0]["value"] == "+49 30 1234567"
+    original = bx.ok("crm.item.get", {"entityTypeId": 3, "id": item["id"], "useOriginalUfNames": "Y"})["item"]
+    assert original["UF_CRM_REGION"] == "Nord" and "ufCrm_REGION" not in original
 
 
 def test_crm_item_category_id_moves_a_deal_to_another_pipeline(bx, admin_user):

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -47,9 +48,15 @@ def dt(value: datetime | None) -> str:
     return value.astimezone(timezone.get_default_timezone()).isoformat(timespec="seconds")
 
 
+_SPACED_OFFSET = re.compile(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:?\d\d)$")
+
+
 def parse_when(value: Any, name: str) -> datetime:
     """An aware datetime from ISO 8601, ``YYYY-MM-DD[ HH:MM:SS]`` or the portal's display format
     ``DD.MM.YYYY[ HH:MM[:SS]]`` (server time) — the one reader the record fields use too."""
+    if isinstance(value, str):
+        # "…T10:00:00 01:00": a "+" sent unencoded in a query string (bitrix24-rest does) reads as a space.
+        value = _SPACED_OFFSET.sub(r"\1+\2", value.strip())
     parsed = parse_moment(value)
     if parsed is None:
         raise argument_error(f"'{name}': '{value}' is not a date and time.", name)

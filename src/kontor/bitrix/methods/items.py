@@ -21,7 +21,7 @@ from kontor.bitrix.errors import RestError, crm_error
 from kontor.bitrix.filters import split_key
 from kontor.bitrix.methods.common import field_meta
 from kontor.bitrix.methods.records import DEALS, ENTITIES, MULTI_FIELDS, RecordEntity
-from kontor.bitrix.params import as_list, get_id, get_mapping, get_param, to_int
+from kontor.bitrix.params import as_list, get_id, get_mapping, get_param, to_int, yes_no
 from kontor.bitrix.registry import Call, Page, method
 from kontor.core.errors import KontorError
 from kontor.crm import services
@@ -37,10 +37,13 @@ INT_TYPES = {"integer", "user", "crm_category", "crm_lead", "crm_contact", "crm_
 FLOAT_TYPES = {"double", "money"}
 
 
-def camel(upper: str) -> str:
-    """Bitrix24's crm.item name of an upper-case field name."""
+def camel(upper: str, *, original_uf: bool = False) -> str:
+    """Bitrix24's crm.item name of an upper-case field name (``useOriginalUfNames=Y``: user fields
+    keep their ``UF_CRM_…`` names)."""
     if upper in RENAMES:
         return RENAMES[upper]
+    if upper.startswith("UF_") and original_uf:
+        return upper
     if upper.startswith("UF_CRM_"):
         return "ufCrm_" + upper[len("UF_CRM_"):]
     head, *rest = upper.lower().split("_")
@@ -52,7 +55,8 @@ class ItemNames:
 
     def __init__(self, entity: RecordEntity, call: Call) -> None:
         self.meta = {k: v for k, v in entity.fields_description(call).items() if k not in MULTI_FIELDS}
-        self.to_camel = {upper: camel(upper) for upper in self.meta}
+        original_uf = yes_no(get_param(call.params, "useOriginalUfNames")) is True
+        self.to_camel = {upper: camel(upper, original_uf=original_uf) for upper in self.meta}
         self.to_upper = {c: u for u, c in self.to_camel.items()}
         self.folded = {c.lower(): u for c, u in self.to_upper.items()}
 
