@@ -14,7 +14,7 @@ from django.utils import timezone
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
-from kontor.api.auth import current_user
+from kontor.api.auth import current_user, require_admin
 from kontor.api.schemas import Id, errors
 from kontor.core.errors import ErrorCode, KontorError, not_found, validation
 from kontor.data.models import ImportJob
@@ -118,3 +118,33 @@ def _export_endpoint(kind: str):
 for _kind in ("leads", "deals", "contacts", "companies"):
     router.get(f"/{_kind}/export", response={200: None, **errors(401, 422)}, summary=f"Export {_kind}",
                description=EXPORT_HELP, operation_id=f"export_{_kind}")(_export_endpoint(_kind))
+
+
+# --- personal data (DSGVO Art. 15 / 17) ------------------------------------------------------------
+
+
+@router.get("/contacts/{contact_id}/personal-data", response={200: dict[str, Any], **errors(401, 403, 404, 422)},
+            summary="Everything Kontor holds about a contact (DSGVO Art. 15)",
+            description="Admins only. The contact, its companies, the leads and deals that name it or carry one of "
+            "its phones/e-mails, their activities and timeline, as one JSON document. Audited.")
+def contact_personal_data_endpoint(request, contact_id: Id):
+    from kontor.crm.models import Contact
+    from kontor.crm.services.common import get_or_404
+    from kontor.data.privacy import contact_personal_data
+
+    require_admin(request)
+    return contact_personal_data(contact=get_or_404(Contact, contact_id), actor=current_user(request))
+
+
+@router.post("/contacts/{contact_id}/erase", response={200: dict[str, Any], **errors(401, 403, 404, 422)},
+             summary="Erase a contact and the traces of its phones and e-mails (DSGVO Art. 17)",
+             description="Admins only. Deletes the contact; deletes its phones/e-mails wherever else they are "
+             "stored (leads, deals, companies); clears the person's name and address on the leads that named "
+             "it; unlinks deals; scrubs timeline entries that recorded them. Audited (without the data).")
+def contact_erase_endpoint(request, contact_id: Id):
+    from kontor.crm.models import Contact
+    from kontor.crm.services.common import get_or_404
+    from kontor.data.privacy import contact_erase
+
+    require_admin(request)
+    return contact_erase(contact=get_or_404(Contact, contact_id), actor=current_user(request))
