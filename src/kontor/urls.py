@@ -13,7 +13,10 @@ urlpatterns = [
     path("", include("kontor.web.urls")),
 ]
 
-# Under /rest/ a rejected Host or a crash outside the facade view still answers Bitrix24's JSON;
-# elsewhere these delegate to Django's defaults.
-handler400 = "kontor.bitrix.views.bad_request"
-handler500 = "kontor.bitrix.views.server_error"
+# Under /api/ every error is the native API's JSON (kontor.core.errorviews); under /rest/ a rejected
+# Host or a crash outside the facade view still answers Bitrix24's JSON (kontor.bitrix.views, to
+# which kontor.core.errorviews hands those); elsewhere Django's pages. A database that refuses
+# writes answers 503 everywhere.
+handler400 = "kontor.core.errorviews.bad_request"
+handler404 = "kontor.core.errorviews.page_not_found"
+handler500 = "kontor.core.errorviews.server_error"
