@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kontor.accounts.models import User
 from kontor.bitrix.models import Webhook
+from kontor.core.db import best_effort_update
 from kontor.core.errors import ErrorCode, KontorError
 from kontor.crm.enums import EntityType, TimelineKind
 from kontor.crm.models import Company, Contact, Deal, Lead, TimelineEntry
@@ -64,9 +65,10 @@ def webhook_authenticate(*, user_id: str, secret: str) -> User | None:
     if webhook is None or str(webhook.user_id) != user_id.lstrip("0") or not webhook.user.is_active:
         return None
     now = timezone.now()
-    # Touch at most once a minute: a write per request would serialise readers on SQLite.
+    # Touch at most once a minute: a write per request would serialise readers on SQLite. Best
+    # effort: reading calls keep working on a database that refuses writes.
     if webhook.last_used_at is None or (now - webhook.last_used_at).total_seconds() > 60:
-        Webhook.objects.filter(pk=webhook.pk).update(last_used_at=now)
+        best_effort_update(Webhook.objects.filter(pk=webhook.pk), last_used_at=now)
     return webhook.user
 
 
