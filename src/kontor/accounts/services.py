@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kontor.accounts.models import ApiToken, Role, User
+from kontor.core.db import best_effort_update
 from kontor.core.errors import ErrorCode, KontorError
 
 TOKEN_PREFIX = "ktr_"
@@ -83,9 +84,10 @@ def token_authenticate(raw: str) -> User | None:
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
-    # Touch at most once a minute: a write per request would serialise readers on SQLite.
+    # Touch at most once a minute: a write per request would serialise readers on SQLite. Best
+    # effort: on a database that refuses writes (read-only, disk full) reading calls keep working.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        best_effort_update(ApiToken.objects.filter(pk=token.pk), last_used_at=now)
     return token.user
 
 
