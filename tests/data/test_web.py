@@ -89,3 +89,22 @@ def test_export_button_exports_the_filtered_list(browser):
     assert Company.objects.count() == 1
     for url in ("/companies/", "/deals/?view=list", "/leads/?view=list"):
         assert 'id="list-export"' in browser.get(url).content.decode()
+
+
+def test_admin_downloads_and_erases_a_contacts_personal_data(admin_user):
+    browser = Client()
+    browser.force_login(admin_user)
+    erika = contact_create(data={"name": "Erika", "last_name": "Muster", "emails": ["erika@beispiel.de"]})
+    assert 'id="contact-privacy"' in browser.get(f"/contacts/{erika.pk}/").content.decode()
+    r = browser.get(f"/contacts/{erika.pk}/personal-data/")
+    assert r.status_code == 200 and r.json()["contact"]["last_name"] == "Muster"
+    assert browser.get(f"/contacts/{erika.pk}/erase/").status_code == 200
+    r = browser.post(f"/contacts/{erika.pk}/erase/")
+    assert r.status_code == 302 and not Contact.objects.filter(pk=erika.pk).exists()
+
+
+def test_managers_cannot_erase(browser):
+    erika = contact_create(data={"name": "Erika", "last_name": "Muster"})
+    assert 'id="contact-privacy"' not in browser.get(f"/contacts/{erika.pk}/").content.decode()
+    assert browser.post(f"/contacts/{erika.pk}/erase/").status_code == 403
+    assert Contact.objects.filter(pk=erika.pk).exists()

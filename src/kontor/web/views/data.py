@@ -5,20 +5,23 @@ The views only translate forms; ``kontor.data.services`` and ``kontor.data.expor
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from kontor.core.errors import KontorError
 from kontor.crm.fields import specs_for
+from kontor.crm.models import Contact
 from kontor.data.importing import KINDS, ON_DUPLICATE, importable_specs
 from kontor.data.models import ImportJob
 from kontor.data.services import import_job_create, import_job_preview, import_job_start
+from kontor.web.views.common import admin_required
 
 KIND_LABELS = {"contacts": "Contacts", "companies": "Companies", "leads": "Leads", "deals": "Deals"}
 LIST_URLS = {"contacts": "web:contact_list", "companies": "web:company_list", "leads": "web:lead_list",
@@ -142,3 +145,32 @@ def list_export(request: HttpRequest, kind: str) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect(LIST_URLS[kind])
 
+
+
+# --- personal data (DSGVO) --------------------------------------------------------------------------
+
+
+@admin_required
+def contact_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """Download everything about one contact as JSON (Art. 15)."""
+    from kontor.data.privacy import contact_personal_data as gather
+
+    contact = get_object_or_404(Contact, pk=pk)
+    document = gather(contact=contact, actor=request.user)
+    response = HttpResponse(json.dumps(document, ensure_ascii=False, indent=2),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="contact-{pk}-personal-data.json"'
+    return response
+
+
+@admin_required
+def contact_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, then erase a contact with the traces of its phones and e-mails (Art. 17)."""
+    from kontor.data.privacy import contact_erase as erase
+
+    contact = get_object_or_404(Contact, pk=pk)
+    if request.method == "POST":
+        erase(contact=contact, actor=request.user)
+        messages.success(request, _("The contact and its personal data were erased."))
+        return redirect("web:contact_list")
+    return render(request, "web/data/erase.html", {"object": contact})
