@@ -70,6 +70,8 @@ urlpatterns = [
     path("import/<int:pk>/again/", data.import_again, name="import_again"),
     path("import/<int:pk>/rejected/", data.import_rejected, name="import_rejected"),
     path("export/<str:kind>/", data.list_export, name="list_export"),
+    path("contacts/<int:pk>/personal-data/", data.contact_personal_data, name="contact_personal_data"),
+    path("contacts/<int:pk>/erase/", data.contact_erase, name="contact_erase"),
     # public
     path("forms/<slug:slug>/", webforms.public_form, name="public_form"),
 ]
