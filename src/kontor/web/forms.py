@@ -68,8 +68,10 @@ class LookupWidget(forms.HiddenInput):
         context = super().get_context(name, value, attrs)
         label = ""
         model = _model_of(self.kind)
-        if value not in (None, ""):
-            obj = model.objects.filter(pk=value).first()
+        # A re-rendered form may carry what was posted ("abc"): only a whole number is looked up;
+        # the field itself reports the bad value.
+        if value not in (None, "") and str(value).strip().isdigit():
+            obj = model.objects.filter(pk=int(value)).first()
             label = str(obj) if obj else ""
         context["widget"].update({"kind": self.kind, "label": label})
         return context
