@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "kontor.devdata",
     "kontor.events",
     "kontor.data",
+    "kontor.products",
 ]
 
 MIDDLEWARE = [
