@@ -5,7 +5,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from kontor.web import views
-from kontor.web.views import custom_fields, data, kanban, modes, records, webforms, webhooks, webhooks_outgoing
+from kontor.web.views import account, custom_fields, data, kanban, modes, records, webforms, webhooks, webhooks_outgoing
 
 app_name = "web"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/password/", account.password_change, name="password_change"),
     path("i18n/setlang/", set_language, name="set_language"),
     # leads
     path("leads/", records.lead_list, name="lead_list"),
