@@ -129,3 +129,24 @@ def test_b24pysdk_flows(b24, admin_user):  # noqa: F811
     items = b24.crm.item.list(3, select=["id", "name"]).result
     items = items["items"] if isinstance(items, dict) else items
     assert [i["name"] for i in items] == ["Ivan"]
+
+
+def test_fast_bitrix24_shop_order_becomes_a_deal_with_product_rows(hook_url):
+    """A shop's order export in one batch: product, contact, deal, its rows — then the amount."""
+    from fast_bitrix24 import Bitrix
+
+    from kontor.crm.models import Deal
+
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    bx = Bitrix(hook_url, verbose=False)
+    result = bx.call_batch({"halt": 1, "cmd": {
+        "product": "crm.product.add?fields[NAME]=Espresso machine&fields[PRICE]=499&fields[CURRENCY_ID]=EUR",
+        "contact": "crm.contact.add?fields[NAME]=Ada&fields[EMAIL][0][VALUE]=ada@example.org",
+        "deal": "crm.deal.add?fields[TITLE]=Order 1001&fields[CONTACT_ID]=$result[contact]",
+        "rows": "crm.deal.productrows.set?id=$result[deal]&rows[0][PRODUCT_ID]=$result[product]"
+                "&rows[0][QUANTITY]=2&rows[1][PRODUCT_NAME]=Shipping&rows[1][PRICE]=5.90",
+        "read": "crm.deal.get?id=$result[deal]",
+    }})
+    assert result["rows"] is True
+    assert result["read"]["OPPORTUNITY"] == "1003.90"
+    assert Deal.objects.get(pk=result["deal"]).contact_id == result["contact"]

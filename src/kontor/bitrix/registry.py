@@ -122,6 +122,7 @@ def _load() -> None:
             events,
             items,
             misc,
+            products,
             records,
             relations,
             telephony,
