@@ -223,6 +223,42 @@ class _Resolver:
         return self.companies[key]
 
 
+@dataclass
+class _NewRecord:
+    values: dict[str, Any]
+    companies: list[int]
+    pk: int = 0
+
+
+def _insert(model: Any, records: list[_NewRecord]) -> None:
+    """Insert the records in one multi-row ``INSERT … RETURNING id`` and set their ids.
+
+    Only the values a row gives are prepared per row; the columns' defaults are prepared once. (The
+    ORM's ``bulk_create`` builds a model instance and prepares every column of every row, which
+    costs more than the write.) Ids come back ascending in row order: one statement, one writer."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    by_attname = {f.attname: f for f in fields}
+    defaults = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, 30000 // len(fields))  # SQLite allows 32,766 parameters per statement
+    for start in range(0, len(records), per_statement):
+        chunk = records[start:start + per_statement]
+        params: list[Any] = []
+        for record in chunk:
+            row = dict(defaults)
+            for name, value in record.values.items():
+                row[name] = by_attname[name].get_db_prep_save(value, connection)
+            params += [row[f.attname] for f in fields]
+        sql = (f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES "
+               + ", ".join([row_sql] * len(chunk)) + " RETURNING id")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = sorted(pk for (pk,) in cursor.fetchall())
+        for record, pk in zip(chunk, ids, strict=True):
+            record.pk = pk
+
+
 class Importer:
     """One import of one file. ``run`` reads it in batches and returns the ``Summary``."""
 
@@ -377,13 +413,11 @@ class Importer:
                 values["company_id"] = company_ids[0] if company_ids else None
             else:
                 values["title_normalized"] = row.title_key
-            record = model(**values, created_by=self.actor)
-            if "assigned_id" not in values:
-                record.assigned = self.actor
-            record.uf = {k: v for k, v in row.cleaned.uf.items() if v is not None} or None
-            record._import_companies = company_ids  # type: ignore[attr-defined]
-            records.append(record)
-        model._default_manager.bulk_create(records)
+            values["created_by_id"] = self.actor.pk if self.actor else None
+            values.setdefault("assigned_id", self.actor.pk if self.actor else None)
+            values["uf"] = {k: v for k, v in row.cleaned.uf.items() if v is not None} or None
+            records.append(_NewRecord(values=values, companies=company_ids))
+        _insert(model, records)
         comms: list[tuple] = []
         links: list[tuple] = []
         for row, record in zip(rows, records, strict=True):
@@ -391,7 +425,7 @@ class Importer:
             for type_, items in row.cleaned.comms.items():
                 comms += [(int(entity), record.pk, str(type_), item["value_type"], item["value"], item["normalized"])
                           for item in items]
-            links += [(record.pk, pk, (i + 1) * 10, i == 0) for i, pk in enumerate(record._import_companies)]
+            links += [(record.pk, pk, (i + 1) * 10, i == 0) for i, pk in enumerate(record.companies)]
         # Plain executemany for the narrow rows: the ORM's per-object preparation would cost more than
         # the writes themselves (the values are already clean).
         now = timezone.now()
