@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,17 +21,31 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def username_clean(username: object) -> str:
+    """A user name as Django's validator allows it: letters, digits and @ . + - _, at most 150."""
+    if not isinstance(username, str) or not username.strip():
+        raise KontorError(ErrorCode.VALIDATION, "username is required", field="username")
+    username = username.strip()
+    if len(username) > 150:
+        raise KontorError(ErrorCode.VALIDATION, "username is longer than 150 characters", field="username")
+    try:
+        User.username_validator(username)
+    except DjangoValidationError:
+        raise KontorError(ErrorCode.VALIDATION, f"username {username!r} may contain only letters, digits and "
+                          "@ . + - _", field="username") from None
+    return username
+
+
 @transaction.atomic
 def user_create(
     *, username: str, password: str | None = None, role: str = Role.MANAGER, email: str = "",
     first_name: str = "", last_name: str = "",
 ) -> User:
     """Create a user with the given role; without a password the account can only use tokens."""
-    username = (username or "").strip()
-    if not username:
-        raise KontorError(ErrorCode.VALIDATION, "username is required", field="username")
+    username = username_clean(username)
     model = get_user_model()
-    if model.objects.filter(username=username).exists():
+    # Unique regardless of case: "ADMIN" beside "admin" would be two accounts that look like one.
+    if model.objects.filter(username__iexact=username).exists():
         raise KontorError(ErrorCode.CONFLICT, f"user '{username}' already exists", field="username")
     user = model(username=username, email=email, role=role, first_name=first_name, last_name=last_name)
     user.is_staff = role == Role.ADMIN
@@ -53,6 +68,20 @@ def user_get_or_create(*, username: str, role: str | None = None) -> tuple[User,
         user.is_staff = role == Role.ADMIN
         user.save(update_fields=["role", "is_staff"])
     return user, False
+
+
+@transaction.atomic
+def user_set_active(*, actor: User, user: User, active: bool) -> User:
+    """Let ``user`` log in again or not (admin only). A deactivated user's tokens, webhooks and
+    sessions stop working at once (each checks ``is_active``); their records stay."""
+    if not actor.is_crm_admin:
+        raise KontorError(ErrorCode.PERMISSION_DENIED, "only administrators may do this")
+    if user.pk == actor.pk and not active:
+        raise KontorError(ErrorCode.CONFLICT, "you cannot deactivate yourself", field="is_active")
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+    return user
 
 
 @transaction.atomic

@@ -10,15 +10,22 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Router, Status
+from pydantic import StrictBool
 
 from kontor.accounts.models import ApiToken
-from kontor.accounts.services import token_create, token_revoke, user_create
+from kontor.accounts.services import token_create, token_revoke, user_create, user_set_active
 from kontor.api.auth import current_user, require_admin
-from kontor.api.schemas import Id, TokenCreatedOut, TokenIn, TokenOut, UserIn, UserOut, errors, no_query
+from kontor.api.schemas import Id, InputSchema, TokenCreatedOut, TokenIn, TokenOut, UserIn, UserOut, errors, no_query
 from kontor.core.errors import ErrorCode, KontorError, not_found, validation
 from kontor.core.normalize import normalize_email
 
 router = Router()
+
+
+class UserPatch(InputSchema):
+    """What an admin may change of another user here: whether they can log in."""
+
+    is_active: StrictBool
 
 
 def _user_out(user) -> dict:
@@ -91,3 +98,38 @@ def get_user(request, user_id: Id):
     if user is None:
         raise not_found("User", user_id)
     return _user_out(user)
+
+
+def _user_or_404(user_id: int):
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise not_found("User", user_id)
+    return user
+
+
+@router.patch("/{user_id}", response={200: UserOut, **errors(400, 401, 403, 404, 409, 422)},
+              summary="Deactivate or reactivate a user (admin); their tokens and webhooks stop working")
+def patch_user(request, user_id: Id, payload: UserPatch):
+    require_admin(request)
+    user = user_set_active(actor=current_user(request), user=_user_or_404(user_id), active=payload.is_active)
+    return _user_out(user)
+
+
+@router.get("/{user_id}/tokens", response={200: list[TokenOut], **errors(401, 403, 404, 422)},
+            summary="A user's API tokens (admin)")
+def list_user_tokens(request, user_id: Id):
+    require_admin(request)
+    no_query(request)
+    user = _user_or_404(user_id)
+    return [_token_out(t) for t in ApiToken.objects.filter(user=user).order_by("-created_at", "-id")]
+
+
+@router.delete("/{user_id}/tokens/{token_id}", response={204: None, **errors(401, 403, 404, 422)},
+               summary="Revoke another user's API token (admin)")
+def revoke_user_token(request, user_id: Id, token_id: Id):
+    require_admin(request)
+    token = ApiToken.objects.filter(pk=token_id, user=_user_or_404(user_id)).first()
+    if token is None:
+        raise not_found("Token", token_id)
+    token_revoke(token=token)
+    return Status(204, None)

@@ -17,6 +17,18 @@ from kontor.crm.services.common import apply_changes, clean_text, unknown_fields
 _CODE = re.compile(r"^[A-Za-z0-9_\-]{1,50}$")
 
 
+#: A colour is ``#rrggbb`` (it is written into the pages' CSS, so nothing else may pass).
+COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def clean_color(value: Any) -> str:
+    """``#rrggbb``, or "" for the default colour."""
+    text = clean_text(value, "color", max_length=16)
+    if text and not COLOR.fullmatch(text):
+        raise validation(f"color must be #rrggbb (six hexadecimal digits), not {text!r}", "color")
+    return text
+
+
 def _lang_index() -> int:
     return 1 if settings.LANGUAGE_CODE.startswith("de") else 2
 
@@ -117,7 +129,7 @@ def stage_create(*, pipeline: Pipeline, actor=None, data: Mapping[str, Any]) -> 
     stage = Stage.objects.create(
         pipeline=pipeline, code=code, name=name, sort=_clean_int(data.get("sort", 10), "sort"),
         semantic=_clean_semantic(data.get("semantic", Semantic.PROCESS)),
-        color=clean_text(data.get("color"), "color", max_length=16),
+        color=clean_color(data.get("color")),
     )
     AuditLog.objects.create(action="stage_created", actor=actor, data={"stage_id": stage.pk, "code": code})
     return stage
@@ -133,7 +145,7 @@ def stage_update(*, stage: Stage, actor=None, data: Mapping[str, Any]) -> Stage:
     if "sort" in data:
         values["sort"] = _clean_int(data["sort"], "sort")
     if "color" in data:
-        values["color"] = clean_text(data["color"], "color", max_length=16)
+        values["color"] = clean_color(data["color"])
     if "semantic" in data:
         values["semantic"] = _clean_semantic(data["semantic"])
         if values["semantic"] != stage.semantic and Deal.objects.filter(stage=stage).exists():
@@ -169,7 +181,7 @@ def lead_status_create(*, actor=None, data: Mapping[str, Any]) -> LeadStatus:
         raise validation("there is exactly one converted status (CONVERTED)", "semantic")
     status = LeadStatus.objects.create(
         code=code, name=clean_text(data.get("name"), "name", required=True), semantic=semantic,
-        sort=_clean_int(data.get("sort", 40), "sort"), color=clean_text(data.get("color"), "color", max_length=16),
+        sort=_clean_int(data.get("sort", 40), "sort"), color=clean_color(data.get("color")),
     )
     AuditLog.objects.create(action="lead_status_created", actor=actor, data={"code": code})
     return status
@@ -187,7 +199,7 @@ def lead_status_update(*, status: LeadStatus, actor=None, data: Mapping[str, Any
     if "sort" in data:
         values["sort"] = _clean_int(data["sort"], "sort")
     if "color" in data:
-        values["color"] = clean_text(data["color"], "color", max_length=16)
+        values["color"] = clean_color(data["color"])
     changes = apply_changes(status, values)
     if changes:
         status.save()
