@@ -46,7 +46,7 @@ def test_upload_preview_mapping_dry_run_then_import(browser, django_capture_on_c
     import_job_run(job_id=job.pk)
     panel = browser.get(f"/import/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
     assert "hx-get" not in panel  # finished: polling stops
-    assert "1 erstellt" in panel or "1 created" in panel
+    assert "1 angelegt" in panel and "1 abgelehnt" in panel and "1 übersprungen" in panel
     assert Contact.objects.count() == 0
 
     with django_capture_on_commit_callbacks(execute=False):
