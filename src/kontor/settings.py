@@ -73,6 +73,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 # undo, so it is opt-in (KONTOR_HSTS_PRELOAD) and its deploy-check reminder (W021) is not shown.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+#: /healthz: 503 unless a background worker wrote its heartbeat within this many seconds
+#: (KONTOR_HEALTH_REQUIRE_WORKER=false where no worker runs); workers beat every ..._HEARTBEAT_SECONDS.
+KONTOR_HEALTH_REQUIRE_WORKER = _env_bool("KONTOR_HEALTH_REQUIRE_WORKER", True)
+KONTOR_HEALTH_MAX_HEARTBEAT_AGE = float(os.environ.get("KONTOR_HEALTH_MAX_HEARTBEAT_AGE", "90"))
+KONTOR_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("KONTOR_WORKER_HEARTBEAT_SECONDS", "15"))
+
 #: ``/api/docs`` (Swagger UI) without logging in; the OpenAPI schema is public either way.
 KONTOR_PUBLIC_API_DOCS = _env_bool("KONTOR_PUBLIC_API_DOCS", False)
 
