@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from kontor.api.api import api
+from kontor.core.health import healthz
 
 urlpatterns = [
     path("api/", api.urls),
     # "/rest" itself too: the facade answers JSON and never redirects (no APPEND_SLASH 301).
     re_path(r"^rest(?:/|$)", include("kontor.bitrix.urls")),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("kontor.web.urls")),
 ]
