@@ -1,3 +1,5 @@
+import sys
+
 from django.apps import AppConfig
 
 
@@ -10,3 +12,7 @@ class CoreConfig(AppConfig):
         from kontor.core.logmask import install
 
         install()  # webhook secrets never reach a log line (kontor.core.logmask)
+        if "db_worker" in sys.argv[1:3]:
+            from kontor.core.health import start_heartbeat
+
+            start_heartbeat()  # /healthz sees that a worker is alive

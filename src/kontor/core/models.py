@@ -19,3 +19,15 @@ class RateCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "window"], name="core_ratecounter_key_window")]
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of one background worker process (``kontor db_worker``).
+
+    Each worker writes its row every ``KONTOR_WORKER_HEARTBEAT_SECONDS`` from a thread of its own
+    (kontor.core.health); ``/healthz`` reports the freshest row.
+    """
+
+    worker = models.CharField(max_length=200, unique=True, help_text="host:pid")
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
