@@ -19,7 +19,8 @@ import pytest
 import requests
 import trustme
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "kontor" / "web" / "templates"
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "src" / "kontor" / "web" / "templates"
 
 
 def free_port() -> int:
@@ -44,11 +45,28 @@ def kontor(env, *args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+def example_env() -> dict[str, str]:
+    """deploy/kontor.env.example as a dict (comments and empty values left out)."""
+    values = {}
+    for line in (ROOT / "deploy" / "kontor.env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            if value:
+                values[key] = value
+    return values
+
+
 def test_check_deploy_is_clean_with_the_readme_production_settings(tmp_path):
-    done = kontor(production_env(tmp_path, KONTOR_HTTPS="true"), "check", "--deploy")
+    # The example's settings, on a throwaway SQLite file and var directory instead of /srv/kontor.
+    env = {**example_env(), "DATABASE_URL": f"sqlite:///{tmp_path / 'kontor.sqlite3'}", "KONTOR_VAR_DIR": str(tmp_path)}
+    assert env["KONTOR_TRUST_PROXY"] == "true"
+    done = kontor(production_env(tmp_path, **env), "check", "--deploy")
     assert done.returncode == 0, done.stderr
     assert "WARNINGS" not in done.stdout + done.stderr and "no issues" in done.stdout, done.stdout + done.stderr
-    # Without https mode the same command names what is missing (the test above is not vacuous).
+    # With KONTOR_HTTPS instead of the proxy too; without https mode the same command names what is
+    # missing (the test is not vacuous).
+    direct = kontor(production_env(tmp_path, KONTOR_HTTPS="true"), "check", "--deploy")
+    assert "WARNINGS" not in direct.stdout + direct.stderr and direct.returncode == 0
     plain = kontor(production_env(tmp_path), "check", "--deploy")
     for check in ("W004", "W008", "W012", "W016"):
         assert check in plain.stderr + plain.stdout
