@@ -30,6 +30,9 @@ def test_web_form_lead_with_a_junk_phone_is_stored_as_typed(bx, classic_mode):
     bx.ok("crm.contact.add", {"fields": {"NAME": "Other", "PHONE": [{"VALUE": "call me after 5pm"}]}})
     assert bx.ok("crm.duplicate.findbycomm", {"type": "PHONE", "values": ["call me after 5pm"]}) == []
     assert bx.ok("crm.duplicate.findbycomm", {"type": "PHONE", "values": ["030 1234567"]}) == {"LEAD": [lead_id]}
+    for empty in ("", " "):  # an empty search key never finds the values stored without one
+        response = bx.post("crm.contact.list", {"filter": {"PHONE": empty}})
+        assert response.status_code == 400 or response.json()["result"] == []
 
 
 def test_junk_values_survive_an_update_and_can_be_replaced(bx, classic_mode):

@@ -235,6 +235,8 @@ def comm_keys(type_: str, value: str) -> list[str]:
     A phone without ``+`` or ``00`` is read in the default region and, as PBXes send numbers
     (``79001234567``), as international too: Bitrix24 finds the contact either way."""
     text = value.strip()
+    if not text:
+        return []  # an empty key would match every value stored without one (junk phones/e-mails)
     if type_ != "PHONE":
         return [normalize_email(text) or text.lower()]
     keys = [normalize_phone(text) or text.lower()]
