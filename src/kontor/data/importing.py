@@ -199,6 +199,7 @@ class _Resolver:
         if spec.is_custom or not spec.directory:
             return text
         if spec.directory not in self._labels:
+            pairs: Iterable[tuple[str, str]]
             if spec.directory == "SOURCE":
                 pairs = Source.objects.values_list("code", "name")
             elif spec.directory == "STATUS":
@@ -376,15 +377,16 @@ class Importer:
     def _update(self, row: _Row) -> None:
         from kontor.crm.services import companies, contacts, deals, leads
 
-        record = MODELS[self.entity]._default_manager.get(pk=row.existing)
+        assert row.existing is not None
+        pk, actor, data = row.existing, self.actor, row.data
         if self.entity == EntityType.CONTACT:
-            contacts.contact_update(contact=record, actor=self.actor, data=row.data)
+            contacts.contact_update(contact=Contact.objects.get(pk=pk), actor=actor, data=data)
         elif self.entity == EntityType.COMPANY:
-            companies.company_update(company=record, actor=self.actor, data=row.data)
+            companies.company_update(company=Company.objects.get(pk=pk), actor=actor, data=data)
         elif self.entity == EntityType.LEAD:
-            leads.lead_update(lead=record, actor=self.actor, data=row.data)
+            leads.lead_update(lead=Lead.objects.get(pk=pk), actor=actor, data=data)
         else:
-            deals.deal_update(deal=record, actor=self.actor, data=row.data)
+            deals.deal_update(deal=Deal.objects.get(pk=pk), actor=actor, data=data)
 
     def _create_one(self, row: _Row) -> None:
         from kontor.crm.services.deals import deal_create

@@ -101,10 +101,10 @@ def export_response(request: HttpRequest, kind: str):
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         path.unlink()  # the open handle keeps the data until the response is sent (POSIX)
         return response
-    response = StreamingHttpResponse((piece.encode("utf-8") for piece in csv_stream(rows)),
-                                     content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{kind}-{stamp}.csv"'
-    return response
+    stream = StreamingHttpResponse((piece.encode("utf-8") for piece in csv_stream(rows)),
+                                   content_type="text/csv; charset=utf-8")
+    stream["Content-Disposition"] = f'attachment; filename="{kind}-{stamp}.csv"'
+    return stream
 
 
 def _export_endpoint(kind: str):

@@ -31,15 +31,15 @@ class Command(BaseCommand):
         fmt = format or ("xlsx" if output and output.lower().endswith(".xlsx") else "csv")
         if fmt == "xlsx" and not output:
             raise CommandError("xlsx needs -o FILE")
-        filters: dict[str, object] = {}
+        filters: dict[str, list[str]] = {}
         for item in filter:
             name, sep, value = item.partition("=")
             if not sep:
                 raise CommandError(f"--filter {item}: write NAME=VALUE")
-            filters[name] = [*filters[name], value] if isinstance(filters.get(name), list) else (
-                [filters[name], value] if name in filters else value)
+            filters.setdefault(name, []).append(value)
+        given = {k: v[0] if len(v) == 1 else v for k, v in filters.items()}
         try:
-            _, rows = records_export(kind=kind, filters=filters, order=order, format=fmt,
+            _, rows = records_export(kind=kind, filters=given, order=order, format=fmt,
                                      columns=[c.strip() for c in columns.split(",") if c.strip()] if columns else None)
             if fmt == "xlsx":
                 from kontor.data.exporting import xlsx_file
