@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -54,11 +55,11 @@ def _hook(pk: int) -> OutgoingWebhook:
     return hook
 
 
-def _with_counts(hooks: list[OutgoingWebhook]) -> list[OutgoingWebhook]:
-    for hook in hooks:
-        hook.pending_count = hook.deliveries.filter(status=DeliveryStatus.PENDING).count()
-        hook.failed_count = hook.deliveries.filter(status=DeliveryStatus.FAILED).count()
-    return hooks
+def _with_counts(qs: QuerySet[OutgoingWebhook]) -> QuerySet[OutgoingWebhook]:
+    """The webhooks with how many of their deliveries wait and how many failed (one query)."""
+    return qs.annotate(
+        pending_count=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.PENDING)),
+        failed_count=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED)))
 
 
 @admin_required
@@ -74,7 +75,7 @@ def outgoing_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Webhook created."))
             form = WebhookForm()
-    hooks = _with_counts(list(OutgoingWebhook.objects.order_by("-created_at", "-id")))
+    hooks = _with_counts(OutgoingWebhook.objects.order_by("-created_at", "-id"))
     return render(request, "web/webhooks_outgoing/list.html", {
         "form": form, "groups": event_groups(form), "hooks": hooks, "created": created,
         "bitrix24": WebhookFormat.BITRIX24})
@@ -102,7 +103,9 @@ def outgoing_enable(request: HttpRequest, pk: int) -> HttpResponse:
 @admin_required
 def outgoing_deliveries(request: HttpRequest, pk: int) -> HttpResponse:
     """The webhook's delivery log, newest first, optionally one status only."""
-    hook = _with_counts([_hook(pk)])[0]
+    hook = _with_counts(OutgoingWebhook.objects.filter(pk=pk)).first()
+    if hook is None:
+        raise Http404
     status = request.GET.get("status", "")
     qs = hook.deliveries.order_by("-id")
     if status in DeliveryStatus.values:
