@@ -76,3 +76,22 @@ def test_imports_are_private_to_their_user(manager_api, admin_api, anon_api):
     assert manager_api.get(f"/api/v1/imports/{job_id}").status_code == 404
     assert admin_api.get(f"/api/v1/imports/{job_id}").status_code == 200
     assert anon_api.get(f"/api/v1/imports/{job_id}").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_an_uploaded_import(external_db, kontor_cli, tmp_path):
+    """The whole way: an upload queued through the service, a real `kontor db_worker` runs it."""
+    env, query = external_db
+    env = {**env, "KONTOR_VAR_DIR": str(tmp_path / "var")}
+    lines = ["Vorname;Nachname;Telefon"] + [f"Kunde;Nr {i};+49 30 {2000000 + i}" for i in range(1, 1201)]
+    lines[700] = "Kunde;;nicht-erreichbar"  # a bad row among them
+    (tmp_path / "kunden.csv").write_bytes("\n".join(lines).encode("cp1252"))
+    kontor_cli(env, "shell", "-c", (
+        "from kontor.data.services import import_job_create as c; "
+        f"f = open({str(tmp_path / 'kunden.csv')!r}, 'rb'); "
+        "print(c(upload=f, name='kunden.csv', kind='contacts').pk)"))
+    assert query("SELECT status FROM data_importjob")[0] == "queued"
+    kontor_cli(env, "db_worker", "--batch", "--no-startup-delay")
+    status, total, created, rejected = query("SELECT status, total, created, rejected FROM data_importjob")
+    assert (status, total, created, rejected) == ("done", 1200, 1199, 1)
+    assert query("SELECT COUNT(*) FROM crm_contact")[0] == 1199
