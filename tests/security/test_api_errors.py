@@ -93,3 +93,25 @@ def test_read_only_database_reads_work_and_writes_answer_503(admin_api, admin_us
         body = assert_json_error(created, 503, "storage_unavailable")
         assert "read-only" in body["detail"]
     assert list(Deal.objects.values_list("title", flat=True)) == ["Vorhanden"]
+
+
+def test_full_disk_and_read_only_errors_of_both_databases_count_as_storage_unavailable():
+    import sqlite3
+
+    import psycopg
+    from django.db import utils
+
+    from kontor.core.errorviews import storage_unavailable
+
+    def wrapped(exc):  # as Django raises them: its own class, the driver's error as the cause
+        outer = utils.OperationalError(str(exc))
+        outer.__cause__ = exc
+        return outer
+
+    assert storage_unavailable(wrapped(sqlite3.OperationalError("database or disk is full")))
+    assert storage_unavailable(wrapped(sqlite3.OperationalError("attempt to write a readonly database")))
+    assert storage_unavailable(wrapped(psycopg.errors.DiskFull("could not extend file: No space left on device")))
+    assert storage_unavailable(wrapped(psycopg.errors.ReadOnlySqlTransaction(
+        "cannot execute INSERT in a read-only transaction")))
+    assert not storage_unavailable(wrapped(sqlite3.OperationalError("no such table: x")))
+    assert not storage_unavailable(RuntimeError("read-only"))  # not a database error
