@@ -68,3 +68,17 @@ def test_lead_product_rows(bx, classic_mode):
                                                              "QUANTITY": 3}]})
     assert Lead.objects.get(pk=lead).opportunity == Decimal("450.00")
     assert bx.ok("crm.lead.productrows.get", {"id": lead})[0]["OWNER_TYPE"] == "L"
+
+
+def test_crm_item_productrow_in_camel_case(bx, classic_mode):
+    deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "D"}})
+    out = bx.ok("crm.item.productrow.set", {"ownerType": "D", "ownerId": deal, "productRows": [
+        {"productName": "Seat", "price": 30, "quantity": 4, "taxRate": 19}]})
+    row = out["productRows"][0]
+    assert (row["productName"], row["price"], row["quantity"], row["ownerId"]) == ("Seat", 30.0, 4.0, deal)
+    assert Deal.objects.get(pk=deal).opportunity == Decimal("120.00")
+    listed = bx.ok("crm.item.productrow.list", {"filter": {"=ownerType": "D", "=ownerId": deal}})["productRows"]
+    assert [r["id"] for r in listed] == [row["id"]]
+    assert bx.ok("crm.item.productrow.get", {"id": row["id"]})["productRow"]["productName"] == "Seat"
+    assert "productName" in bx.ok("crm.item.productrow.fields")["fields"]
+    assert bx.post("crm.item.productrow.set", {"ownerType": "Q", "ownerId": deal, "productRows": []}).status_code == 400

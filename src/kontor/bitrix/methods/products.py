@@ -196,3 +196,77 @@ def _rows_handlers(entity: Any, owner_type: str) -> None:
 
 _rows_handlers(DEALS, "D")
 _rows_handlers(LEADS, "L")
+
+
+# --- crm.item.productrow.* (the universal form: camelCase, owner by type letter and id) -----------
+
+OWNER_TYPES = {"D": DEALS, "L": LEADS}
+
+
+def _camel(upper: str) -> str:
+    head, *rest = upper.lower().split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _item_row(row: ProductRow, owner_type: str, owner_id: int) -> dict[str, Any]:
+    out = {_camel(k): v for k, v in row_out(row, owner_type, owner_id).items()}
+    out["id"], out["ownerId"] = row.pk, owner_id
+    return out
+
+
+def _owner(call: Call, type_raw: Any, id_raw: Any) -> tuple[str, Any]:
+    owner_type = str(type_raw or "").strip().upper()
+    if owner_type not in OWNER_TYPES:
+        raise argument_error("ownerType must be D (deal) or L (lead).", "ownerType")
+    owner_id = to_int(id_raw)
+    if owner_id is None or owner_id <= 0:
+        raise argument_error("ownerId is not defined or invalid.", "ownerId")
+    return owner_type, OWNER_TYPES[owner_type].get_object(owner_id)
+
+
+@method("crm.item.productrow.list")
+def item_productrow_list(call: Call) -> dict[str, Any]:
+    """Rows of one owner: ``filter`` names ``=ownerType`` and ``=ownerId``."""
+    raw = get_param(call.params, "filter")
+    flt = {str(k).lstrip("="): v for k, v in raw.items()} if isinstance(raw, dict) else {}
+    owner_type, owner = _owner(call, flt.get("ownerType"), flt.get("ownerId"))
+    rows = ProductRow.objects.filter(**{OWNER_TYPES[owner_type].name: owner}).select_related("product")
+    return {"productRows": [_item_row(r, owner_type, owner.pk) for r in rows]}
+
+
+@method("crm.item.productrow.get")
+def item_productrow_get(call: Call) -> dict[str, Any]:
+    row = ProductRow.objects.filter(pk=get_id(call.params)).select_related("product").first()
+    if row is None:
+        raise crm_error("Not found")
+    owner_type, owner_id = ("D", row.deal_id) if row.deal_id else ("L", row.lead_id)
+    return {"productRow": _item_row(row, owner_type, owner_id or 0)}
+
+
+@method("crm.item.productrow.set")
+def item_productrow_set(call: Call) -> dict[str, Any]:
+    """Replace an owner's rows (``productRows`` in camelCase), as crm.deal.productrows.set does."""
+    owner_type, owner = _owner(call, get_param(call.params, "ownerType"), get_param(call.params, "ownerId"))
+    upper_names = {_camel(k): k for k in (*ROW_NAMES, *ROW_IGNORED)}
+    rows = []
+    for index, item in enumerate(as_list(get_param(call.params, "productRows"))):
+        if not isinstance(item, dict):
+            raise crm_error(f"productRows[{index}] must be an object.")
+        rows.append(_row_in(index, {upper_names.get(str(k), str(k)): v for k, v in item.items()}))
+    try:
+        services.product_rows_set(owner=owner, rows=rows, actor=call.user)
+    except KontorError as exc:
+        raise translate(exc, {}) from exc
+    stored = ProductRow.objects.filter(**{OWNER_TYPES[owner_type].name: owner}).select_related("product")
+    return {"productRows": [_item_row(r, owner_type, owner.pk) for r in stored]}
+
+
+@method("crm.item.productrow.fields")
+def item_productrow_fields(call: Call) -> dict[str, Any]:
+    numbers = {"PRICE", "QUANTITY", "DISCOUNT_RATE", "DISCOUNT_SUM", "TAX_RATE"}
+    fields = {_camel(k): field_meta("double" if k in numbers else "integer" if k.endswith(("_ID", "SORT"))
+                                    else "string", k.replace("_", " ").capitalize()) for k in ROW_NAMES}
+    return {"fields": {"id": field_meta("integer", "ID", read_only=True),
+                       "ownerId": field_meta("integer", "Owner", required=True, immutable=True),
+                       "ownerType": field_meta("string", "Owner type (D, L)", required=True, immutable=True),
+                       **fields}}
