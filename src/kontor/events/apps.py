@@ -17,6 +17,10 @@ class EventsConfig(AppConfig):
         # the worker is woken once it committed.
         bus.subscribe("*", outbox.queue_deliveries, phase=bus.Phase.IN_TRANSACTION,
                       order=bus.RECORD)
+        # The timeline is written by a subscriber too: the same entries whichever path made the change.
+        from kontor.events import timeline
+
+        timeline.register()
         if "db_worker" in sys.argv[1:3]:
             # Retries and deliveries whose wake-up was lost (a crash between commit and enqueue) are
             # picked up by this sweep in every worker process.

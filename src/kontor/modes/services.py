@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kontor.core.errors import ErrorCode, KontorError, validation
-from kontor.crm.enums import CommType, CrmMode, EntityType, Semantic, TimelineKind
+from kontor.crm.enums import CommType, CrmMode, EntityType, Semantic
 from kontor.crm.fields import native_value
 from kontor.crm.models import (
     Activity,
@@ -29,7 +29,7 @@ from kontor.crm.models import (
     Pipeline,
     Stage,
 )
-from kontor.crm.services import company_create, contact_create, deal_create, lead_create, timeline_add
+from kontor.crm.services import company_create, contact_create, deal_create, lead_create
 from kontor.crm.services.common import (
     clean_amount,
     clean_communications,
@@ -282,7 +282,6 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
     """Turn a locked, unconverted lead into what the choices say (one transaction, caller's)."""
     cmap = conversion_map()
     company = None
-    company_created = False
     if isinstance(company_choice, Company):
         company = company_choice
     elif company_choice == "create":
@@ -290,9 +289,7 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
         data["title"] = lead.company_title or lead.title  # "create" without a company name: the lead's title
         company = company_create(actor=actor, data=data)
         Company.objects.filter(pk=company.pk).update(lead=lead)
-        company_created = True
     contact = None
-    contact_created = False
     if isinstance(contact_choice, Contact):
         contact = contact_choice
     elif contact_choice == "create":
@@ -301,7 +298,6 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
         data["name"] = lead.name or ("" if lead.last_name else lead.title[:100])
         contact = contact_create(actor=actor, data={**data, "company_id": company.pk if company else None})
         Contact.objects.filter(pk=contact.pk).update(lead=lead)
-        contact_created = True
     deal = None
     if deal_spec is not None:
         pipeline, stage = deal_spec
@@ -327,14 +323,9 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
         made["switch_id"] = switch_id
     if fields_created:
         made["fields_created"] = fields_made(fields_created)
-    timeline_add(entity_type=EntityType.LEAD, entity_id=lead.pk, kind=TimelineKind.CONVERTED, actor=actor, data=made)
     record_event("updated", "lead", lead.pk, actor=actor, changes=changes)
+    # The timeline's ``converted`` and ``created_from_lead`` entries come from this event's subscriber.
     record_event("converted", "lead", lead.pk, actor=actor, data={"converted_to": made})
-    for entity_type, obj, created in ((EntityType.DEAL, deal, True), (EntityType.CONTACT, contact, contact_created),
-                                      (EntityType.COMPANY, company, company_created)):
-        if obj is not None and created:
-            timeline_add(entity_type=entity_type, entity_id=obj.pk, kind=TimelineKind.CREATED_FROM_LEAD, actor=actor,
-                         data={"lead_id": lead.pk, "title": lead.title})
     return lead
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kontor.core.errors import validation
 from kontor.core.normalize import normalize_title
-from kontor.crm.enums import EntityType, TimelineKind
+from kontor.crm.enums import EntityType
 from kontor.crm.fields import Cleaned, clean_record
 from kontor.crm.models import Company, ContactCompany
 from kontor.crm.services.common import (
@@ -19,7 +19,6 @@ from kontor.crm.services.common import (
     communications_delete,
     communications_set,
     record_apply,
-    timeline_add,
 )
 from kontor.events.bus import record_event
 
@@ -45,7 +44,6 @@ def company_create(*, actor=None, data: Mapping[str, Any]) -> Company:
     company.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
     company.save()
     communications_set(entity_type=EntityType.COMPANY, entity_id=company.pk, cleaned=cleaned.comms)
-    timeline_add(entity_type=EntityType.COMPANY, entity_id=company.pk, kind=TimelineKind.CREATED, actor=actor)
     record_event("created", "company", company.pk, actor=actor)
     return company
 
@@ -64,8 +62,6 @@ def company_update(*, company: Company, actor=None, data: Mapping[str, Any]) -> 
         company.save()
         record_event("updated", "company", company.pk, actor=actor, changes={
             **changes, **comm_changes(comms_before, entity_type=EntityType.COMPANY, entity_id=company.pk)})
-        timeline_add(entity_type=EntityType.COMPANY, entity_id=company.pk, kind=TimelineKind.UPDATED, actor=actor,
-                     data={"changes": sorted(changes) + (["communications"] if comm_changed else [])})
     return company
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kontor.core.errors import validation
-from kontor.crm.enums import EntityType, TimelineKind
+from kontor.crm.enums import EntityType
 from kontor.crm.fields import Cleaned, clean_record
 from kontor.crm.models import Contact, ContactCompany, Deal, DealContact, Lead
 from kontor.crm.services.common import (
@@ -18,7 +18,6 @@ from kontor.crm.services.common import (
     communications_delete,
     communications_set,
     record_apply,
-    timeline_add,
 )
 from kontor.events.bus import record_event
 
@@ -64,7 +63,6 @@ def contact_create(*, actor=None, data: Mapping[str, Any]) -> Contact:
     if company_ids:
         _write_companies(contact, company_ids)
     communications_set(entity_type=EntityType.CONTACT, entity_id=contact.pk, cleaned=cleaned.comms)
-    timeline_add(entity_type=EntityType.CONTACT, entity_id=contact.pk, kind=TimelineKind.CREATED, actor=actor)
     record_event("created", "contact", contact.pk, actor=actor)
     return contact
 
@@ -92,8 +90,6 @@ def contact_update(*, contact: Contact, actor=None, data: Mapping[str, Any]) -> 
         contact.save()
         record_event("updated", "contact", contact.pk, actor=actor, changes={
             **changes, **comm_changes(comms_before, entity_type=EntityType.CONTACT, entity_id=contact.pk)})
-        timeline_add(entity_type=EntityType.CONTACT, entity_id=contact.pk, kind=TimelineKind.UPDATED, actor=actor,
-                     data={"changes": sorted(changes) + (["communications"] if comm_changed else [])})
     return contact
 
 

@@ -9,14 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from kontor.core.errors import validation
-from kontor.crm.enums import EntityType, Semantic, TimelineKind
+from kontor.crm.enums import EntityType, Semantic
 from kontor.crm.fields import Cleaned, clean_record
 from kontor.crm.models import Deal, DealContact, Pipeline, Stage
 from kontor.crm.services.common import (
     apply_changes,
     communications_delete,
     record_apply,
-    timeline_add,
 )
 from kontor.events.bus import record_event
 
@@ -127,8 +126,6 @@ def deal_create(*, actor=None, data: Mapping[str, Any], lead=None) -> Deal:
     if contacts:
         _write_contacts(deal, contacts)
         deal.save(update_fields=["contact"])
-    timeline_add(entity_type=EntityType.DEAL, entity_id=deal.pk, kind=TimelineKind.CREATED, actor=actor,
-                 data={"title": deal.title, "stage": deal.stage.code})
     record_event("created", "deal", deal.pk, actor=actor)
     return deal
 
@@ -169,11 +166,6 @@ def deal_update(*, deal: Deal, actor=None, data: Mapping[str, Any]) -> Deal:
         record_event("updated", "deal", deal.pk, actor=actor, changes=public)
     if "stage" in changes:
         _stage_changed(deal, old_stage, actor)
-        changes.pop("stage")
-        changes.pop("pipeline", None)
-    if changes:
-        timeline_add(entity_type=EntityType.DEAL, entity_id=deal.pk, kind=TimelineKind.UPDATED, actor=actor,
-                     data={"changes": sorted(changes)})
     return deal
 
 
@@ -191,9 +183,6 @@ def _stage_changed(deal: Deal, old_stage: Stage, actor) -> None:
     record_event("stage_changed", "deal", deal.pk, actor=actor,
                  changes={"stage_id": [old_stage.pk, deal.stage_id]},
                  data={"stage_from": old_stage.code, "stage_to": deal.stage.code})
-    timeline_add(entity_type=EntityType.DEAL, entity_id=deal.pk, kind=TimelineKind.STAGE_CHANGED, actor=actor,
-                 data={"from": old_stage.code, "to": deal.stage.code, "from_name": old_stage.name,
-                       "to_name": deal.stage.name, "pipeline_id": deal.pipeline_id})
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kontor.core.errors import ErrorCode, KontorError, validation
 from kontor.core.normalize import normalize_title
-from kontor.crm.enums import EntityType, Semantic, TimelineKind
+from kontor.crm.enums import EntityType, Semantic
 from kontor.crm.fields import Cleaned, clean_record
 from kontor.crm.models import ActivityBinding, Lead, LeadStatus
 from kontor.crm.services.common import (
@@ -19,7 +19,6 @@ from kontor.crm.services.common import (
     communications_delete,
     communications_set,
     record_apply,
-    timeline_add,
 )
 from kontor.events.bus import record_event
 
@@ -71,8 +70,6 @@ def lead_create(*, actor=None, data: Mapping[str, Any], convert_in_simple_mode: 
     lead.is_return_customer = bool(lead.contact_id or lead.company_id)
     lead.save()
     communications_set(entity_type=EntityType.LEAD, entity_id=lead.pk, cleaned=cleaned.comms)
-    timeline_add(entity_type=EntityType.LEAD, entity_id=lead.pk, kind=TimelineKind.CREATED, actor=actor,
-                 data={"title": lead.title})
     record_event("created", "lead", lead.pk, actor=actor, convert_in_simple_mode=convert_in_simple_mode)
     return lead
 
@@ -95,7 +92,6 @@ def lead_update(*, lead: Lead, actor=None, data: Mapping[str, Any]) -> Lead:
     if (new_status is not None and new_status != lead.status_id
             and LeadStatus.objects.get(code=new_status).semantic == Semantic.SUCCESS):
         raise validation("status_id: use the convert endpoint to convert a lead", "status_id")
-    old_status = lead.status_id
     changes = record_apply(lead, cleaned)
     changes.pop("company_title_normalized", None)
     if "contact_id" in changes or "company_id" in changes:
@@ -107,13 +103,6 @@ def lead_update(*, lead: Lead, actor=None, data: Mapping[str, Any]) -> Lead:
         lead.save()
         record_event("updated", "lead", lead.pk, actor=actor, changes={
             **changes, **comm_changes(comms_before, entity_type=EntityType.LEAD, entity_id=lead.pk)})
-    if "status_id" in changes:
-        timeline_add(entity_type=EntityType.LEAD, entity_id=lead.pk, kind=TimelineKind.STATUS_CHANGED, actor=actor,
-                     data={"from": old_status, "to": lead.status_id})
-        changes.pop("status_id")
-    if changes or comm_changed:
-        timeline_add(entity_type=EntityType.LEAD, entity_id=lead.pk, kind=TimelineKind.UPDATED, actor=actor,
-                     data={"changes": sorted(changes) + (["communications"] if comm_changed else [])})
     return lead
 
 

@@ -7,10 +7,14 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kontor.crm.enums import ActivityType, CrmMode, TimelineKind
+from kontor.crm.enums import ActivityType, CrmMode, EntityType, TimelineKind
+from kontor.crm.fields import STANDARD, Kind
 from kontor.crm.models import CrmSettings, TimelineEntry
 
 register = template.Library()
@@ -47,13 +51,28 @@ def activity_type(value: str) -> str:
 
 @register.filter
 def timeline_text(entry: TimelineEntry) -> str:
-    """One readable line per timeline event, in the user's language."""
+    """One readable line per timeline event, in the user's language (``timeline_line`` renders
+    changed fields with their values)."""
+    return timeline_line({}, entry)
+
+
+@register.simple_tag(takes_context=True)
+def timeline_line(context, entry: TimelineEntry) -> str:
+    """One timeline event as HTML: "Betrag: 10.000,00 EUR → 12.500,00 EUR" for a change. The value
+    formatting (``RecordDisplay``) is shared by the entries of one page."""
     data = entry.data or {}
     kind = entry.kind
     if kind == TimelineKind.CREATED:
         return _("Created")
     if kind == TimelineKind.UPDATED:
-        return _("Changed: %(fields)s") % {"fields": ", ".join(data.get("changes") or []) or "—"}
+        changes = data.get("changes") or []
+        if changes and all(isinstance(c, dict) for c in changes):
+            cache = context.render_context if hasattr(context, "render_context") else {}
+            displays = cache.setdefault("kontor_timeline_displays", {})
+            return format_html_join("; ", "{}", ((_change_html(entry.entity_type, c, displays),) for c in changes))
+        # Entries written before changes carried values: the changed fields' labels.
+        labels = {s.name: s.label for s in STANDARD.get(EntityType(entry.entity_type), ())}
+        return _("Changed: %(fields)s") % {"fields": ", ".join(labels.get(c, c) for c in changes) or "—"}
     if kind == TimelineKind.STAGE_CHANGED:
         return _("Stage changed: %(from)s → %(to)s") % {
             "from": data.get("from_name") or data.get("from", ""), "to": data.get("to_name") or data.get("to", "")}
@@ -70,6 +89,41 @@ def timeline_text(entry: TimelineEntry) -> str:
     if kind == TimelineKind.COMMENT:
         return _("Comment: %(text)s") % {"text": data.get("text", "")}
     return str(TimelineKind(kind).label) if kind in TimelineKind.values else kind
+
+
+#: Longer texts are cut in the timeline (the record shows them whole).
+TIMELINE_TEXT_CHARS = 80
+
+
+def _change_html(entity_type: int, change: dict[str, Any], displays: dict) -> str:
+    """``Label: old → new`` of one changed field, the values formatted as the detail page shows them."""
+    from kontor.web.display import RecordDisplay, money
+
+    entity = EntityType(entity_type)
+    display = displays.get(entity)
+    if display is None:
+        display = displays[entity] = RecordDisplay(entity)
+    spec = next((s for s in display.specs if s.name == change.get("field")), None)
+    label = change.get("label_de") if (get_language() or "").startswith("de") else change.get("label_en")
+
+    def shown(value: Any, side: str) -> str:
+        if value is None or value == "" or value == []:
+            return "—"
+        if spec is None:
+            return format_html("{}", value)
+        if spec.kind == Kind.MONEY and not spec.is_custom:
+            return format_html("{}", money(value, change.get(f"{side}_currency") or ""))
+        if spec.kind == Kind.MULTI:
+            return format_html("{}", ", ".join(str(v) for v in value) if isinstance(value, list) else value)
+        if spec.kind in (Kind.TEXT, Kind.LONGTEXT) and isinstance(value, str):
+            return format_html("{}", Truncator(value).chars(TIMELINE_TEXT_CHARS))
+        try:
+            return display.format(spec, value)
+        except (TypeError, ValueError, LookupError):
+            return format_html("{}", value)
+
+    return format_html("{}: {} → {}", label or change.get("field", ""), shown(change.get("old"), "old"),
+                       shown(change.get("new"), "new"))
 
 
 @register.simple_tag(takes_context=True)
