@@ -65,7 +65,7 @@ def preview_import(request, import_id: Id):
     return import_job_preview(job=_job(request, import_id))
 
 
-@router.get("/imports/{import_id}/rejected", response={200: None, **errors(401, 404)},
+@router.get("/imports/{import_id}/rejected", response={200: None, **errors(401, 404, 422)},
             summary="The rejected rows (CSV: row, reason, the row's columns)")
 def rejected_rows(request, import_id: Id):
     job = _job(request, import_id)
