@@ -34,7 +34,8 @@ def production_env(tmp_path, **extra: str) -> dict[str, str]:
     env = {**os.environ, "KONTOR_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'kontor.sqlite3'}",
            "KONTOR_ALLOWED_HOSTS": "crm.example.com,127.0.0.1", "KONTOR_LOG_LEVEL": "WARNING"}
     # No KONTOR_SECRET_KEY: the installation generates its own into KONTOR_VAR_DIR/secret_key.
-    for key in ("KONTOR_SECRET_KEY", "KONTOR_HTTPS", "KONTOR_TRUST_PROXY", "KONTOR_DEBUG"):
+    # (DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it in this process; no installation has it.)
+    for key in ("DJANGO_ALLOW_ASYNC_UNSAFE", "KONTOR_SECRET_KEY", "KONTOR_HTTPS", "KONTOR_TRUST_PROXY", "KONTOR_DEBUG"):
         env.pop(key, None)
     env.update(extra)
     return env
