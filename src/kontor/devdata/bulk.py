@@ -270,7 +270,9 @@ def crm_data_wipe() -> None:
     """Delete every CRM record (not pipelines, statuses or users): a fresh start for the benchmark."""
     from kontor.modes.models import ModeSwitch
 
-    tables = ["crm_timelineentry", "crm_activitybinding", "crm_activity", "crm_dealcontact", "crm_contactcompany",
+    # Tables of other apps that point at CRM records go first (product rows, the facade's calls).
+    tables = ["products_productrow", "bitrix_externalcall",
+              "crm_timelineentry", "crm_activitybinding", "crm_activity", "crm_dealcontact", "crm_contactcompany",
               "crm_communication",
               "crm_deal", "crm_lead", "crm_contact", "crm_company"]
     with transaction.atomic():
