@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
@@ -29,6 +30,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_event_loop():
+    """Each test gets its own current asyncio loop. The Bitrix24 clients' sync calls run on the current
+    loop, and one client test closing it made the next one fail ("Event loop is closed") depending on
+    the order the tests ran in."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    loop.close()
 
 
 @pytest.fixture(autouse=True)
