@@ -714,6 +714,23 @@ class Cleaned:
     given: list[str] = field(default_factory=list)
 
 
+def ordered_links(cleaned: Cleaned, name: str) -> list[int] | None:
+    """The ids of a LINKS field (``contact_ids``, ``company_ids``) in order, the primary first, from the
+    list and/or its primary (``contact_id``, ``company_id``) in ``cleaned``; ``None`` when the input
+    names neither."""
+    primary_column = name.removesuffix("s")
+    values = cleaned.values
+    if name in cleaned.links:
+        ids = cleaned.links[name]
+        primary = values.get(primary_column)
+        if primary is not None:
+            ids = [primary, *[pk for pk in ids if pk != primary]]
+        return ids
+    if primary_column in values:
+        return [values[primary_column]] if values[primary_column] else []
+    return None
+
+
 def clean_record(entity: EntityType, data: Mapping[str, Any], *, create: bool,
                  specs: Mapping[str, FieldSpec] | None = None) -> Cleaned:
     """Validate a record's input once, by its specs: unknown and read-only names are 422s naming the

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kontor.core.errors import validation
 from kontor.crm.enums import EntityType
-from kontor.crm.fields import Cleaned, clean_record
+from kontor.crm.fields import clean_record, ordered_links
 from kontor.crm.models import Contact, ContactCompany, Deal, DealContact, Lead
 from kontor.crm.services.common import (
     comm_changes,
@@ -20,20 +20,6 @@ from kontor.crm.services.common import (
     record_apply,
 )
 from kontor.events.bus import record_event
-
-
-def _company_ids(cleaned: Cleaned) -> list[int] | None:
-    """The contact's companies in order (primary first), or ``None`` when the input names none."""
-    values = cleaned.values
-    if "company_ids" in cleaned.links:
-        ids = cleaned.links["company_ids"]
-        primary = values.get("company_id")
-        if primary is not None:
-            ids = [primary, *[pk for pk in ids if pk != primary]]
-        return ids
-    if "company_id" in values:
-        return [values["company_id"]] if values["company_id"] else []
-    return None
 
 
 def _write_companies(contact: Contact, company_ids: Sequence[int]) -> None:
@@ -52,7 +38,7 @@ def contact_create(*, actor=None, data: Mapping[str, Any]) -> Contact:
     values = cleaned.values
     if not (values.get("name") or values.get("last_name")):
         raise validation("name or last_name is required", "name")
-    company_ids = _company_ids(cleaned) or []
+    company_ids = ordered_links(cleaned, "company_ids") or []
     values.pop("company_id", None)
     contact = Contact(**values, created_by=actor)
     if "assigned_id" not in values:
@@ -72,7 +58,7 @@ def contact_update(*, contact: Contact, actor=None, data: Mapping[str, Any]) -> 
     """Change a contact's fields; a contact keeps at least a first or last name."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     cleaned = clean_record(EntityType.CONTACT, data, create=False)
-    company_ids = _company_ids(cleaned)
+    company_ids = ordered_links(cleaned, "company_ids")
     cleaned.values.pop("company_id", None)
     changes = record_apply(contact, cleaned)
     if not (contact.name or contact.last_name):

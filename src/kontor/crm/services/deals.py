@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kontor.core.errors import validation
 from kontor.crm.enums import EntityType, Semantic
-from kontor.crm.fields import Cleaned, clean_record
+from kontor.crm.fields import Cleaned, clean_record, ordered_links
 from kontor.crm.models import Deal, DealContact, Pipeline, Stage
 from kontor.crm.services.common import (
     apply_changes,
@@ -58,20 +58,6 @@ def _clean_deal(data: Mapping[str, Any], *, create: bool) -> tuple[Cleaned, dict
     return cleaned, placement
 
 
-def _contact_ids(cleaned: Cleaned) -> list[int] | None:
-    """The deal's contacts in order (primary first), or ``None`` when the request names none."""
-    values = cleaned.values
-    if "contact_ids" in cleaned.links:
-        ids = cleaned.links["contact_ids"]
-        primary = values.get("contact_id")
-        if primary is not None:
-            ids = [primary, *[pk for pk in ids if pk != primary]]
-        return ids
-    if "contact_id" in values:
-        return [values["contact_id"]] if values["contact_id"] else []
-    return None
-
-
 def _place(values: dict[str, Any], *, current_pipeline: Pipeline | None) -> None:
     """Check that the stage belongs to the pipeline; fill in whichever one is missing."""
     pipeline = values.get("pipeline")
@@ -102,7 +88,7 @@ def deal_create(*, actor=None, data: Mapping[str, Any], lead=None) -> Deal:
     """Create a deal, by default at the first stage of the default pipeline."""
     cleaned, placement = _clean_deal(data, create=True)
     values = cleaned.values
-    contacts = _contact_ids(cleaned) or []
+    contacts = ordered_links(cleaned, "contact_ids") or []
     values.pop("contact_id", None)
     if not placement.get("pipeline") and not placement.get("stage"):
         placement["pipeline"] = default_pipeline()
@@ -145,7 +131,7 @@ def deal_update(*, deal: Deal, actor=None, data: Mapping[str, Any]) -> Deal:
     values = cleaned.values
     if "title" in values and not values["title"]:
         raise validation("title must not be empty", "title")
-    contacts = _contact_ids(cleaned)
+    contacts = ordered_links(cleaned, "contact_ids")
     values.pop("contact_id", None)
     _place(placement, current_pipeline=deal.pipeline)
     old_stage = deal.stage
