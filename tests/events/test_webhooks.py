@@ -200,3 +200,24 @@ def test_bitrix24_bind_then_lead_add_posts_the_bitrix24_form(live_server, admin_
     assert form["event_handler_id"] == str(binding.pk) and form["ts"].isdigit() and form["auth[domain]"]
     assert bx.call("event.unbind", {"event": "ONCRMLEADADD", "handler": receiver.url}, raw=True)["result"] == {
         "count": 1}
+
+
+def test_an_import_sends_one_event_per_batch_not_one_per_contact(admin_api, admin_user, receiver, run_worker,
+                                                                 tmp_path):
+    from kontor.crm.models import Contact
+    from kontor.data import importing
+
+    hook = _register(admin_api, receiver.url, ["contact.imported_batch", "contact.created"])
+    path = tmp_path / "kontakte.csv"
+    rows = [f"Vorname{i};Nachname{i};kunde{i}@example.de" for i in range(1200)]
+    path.write_text("Vorname;Nachname;E-Mail\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    importer = importing.Importer(table=importing.table_open(path), entity=importing.KINDS["contacts"],
+                                  actor=admin_user, batch_size=500)
+    assert importer.run().created == 1200
+    importing.records_import(path=path, kind="contacts", actor=admin_user, dry_run=True, on_duplicate="create")
+    run_worker()
+    bodies = [_verify(hook["secret"], r) for r in receiver.requests]
+    assert [b["event"] for b in bodies] == ["contact.imported_batch"] * 3  # the dry run announced nothing
+    assert [b["data"]["count"] for b in bodies] == [500, 500, 200]
+    ids = [pk for b in bodies for pk in b["data"]["ids"]]
+    assert sorted(ids) == sorted(Contact.objects.values_list("pk", flat=True))

@@ -9,12 +9,17 @@ RECORD_ACTIONS = ("created", "updated", "deleted")
 #: One committed batch of the CRM-mode switch (``data``: switch id, lead, deal, contact, company ids).
 LEADS_CONVERTED_BATCH = "lead.converted_batch"
 
+#: One committed batch of an import that created contacts or companies set-based (``data``: import
+#: id, the ids created); records an import creates through the services announce themselves.
+IMPORTED_BATCH = {"contact": "contact.imported_batch", "company": "company.imported_batch"}
+
 #: Every event name a native webhook may subscribe to.
 NATIVE_EVENTS: tuple[str, ...] = (
     *(f"{e}.{a}" for e in ENTITIES for a in RECORD_ACTIONS),
     "deal.stage_changed",
     "lead.converted",
     LEADS_CONVERTED_BATCH,
+    *IMPORTED_BATCH.values(),
     "crm_mode.switched",
 )
 
