@@ -141,3 +141,24 @@ def test_the_detail_page_shows_labels_and_values(admin_user, language, line):
     assert line in timeline
     assert f"→ {won.name}" in timeline
     assert TimelineKind.UPDATED.value not in timeline  # no column names or kinds
+
+
+def test_activities_show_on_every_record_they_are_bound_to(admin_user, admin_api):
+    deal = services.deal_create(actor=admin_user, data={"title": "Messe"})
+    contact = services.contact_create(actor=admin_user, data={"name": "Ada"})
+    created = admin_api.post("/api/v1/activities", {
+        "type": "call", "subject": "Rückruf", "bindings": [{"entity": "deal", "id": deal.pk},
+                                                          {"entity": "contact", "id": contact.pk}]})
+    assert created.status_code == 201, created.content
+    activity_id = created.json()["id"]
+    for entity_type, pk in ((EntityType.DEAL, deal.pk), (EntityType.CONTACT, contact.pk)):
+        added = TimelineEntry.objects.get(entity_type=entity_type, entity_id=pk, kind=TimelineKind.ACTIVITY_ADDED)
+        assert added.data == {"activity_id": activity_id, "subject": "Rückruf", "type": "call"}
+        assert added.actor_id == admin_user.pk
+    admin_api.patch(f"/api/v1/activities/{activity_id}", {"completed": True})
+    admin_api.patch(f"/api/v1/activities/{activity_id}", {"subject": "Rückruf erledigt"})  # not completed again
+    done = TimelineEntry.objects.filter(kind=TimelineKind.ACTIVITY_COMPLETED).order_by("entity_type")
+    assert [(e.entity_type, e.entity_id, e.data) for e in done] == [
+        (EntityType.DEAL, deal.pk, {"activity_id": activity_id, "subject": "Rückruf"}),
+        (EntityType.CONTACT, contact.pk, {"activity_id": activity_id, "subject": "Rückruf"}),
+    ]

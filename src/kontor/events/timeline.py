@@ -13,6 +13,8 @@ Entries and their ``data``:
   and e-mails as lists); money adds ``old_currency``/``new_currency``;
 - ``status_changed`` (lead): ``{"from", "to"}`` status codes;
 - ``stage_changed`` (deal): ``{"from", "to", "from_name", "to_name", "pipeline_id"}``;
+- ``activity_added`` / ``activity_completed`` on each record an activity is bound to
+  ``{"activity_id", "subject"[, "type"]}``;
 - ``converted`` (lead): what it became (``deal_id``, ``contact_id``, ``company_id``, …) and
   ``created_from_lead`` ``{"lead_id", "title"}`` on each record the conversion made.
 
@@ -149,6 +151,38 @@ def lead_converted(event: Event) -> None:
             _add(event, entity_type, pk, TimelineKind.CREATED_FROM_LEAD, {"lead_id": event.record_id, "title": title})
 
 
+def _activity_bindings(activity_id: int) -> list[tuple[int, int]]:
+    from kontor.crm.models import ActivityBinding
+
+    return list(ActivityBinding.objects.filter(activity_id=activity_id).order_by("id")
+                .values_list("entity_type", "entity_id"))
+
+
+def activity_created(event: Event) -> None:
+    """``activity_added`` on every record the new activity is bound to."""
+    from kontor.crm.models import Activity
+
+    row = Activity.objects.filter(pk=event.record_id).values_list("subject", "type").first()
+    if row is None or event.record_id is None:
+        return
+    for entity_type, entity_id in _activity_bindings(event.record_id):
+        _add(event, EntityType(entity_type), entity_id, TimelineKind.ACTIVITY_ADDED,
+             {"activity_id": event.record_id, "subject": row[0], "type": row[1]})
+
+
+def activity_updated(event: Event) -> None:
+    """``activity_completed`` on every bound record when the activity was just completed."""
+    from kontor.crm.models import Activity
+
+    completed = (event.changes or {}).get("completed")
+    if not completed or completed[1] is not True or event.record_id is None:
+        return
+    subject = Activity.objects.filter(pk=event.record_id).values_list("subject", flat=True).first() or ""
+    for entity_type, entity_id in _activity_bindings(event.record_id):
+        _add(event, EntityType(entity_type), entity_id, TimelineKind.ACTIVITY_COMPLETED,
+             {"activity_id": event.record_id, "subject": subject})
+
+
 def register() -> None:
     """Subscribe to every record kind's events (``AppConfig.ready``)."""
     from kontor.events import bus
@@ -158,3 +192,5 @@ def register() -> None:
         bus.subscribe(f"{entity}.updated", record_updated, phase=bus.Phase.IN_TRANSACTION, order=bus.RECORD)
     bus.subscribe("deal.stage_changed", stage_changed, phase=bus.Phase.IN_TRANSACTION, order=bus.RECORD)
     bus.subscribe("lead.converted", lead_converted, phase=bus.Phase.IN_TRANSACTION, order=bus.RECORD)
+    bus.subscribe("activity.created", activity_created, phase=bus.Phase.IN_TRANSACTION, order=bus.RECORD)
+    bus.subscribe("activity.updated", activity_updated, phase=bus.Phase.IN_TRANSACTION, order=bus.RECORD)

@@ -11,13 +11,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from kontor.core.errors import validation
-from kontor.crm.enums import ActivityDirection, ActivityType, EntityType, TimelineKind
+from kontor.crm.enums import ActivityDirection, ActivityType, EntityType
 from kontor.crm.models import RECORD_MODELS, Activity, ActivityBinding
 from kontor.crm.services.common import (
     apply_changes,
     clean_text,
     resolve_user,
-    timeline_add,
     unknown_fields,
 )
 from kontor.events.bus import record_event
@@ -126,10 +125,7 @@ def activity_create(*, actor=None, data: Mapping[str, Any]) -> Activity:
         activity.completed_at = timezone.now()
     activity.save()
     _bind(activity, bindings)
-    for entity_type, pk in bindings:
-        timeline_add(entity_type=entity_type, entity_id=pk, kind=TimelineKind.ACTIVITY_ADDED, actor=actor,
-                     data={"activity_id": activity.pk, "subject": activity.subject, "type": activity.type})
-    record_event("created", "activity", activity.pk, actor=actor)
+    record_event("created", "activity", activity.pk, actor=actor)  # the timeline subscriber writes the entries
     return activity
 
 
@@ -139,7 +135,6 @@ def activity_update(*, activity: Activity, actor=None, data: Mapping[str, Any]) 
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     values = _clean_activity(data)
     bindings = clean_bindings(data["bindings"]) if "bindings" in data else None
-    was_completed = activity.completed
     changes = apply_changes(activity, values)
     if "completed" in changes:
         activity.completed_at = timezone.now() if activity.completed else None
@@ -157,20 +152,12 @@ def activity_update(*, activity: Activity, actor=None, data: Mapping[str, Any]) 
         if "responsible" in changes:  # the public name of the field
             changes["responsible_id"] = changes.pop("responsible")
         record_event("updated", "activity", activity.pk, actor=actor, changes=changes)
-    if activity.completed and not was_completed:
-        _completed_timeline(activity, actor)
     return activity
 
 
 def _binding_list(activity: Activity) -> list[dict[str, Any]]:
     return [{"entity": EntityType(et).name.lower(), "id": pk}
             for et, pk in activity.bindings.order_by("id").values_list("entity_type", "entity_id")]
-
-
-def _completed_timeline(activity: Activity, actor) -> None:
-    for entity_type, pk in activity.bindings.values_list("entity_type", "entity_id"):
-        timeline_add(entity_type=EntityType(entity_type), entity_id=pk, kind=TimelineKind.ACTIVITY_COMPLETED,
-                     actor=actor, data={"activity_id": activity.pk, "subject": activity.subject})
 
 
 @transaction.atomic
