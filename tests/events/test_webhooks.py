@@ -221,3 +221,31 @@ def test_an_import_sends_one_event_per_batch_not_one_per_contact(admin_api, admi
     assert [b["data"]["count"] for b in bodies] == [500, 500, 200]
     ids = [pk for b in bodies for pk in b["data"]["ids"]]
     assert sorted(ids) == sorted(Contact.objects.values_list("pk", flat=True))
+
+
+def test_a_delivery_connects_to_the_address_that_was_checked(monkeypatch):
+    """DNS rebinding: the host resolves to a public address when checked, then to loopback. The request
+    must go to the checked address, never resolve again."""
+    import socket
+
+    from kontor.events.models import WebhookFormat
+
+    monkeypatch.delenv("KONTOR_WEBHOOKS_ALLOW_PRIVATE", raising=False)
+    answers = iter(["93.184.216.34"] + ["127.0.0.1"] * 10)
+
+    def getaddrinfo(host, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), 0))]
+
+    connected: list[tuple] = []
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address)
+        raise OSError("refused in the test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    hook = OutgoingWebhook(url="http://receiver.example:8080/hook", secret="s", format=WebhookFormat.NATIVE)
+    delivery = WebhookDelivery(msg_id="msg_1", content_type="application/json", body="{}")
+    status, error = delivery_module.send(hook, delivery)
+    assert status is None and "refused in the test" in error
+    assert connected == [("93.184.216.34", 8080)]

@@ -10,12 +10,15 @@ is marked delivered only after a 2xx answer; a crash in between sends it again w
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import logging
 import os
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -45,19 +48,28 @@ def allow_private() -> bool:
     return os.environ.get("KONTOR_WEBHOOKS_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _blocked_address(host: str) -> str | None:
-    """Why ``host`` may not be called (``None``: it may). Every address it resolves to is checked."""
+def _resolve(host: str) -> tuple[str | None, str | None]:
+    """``(address to connect to, None)``, or ``(None, why host may not be called)``. Every address the
+    host resolves to is checked; the first is the one the request then connects to, so a second DNS
+    answer (rebinding) cannot send it somewhere the check never saw."""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
-        return f"host {host} does not resolve"
+        return None, f"host {host} does not resolve"
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if (address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
                 or address.is_multicast or address.is_unspecified):
-            return (f"{host} resolves to {address}, a private or loopback address "
-                    "(allowed with KONTOR_WEBHOOKS_ALLOW_PRIVATE=true)")
-    return None
+            return None, (f"{host} resolves to {address}, a private or loopback address "
+                          "(allowed with KONTOR_WEBHOOKS_ALLOW_PRIVATE=true)")
+    if not infos:
+        return None, f"host {host} does not resolve"
+    return str(infos[0][4][0]), None
+
+
+def _blocked_address(host: str) -> str | None:
+    """Why ``host`` may not be called (``None``: it may)."""
+    return _resolve(host)[1]
 
 
 def check_url(url: str, field: str = "url") -> str:
@@ -110,12 +122,50 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirect)
 
 
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, whatever the host name resolves to now."""
+
+    def __init__(self, *args, pinned: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.pinned = pinned
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.pinned, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """As ``_PinnedHTTPConnection``, with TLS checked against the host name (SNI and certificate)."""
+
+    def __init__(self, *args, pinned: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.pinned = pinned
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.pinned, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def _pinned_opener(address: str) -> urllib.request.OpenerDirector:
+    class Http(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(functools.partial(_PinnedHTTPConnection, pinned=address), req)
+
+    class Https(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(functools.partial(_PinnedHTTPSConnection, pinned=address), req,
+                                context=ssl.create_default_context())
+
+    return urllib.request.build_opener(_NoRedirect, Http, Https)
+
+
 def send(hook: OutgoingWebhook, delivery: WebhookDelivery) -> tuple[int | None, str]:
     """POST one delivery. Returns (HTTP status or ``None``, error text; empty on a 2xx)."""
+    opener = _opener
     if not allow_private():
-        reason = _blocked_address(urlsplit(hook.url).hostname or "")
-        if reason:
-            return None, reason
+        address, reason = _resolve(urlsplit(hook.url).hostname or "")
+        if reason or address is None:
+            return None, reason or "no address"
+        opener = _pinned_opener(address)
     headers = {"Content-Type": delivery.content_type, "User-Agent": "Kontor-Webhooks/1"}
     if hook.format == WebhookFormat.NATIVE:
         timestamp = int(time.time())
@@ -123,7 +173,7 @@ def send(hook: OutgoingWebhook, delivery: WebhookDelivery) -> tuple[int | None, 
                         "webhook-signature": sign(hook.secret, delivery.msg_id, timestamp, delivery.body)})
     request = urllib.request.Request(hook.url, data=delivery.body.encode(), headers=headers, method="POST")
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
             response.read(65536)
             return response.status, ""
     except urllib.error.HTTPError as exc:
