@@ -69,6 +69,9 @@ BITRIX_TYPES = {
     Kind.LINK: "integer", Kind.LINKS: "integer", Kind.MULTI: "crm_multifield",
 }
 
+#: Directories whose codes are stored as foreign keys (``status_id``, ``source_id``): empty is ``NULL``.
+REFERENCE_DIRECTORIES = ("STATUS", "SOURCE")
+
 #: Operators a filter may use per kind (``kontor.crm.filtering.Op`` values).
 EQUALITY = ("eq", "ne", "in", "not_in")
 ORDERED = (*EQUALITY, "gt", "gte", "lt", "lte")
@@ -149,6 +152,18 @@ class FieldSpec:
         if self.multiple and self.kind not in (Kind.LINKS, Kind.MULTI):
             return ("eq", "in")  # a multiple custom field matches when any of its values does
         return ops
+
+    @property
+    def empty_value(self) -> Any:
+        """What the column holds when the field is empty: ``""`` for text-like columns (text, urls,
+        currencies, the simple directories' codes), ``None`` for everything else — numbers, dates and
+        references, the lead statuses and sources (foreign keys) among them. The one rule behind
+        cleaning, storing and the "is empty" filter."""
+        if self.kind in (Kind.TEXT, Kind.LONGTEXT, Kind.URL, Kind.CURRENCY):
+            return ""
+        if self.kind == Kind.ENUM and not self.is_custom and self.directory not in REFERENCE_DIRECTORIES:
+            return ""
+        return None
 
     @property
     def label(self) -> str:
@@ -265,8 +280,9 @@ LEAD_FIELDS: tuple[FieldSpec, ...] = (
     replace(POST, convert={"contact": "post"}),
     _text("company_title", "Company name", "Firmenname", "COMPANY_TITLE", orderable=True, list_column=True,
           convert={"company": "title"}),
+    # Empty means "the default" on create and "unchanged" on update (the lead service drops it).
     _f("status_id", Kind.ENUM, "Status", "Status", "STATUS_ID", directory="STATUS", orderable=True,
-       nullable=False, list_column=True),
+       list_column=True),
     _f("status_description", Kind.LONGTEXT, "Status information", "Statusinformation", "STATUS_DESCRIPTION",
        max_length=LONGTEXT_MAX),
     replace(SOURCE, convert={"deal": "source", "contact": "source"}, list_column=True),
@@ -569,9 +585,7 @@ def clean_scalar(spec: FieldSpec, value: Any, *, directories: Directories | None
     """
     kind = spec.kind
     if _is_empty(value):
-        if kind in (Kind.TEXT, Kind.LONGTEXT, Kind.URL, Kind.CURRENCY) or (kind == Kind.ENUM and not spec.is_custom):
-            return ""
-        return None
+        return spec.empty_value
     if kind in (Kind.TEXT, Kind.LONGTEXT, Kind.URL):
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             value = str(value)
@@ -769,8 +783,7 @@ def clean_record(entity: EntityType, data: Mapping[str, Any], *, create: bool,
                 raise validation(f"{name} must not be empty", name)
             if spec.required and _is_empty(cleaned):
                 raise validation(f"{name} is required", name)
-            out.values[spec.column] = cleaned if not (cleaned == "" and spec.attr and spec.attr.endswith("_id")) \
-                else None
+            out.values[spec.column] = cleaned
     if create:
         for spec in specs.values():
             if spec.is_custom and spec.required and spec.name not in data:

@@ -178,8 +178,7 @@ def _column(spec: FieldSpec, op: Op, raw: Any) -> Q:
 
 def _empty(spec: FieldSpec) -> Q:
     path = spec.column
-    if spec.kind in (Kind.TEXT, Kind.LONGTEXT, Kind.URL, Kind.CURRENCY) or (
-            spec.kind == Kind.ENUM and not path.endswith("_id") and path != "source_id"):
+    if spec.empty_value == "":
         return Q(**{path: ""}) | Q(**{f"{path}__isnull": True})
     return Q(**{f"{path}__isnull": True})
 

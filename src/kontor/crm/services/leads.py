@@ -34,6 +34,8 @@ def first_process_status() -> LeadStatus:
 def _clean_lead(data: Mapping[str, Any], *, create: bool) -> Cleaned:
     cleaned = clean_record(EntityType.LEAD, data, create=create)
     values = cleaned.values
+    if values.get("status_id", "") is None:
+        del values["status_id"]  # an empty status: the first one on create, unchanged on update
     if "company_title" in values:
         values["company_title_normalized"] = normalize_title(values["company_title"])[:255]  # "ß" → "ss" grows
     return cleaned
