@@ -14,7 +14,7 @@ from kontor.crm.enums import DEFAULT_DIRECTORIES
 from kontor.crm.fields import STANDARD
 from kontor.crm.models import RECORD_MODELS, AuditLog, DirectoryItem
 from kontor.crm.services.common import apply_changes, clean_text, unknown_fields
-from kontor.crm.services.pipelines import _clean_code, _clean_int
+from kontor.crm.services.pipelines import _clean_code, _clean_int, clean_name_sort
 
 #: The directories these services manage.
 DIRECTORIES = tuple(DEFAULT_DIRECTORIES)
@@ -45,12 +45,7 @@ def directory_item_create(*, actor=None, directory: Any, data: Mapping[str, Any]
 @transaction.atomic
 def directory_item_update(*, item: DirectoryItem, actor=None, data: Mapping[str, Any]) -> DirectoryItem:
     """Rename or re-sort an entry; its code stays (records store it)."""
-    unknown_fields(data, ("name", "sort"))
-    values: dict[str, Any] = {}
-    if "name" in data:
-        values["name"] = clean_text(data["name"], "name", required=True)
-    if "sort" in data:
-        values["sort"] = _clean_int(data["sort"], "sort")
+    values = clean_name_sort(data)
     changes = apply_changes(item, values)
     if changes:
         item.save()

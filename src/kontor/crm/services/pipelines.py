@@ -33,6 +33,18 @@ def _lang_index() -> int:
     return 1 if settings.LANGUAGE_CODE.startswith("de") else 2
 
 
+def clean_name_sort(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of a settings entry's update that may only rename or re-sort it (a pipeline, a
+    source, a directory entry); any other key is a 422 naming it."""
+    unknown_fields(data, ("name", "sort"))
+    values: dict[str, Any] = {}
+    if "name" in data:
+        values["name"] = clean_text(data["name"], "name", required=True)
+    if "sort" in data:
+        values["sort"] = _clean_int(data["sort"], "sort")
+    return values
+
+
 def _clean_int(value: Any, field: str) -> int:
     if isinstance(value, bool):
         raise validation(f"{field} must be an integer", field)
@@ -82,12 +94,7 @@ def pipeline_create(*, actor=None, name: str, sort: int = 500, default_stages: b
 @transaction.atomic
 def pipeline_update(*, pipeline: Pipeline, actor=None, data: Mapping[str, Any]) -> Pipeline:
     """Rename or re-sort a pipeline."""
-    unknown_fields(data, ("name", "sort"))
-    values: dict[str, Any] = {}
-    if "name" in data:
-        values["name"] = clean_text(data["name"], "name", required=True)
-    if "sort" in data:
-        values["sort"] = _clean_int(data["sort"], "sort")
+    values = clean_name_sort(data)
     changes = apply_changes(pipeline, values)
     if changes:
         pipeline.save()

@@ -10,7 +10,7 @@ from django.db import transaction
 from kontor.core.errors import ErrorCode, KontorError
 from kontor.crm.models import AuditLog, Contact, Deal, Lead, Source
 from kontor.crm.services.common import apply_changes, clean_text, unknown_fields
-from kontor.crm.services.pipelines import _clean_code, _clean_int
+from kontor.crm.services.pipelines import _clean_code, _clean_int, clean_name_sort
 
 
 @transaction.atomic
@@ -29,12 +29,7 @@ def source_create(*, actor=None, data: Mapping[str, Any]) -> Source:
 @transaction.atomic
 def source_update(*, source: Source, actor=None, data: Mapping[str, Any]) -> Source:
     """Rename or re-sort a source; its code stays."""
-    unknown_fields(data, ("name", "sort"))
-    values: dict[str, Any] = {}
-    if "name" in data:
-        values["name"] = clean_text(data["name"], "name", required=True)
-    if "sort" in data:
-        values["sort"] = _clean_int(data["sort"], "sort")
+    values = clean_name_sort(data)
     changes = apply_changes(source, values)
     if changes:
         source.save()
