@@ -13,10 +13,83 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")  # all CRM records, no settings
 
 
+class Level(models.TextChoices):
+    """How far a role's right to one action on one record kind reaches (Bitrix24's role levels)."""
+
+    NONE = "none", _("None")  # not at all
+    OWN = "own", _("Own")  # records the user is responsible for
+    DEPARTMENT = "department", _("Own and department")  # … or a member of the user's department is
+    ALL = "all", _("All")  # every record
+
+
+class RecordKind(models.TextChoices):
+    """The record kinds a role's matrix speaks about."""
+
+    LEAD = "lead", _("Leads")
+    DEAL = "deal", _("Deals")
+    CONTACT = "contact", _("Contacts")
+    COMPANY = "company", _("Companies")
+    ACTIVITY = "activity", _("Activities")
+
+
+class Action(models.TextChoices):
+    """What a user does with records of one kind."""
+
+    READ = "read", _("Read")
+    ADD = "add", _("Add")
+    EDIT = "edit", _("Edit")
+    DELETE = "delete", _("Delete")
+    EXPORT = "export", _("Export")
+
+
+class Department(models.Model):
+    """A team of users. A role's ``department`` level reaches the records of all its members."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccessRole(models.Model):
+    """A custom role for managers: per record kind and action, a ``Level``.
+
+    ``permissions`` is ``{"deal": {"read": "own", "edit": "own", …}, …}``; a missing entry is
+    ``none``. Administrators ignore it (they may do everything); a manager without one sees all
+    records, as before roles existed. ``kontor.crm.access`` is the one place that reads it.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    permissions = models.JSONField(_("permissions"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def level(self, kind: str, action: str) -> str:
+        value = (self.permissions or {}).get(kind, {}).get(action, Level.NONE)
+        return value if value in Level.values else Level.NONE
+
+
 class User(AbstractUser):
-    """A person who works in the CRM. ``role`` decides what beyond the records they may touch."""
+    """A person who works in the CRM. ``role`` decides what beyond the records they may touch;
+    a manager's ``access_role`` (when set) narrows which records, ``department`` is their team."""
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MANAGER)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="members", verbose_name=_("department"))
+    # PROTECT: deleting a role in use must not silently widen its users' rights to "all".
+    access_role = models.ForeignKey(AccessRole, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="users", verbose_name=_("access role"))
 
     @property
     def is_crm_admin(self) -> bool:
