@@ -491,6 +491,12 @@ class Activity(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     description = models.TextField(_("description"), blank=True, default="")
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    #: Bitrix24 keeps a call's or meeting's start and end beside the deadline (START_TIME, END_TIME).
+    start_time = models.DateTimeField(_("start time"), null=True, blank=True)
+    end_time = models.DateTimeField(_("end time"), null=True, blank=True)
+    #: Who the activity is with, as Bitrix24's COMMUNICATIONS: [{"type": "PHONE", "value": "+49…",
+    #: "entity_type": 3, "entity_id": 5}, …]; kept as given, read back in the same order.
+    communications = models.JSONField(default=list, blank=True)
     completed = models.BooleanField(_("completed"), default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     direction = models.PositiveSmallIntegerField(choices=ActivityDirection.choices, null=True, blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from kontor.bitrix.errors import argument_error, crm_error, translate
 from kontor.bitrix.filters import Field
@@ -31,7 +32,8 @@ OWNER_TYPES = {1: "lead", 2: "deal", 3: "contact", 4: "company"}
 NATIVE_TO_BITRIX = {"subject": "SUBJECT", "description": "DESCRIPTION", "deadline": "DEADLINE",
                     "responsible_id": "RESPONSIBLE_ID", "responsible": "RESPONSIBLE_ID", "type": "TYPE_ID",
                     "priority": "PRIORITY", "direction": "DIRECTION", "completed": "COMPLETED",
-                    "bindings": "BINDINGS"}
+                    "bindings": "BINDINGS", "start_time": "START_TIME", "end_time": "END_TIME",
+                    "communications": "COMMUNICATIONS"}
 
 
 def _binding(owner_type: Any, owner_id: Any) -> dict[str, Any]:
@@ -41,15 +43,43 @@ def _binding(owner_type: Any, owner_id: Any) -> dict[str, Any]:
     return {"entity": OWNER_TYPES[type_id], "id": pk}
 
 
+def communications_in(raw: Any) -> list[dict[str, Any]]:
+    """COMMUNICATIONS ``[{"VALUE", "TYPE", "ENTITY_TYPE_ID", "ENTITY_ID"}, …]`` in the service's form."""
+    out = []
+    for index, item in enumerate(as_list(raw)):
+        if not isinstance(item, dict):
+            raise crm_error(f"COMMUNICATIONS[{index}] must be an object with VALUE and TYPE.")
+        upper = {str(k).upper(): v for k, v in item.items()}
+        entity_type, entity_id = upper.get("ENTITY_TYPE_ID"), upper.get("ENTITY_ID")
+        type_id = to_int(entity_type) if entity_type not in (None, "") else None
+        pk = to_int(entity_id) if entity_id not in (None, "") else None
+        if (entity_type not in (None, "", 0, "0") and type_id not in OWNER_TYPES) or (
+                entity_id not in (None, "", 0, "0") and (pk is None or pk <= 0)):
+            raise crm_error(f"COMMUNICATIONS[{index}]: ENTITY_TYPE_ID and ENTITY_ID must name a lead, deal, "
+                            "contact or company.")
+        out.append({"type": str(upper.get("TYPE") or "").upper(), "value": str(upper.get("VALUE") or ""),
+                    "entity_type": type_id or None, "entity_id": pk or None})
+    return out
+
+
+def communications_out(obj: Activity) -> list[dict[str, Any]]:
+    """The stored communications as Bitrix24 answers them; ``ID`` counts within the activity."""
+    return [{"ID": s(index), "TYPE": c.get("type", ""), "VALUE": c.get("value", ""),
+             "ENTITY_ID": s(c.get("entity_id") or 0), "ENTITY_TYPE_ID": s(c.get("entity_type") or 0)}
+            for index, c in enumerate(obj.communications or [], start=1)]
+
+
 class ActivityEntity(Entity):
     name = "activity"
     model = Activity
-    order_fields = {"ID": "id", "DEADLINE": "deadline", "START_TIME": "deadline", "END_TIME": "deadline",
+    order_fields = {"ID": "id", "DEADLINE": "deadline", "START_TIME": "start_at", "END_TIME": "end_at",
                     "CREATED": "created_at", "LAST_UPDATED": "updated_at", "SUBJECT": "subject",
                     "RESPONSIBLE_ID": "responsible_id", "COMPLETED": "completed", "PRIORITY": "priority"}
 
     def queryset(self) -> QuerySet:
-        return Activity.objects.all()
+        # An activity without its own start or end (made through the native API) starts and ends at its deadline.
+        return Activity.objects.annotate(start_at=Coalesce("start_time", "deadline"),
+                                         end_at=Coalesce("end_time", "deadline"))
 
     def filter_fields(self, catalog: Catalog) -> dict[str, Any]:
         def type_id(raw: Any) -> str:
@@ -89,8 +119,8 @@ class ActivityEntity(Entity):
             "PRIORITY": int_field("priority"),
             "DIRECTION": int_field("direction"),
             "DEADLINE": date_field("deadline"),
-            "START_TIME": date_field("deadline"),
-            "END_TIME": date_field("deadline"),
+            "START_TIME": date_field("start_at"),
+            "END_TIME": date_field("end_at"),
             "CREATED": date_field("created_at"),
             "LAST_UPDATED": date_field("updated_at"),
             "BINDINGS": bindings,
@@ -109,6 +139,8 @@ class ActivityEntity(Entity):
     def to_bitrix(self, obj: Activity, call: Call, extra: dict[str, Any]) -> dict[str, Any]:
         type_ = ActivityType(obj.type)
         when = dt(obj.deadline)
+        start = dt(obj.start_time) if obj.start_time else when
+        end = dt(obj.end_time) if obj.end_time else when
         data: dict[str, Any] = {
             "ID": s(obj.pk),
             "OWNER_ID": s(obj.owner_id),
@@ -121,8 +153,8 @@ class ActivityEntity(Entity):
             "SUBJECT": obj.subject,
             "CREATED": dt(obj.created_at),
             "LAST_UPDATED": dt(obj.updated_at),
-            "START_TIME": when,
-            "END_TIME": when,
+            "START_TIME": start,
+            "END_TIME": end,
             "DEADLINE": when,
             "COMPLETED": yn(obj.completed),
             "STATUS": "2" if obj.completed else "1",
@@ -147,8 +179,9 @@ class ActivityEntity(Entity):
 
     def item(self, obj, call, *, select_all=True, names=None, extra=None):
         data = super().item(obj, call, select_all=select_all, names=names, extra=extra)
+        # crm.activity.list answers the communications only when selected (crm.activity.get always).
         if names and "COMMUNICATIONS" in names:
-            data["COMMUNICATIONS"] = []
+            data["COMMUNICATIONS"] = communications_out(obj)
         return data
 
     def data_in(self, fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -167,10 +200,11 @@ class ActivityEntity(Entity):
             provider = str(fields.get("PROVIDER_ID") or "").upper()
             found = [k for k, v in PROVIDER.items() if v == provider]
             data["type"] = found[0] if found else ActivityType.TODO
-        for name in ("DEADLINE", "END_TIME", "START_TIME"):
+        for name, native in (("DEADLINE", "deadline"), ("START_TIME", "start_time"), ("END_TIME", "end_time")):
             if fields.get(name) not in (None, ""):
-                data["deadline"] = parse_when(fields[name], name)
-                break
+                data[native] = parse_when(fields[name], name)
+        if "COMMUNICATIONS" in fields:
+            data["communications"] = communications_in(fields["COMMUNICATIONS"])
         if "COMPLETED" in fields:
             flag = yes_no(fields["COMPLETED"])
             if flag is None:
@@ -194,6 +228,9 @@ class ActivityEntity(Entity):
                     upper = {str(k).upper(): v for k, v in item.items()}
                     bindings.append(_binding(upper.get("OWNER_TYPE_ID"), upper.get("OWNER_ID")))
             if not bindings:
+                bindings = [{"entity": OWNER_TYPES[c["entity_type"]], "id": c["entity_id"]}
+                            for c in data.get("communications", []) if c["entity_type"] in OWNER_TYPES]
+            if not bindings:
                 raise crm_error("Could not build binding. Please ensure that owner info and communications "
                                 "are defined.")
             data["bindings"] = bindings
@@ -214,8 +251,8 @@ class ActivityEntity(Entity):
     def delete(self, obj: Activity, call: Call) -> None:
         services.activity_delete(activity=obj, actor=call.user)
 
-    def get_object(self, pk: int) -> Any:
-        obj = self.queryset().filter(pk=pk).first()
+    def get_object(self, pk: int, call: Call) -> Any:
+        obj = self.scoped(call).filter(pk=pk).first()
         if obj is None:
             raise crm_error("Activity is not found")
         return obj
@@ -223,8 +260,10 @@ class ActivityEntity(Entity):
     def handle_get(self, call: Call) -> dict[str, Any]:
         from kontor.bitrix.params import get_id
 
-        obj = self.get_object(get_id(call.params))
-        return self.item(obj, call, extra=self.page_extra([obj], call, None)[obj.pk])
+        obj = self.get_object(get_id(call.params), call)
+        data = self.item(obj, call, extra=self.page_extra([obj], call, None)[obj.pk])
+        data["COMMUNICATIONS"] = communications_out(obj)
+        return data
 
     def fields_description(self, call: Call) -> dict[str, Any]:
         return {

@@ -10,7 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from kontor.accounts.models import Action, RecordKind
 from kontor.core.errors import validation
+from kontor.crm import access
 from kontor.crm.enums import ActivityDirection, ActivityType, EntityType
 from kontor.crm.models import RECORD_MODELS, Activity, ActivityBinding
 from kontor.crm.services.common import (
@@ -23,8 +25,12 @@ from kontor.events.bus import record_event
 
 ACTIVITY_FIELDS = (
     "type", "subject", "description", "deadline", "completed", "responsible_id", "bindings", "direction",
-    "priority",
+    "priority", "start_time", "end_time", "communications",
 )
+#: Communication kinds as Bitrix24 names them ("" for a meeting's participant without an address).
+COMMUNICATION_TYPES = ("PHONE", "EMAIL", "IM", "WEB", "")
+#: Types whose deadline is their start (Bitrix24: calls and meetings); the others end at the deadline.
+STARTS_AT_DEADLINE = (ActivityType.CALL, ActivityType.MEETING)
 
 
 def clean_datetime(value: Any, field: str) -> datetime | None:
@@ -74,6 +80,30 @@ def clean_bindings(raw: Any) -> list[tuple[EntityType, int]]:
     return out
 
 
+def clean_communications(raw: Any) -> list[dict[str, Any]]:
+    """``[{"type": "PHONE", "value": "+49…", "entity_type": 3, "entity_id": 5}, …]``: who an activity is
+    with. The value is kept as typed; the record, when named, must exist."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list | tuple):
+        raise validation("communications must be a list", "communications")
+    out: list[dict[str, Any]] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            raise validation(f"communications[{index}] must be an object", "communications")
+        kind = str(item.get("type") or "").strip().upper()
+        if kind not in COMMUNICATION_TYPES:
+            raise validation(f"communications[{index}].type must be one of PHONE, EMAIL, IM, WEB",
+                             "communications")
+        value = clean_text(item.get("value") or "", "communications", max_length=255)
+        entry: dict[str, Any] = {"type": kind, "value": value, "entity_type": None, "entity_id": None}
+        if item.get("entity_type") not in (None, "", 0) or item.get("entity_id") not in (None, "", 0):
+            binding = clean_bindings([{"entity": item.get("entity_type"), "id": item.get("entity_id")}])[0]
+            entry["entity_type"], entry["entity_id"] = int(binding[0]), binding[1]
+        out.append(entry)
+    return out
+
+
 def _clean_activity(data: Mapping[str, Any]) -> dict[str, Any]:
     unknown_fields(data, ACTIVITY_FIELDS)
     values: dict[str, Any] = {}
@@ -85,8 +115,11 @@ def _clean_activity(data: Mapping[str, Any]) -> dict[str, Any]:
         values["subject"] = clean_text(data["subject"], "subject", required=True)
     if "description" in data:
         values["description"] = clean_text(data["description"], "description", max_length=0)
-    if "deadline" in data:
-        values["deadline"] = clean_datetime(data["deadline"], "deadline")
+    for name in ("deadline", "start_time", "end_time"):
+        if name in data:
+            values[name] = clean_datetime(data[name], name)
+    if "communications" in data:
+        values["communications"] = clean_communications(data["communications"])
     if "completed" in data:
         if not isinstance(data["completed"], bool):
             raise validation("completed must be true or false", "completed")
@@ -117,9 +150,17 @@ def activity_create(*, actor=None, data: Mapping[str, Any]) -> Activity:
     values = _clean_activity(data)
     if "subject" not in values:
         raise validation("subject is required", "subject")
-    bindings = clean_bindings(data.get("bindings"))
+    raw_bindings = data.get("bindings")
+    if not raw_bindings and values.get("communications"):
+        # As in Bitrix24: an activity without an owner belongs to the records it communicates with.
+        raw_bindings = [{"entity": c["entity_type"], "id": c["entity_id"]} for c in values["communications"]
+                        if c["entity_id"]]
+    bindings = clean_bindings(raw_bindings)
+    _derive_deadline(values, values.get("type", ActivityType.TODO))
     activity = Activity(**values, author=actor)
     activity.responsible = values.get("responsible", actor)
+    access.require_add(actor, RecordKind.ACTIVITY, activity.responsible_id)
+    access.require_bound(actor, bindings)
     activity.owner_type, activity.owner_id = bindings[0]
     if activity.completed:
         activity.completed_at = timezone.now()
@@ -133,9 +174,14 @@ def activity_create(*, actor=None, data: Mapping[str, Any]) -> Activity:
 def activity_update(*, activity: Activity, actor=None, data: Mapping[str, Any]) -> Activity:
     """Change an activity; ``bindings``, when given, replace the old ones."""
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    access.require(actor, activity, Action.EDIT)
     values = _clean_activity(data)
     bindings = clean_bindings(data["bindings"]) if "bindings" in data else None
+    if bindings is not None:
+        access.require_bound(actor, bindings)
+    _derive_deadline(values, values.get("type", activity.type), fallback=False)
     changes = apply_changes(activity, values)
+    access.require_owner(actor, activity)
     if "completed" in changes:
         activity.completed_at = timezone.now() if activity.completed else None
     if bindings is not None:
@@ -155,6 +201,19 @@ def activity_update(*, activity: Activity, actor=None, data: Mapping[str, Any]) 
     return activity
 
 
+def _derive_deadline(values: dict[str, Any], type_: str, *, fallback: bool = True) -> None:
+    """Without an explicit deadline, a call's or meeting's deadline is its start, any other
+    activity's its end (Bitrix24's rule for START_TIME / END_TIME); a new activity with only the
+    other one given takes that (``fallback``)."""
+    if "deadline" in values:
+        return
+    first, second = ("start_time", "end_time") if type_ in STARTS_AT_DEADLINE else ("end_time", "start_time")
+    for name in (first, second) if fallback else (first,):
+        if values.get(name) is not None:
+            values["deadline"] = values[name]
+            return
+
+
 def _binding_list(activity: Activity) -> list[dict[str, Any]]:
     return [{"entity": EntityType(et).name.lower(), "id": pk}
             for et, pk in activity.bindings.order_by("id").values_list("entity_type", "entity_id")]
@@ -169,6 +228,7 @@ def activity_complete(*, activity: Activity, actor=None, completed: bool = True)
 @transaction.atomic
 def activity_delete(*, activity: Activity, actor=None) -> None:
     """Delete an activity with its bindings."""
+    access.require(actor, activity, Action.DELETE)
     record_event("deleted", "activity", activity.pk, actor=actor)  # first: subscribers still see it
     activity.delete()
 
