@@ -14,7 +14,8 @@ def test_me(manager_api, manager_user):
     response = manager_api.get("/api/v1/users/me")
     assert response.status_code == 200
     assert response.json() == {"id": manager_user.pk, "username": "manager_test", "first_name": "Max",
-                               "last_name": "Manager", "email": "", "role": "manager", "is_active": True}
+                               "last_name": "Manager", "email": "", "role": "manager", "is_active": True,
+                               "access_role_id": None, "department_id": None}
 
 
 def test_list_and_get_users(manager_api, admin_user, manager_user):

@@ -482,6 +482,9 @@ class UserOut(Schema):
     email: str
     role: Literal["admin", "manager"]
     is_active: bool
+    access_role_id: int | None = Field(None, description="custom role narrowing which records a manager "
+                                                          "sees (null: the built-in role)")
+    department_id: int | None = None
 
 
 class UserIn(InputSchema):

@@ -22,11 +22,13 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import get_language
 
+from kontor.accounts.models import Action
 from kontor.api.serializers import records_out
-from kontor.core.errors import validation
-from kontor.crm import selectors
+from kontor.core.errors import ErrorCode, KontorError, validation
+from kontor.crm import access, selectors
 from kontor.crm.enums import EntityType
 from kontor.crm.fields import FieldSpec, Kind, specs_for
+from kontor.crm.models import RECORD_MODELS
 from kontor.data.importing import KINDS
 
 FORMATS = ("csv", "xlsx")
@@ -128,15 +130,21 @@ def xlsx_file(rows: Iterable[list[Any]]) -> Path:
 
 
 def records_export(*, kind: str, filters: Mapping[str, Any] | None = None, order: str | None = None,
-                   columns: Sequence[str] | None = None, format: str = "csv") -> tuple[EntityType, Iterator[list[Any]]]:
-    """Check an export's parameters and return its rows (lazily). Bad parameters are 422s naming them."""
+                   columns: Sequence[str] | None = None, format: str = "csv",
+                   user: Any = None) -> tuple[EntityType, Iterator[list[Any]]]:
+    """Check an export's parameters and return its rows (lazily). Bad parameters are 422s naming them.
+    ``user``'s role decides which records (``kontor.crm.access``, action export; a 403 when none);
+    ``None`` is the command line, which exports everything."""
     if kind not in KINDS:
         raise validation(f"kind must be one of {', '.join(KINDS)}", "kind")
     if format not in FORMATS:
         raise validation(f"format must be one of {', '.join(FORMATS)}", "format")
     entity = KINDS[kind]
     specs = export_columns(entity, columns)
-    qs = export_queryset(entity, filters or {}, order)
+    record_kind = access.kind_of(RECORD_MODELS[entity])
+    if not access.may(user, record_kind, Action.EXPORT):
+        raise KontorError(ErrorCode.PERMISSION_DENIED, f"your role does not allow you to export {kind}")
+    qs = access.scope(export_queryset(entity, filters or {}, order), user, Action.EXPORT)
     return entity, export_rows(entity, qs, specs)
 
 

@@ -22,6 +22,8 @@ ROUTERS = [
     ("crm_mode", "/v1/crm-mode", "CRM mode"),
     ("custom_fields", "/v1/custom-fields", "custom fields"),
     ("users", "/v1/users", "users"),
+    ("roles", "/v1/roles", "roles and departments"),
+    ("departments", "/v1/departments", "roles and departments"),
     ("webhooks", "/v1/webhooks", "webhooks"),
 ]
 

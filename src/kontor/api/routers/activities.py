@@ -10,6 +10,7 @@ from ninja import Query, Router, Status
 from kontor.api.auth import current_user
 from kontor.api.schemas import ActivityFilters, ActivityIn, ActivityOut, Id, body, errors, list_filters, page_of
 from kontor.api.serializers import activities_out, page
+from kontor.crm import access
 from kontor.crm.models import Activity
 from kontor.crm.selectors import activity_list
 from kontor.crm.services import activity_create, activity_delete, activity_update
@@ -25,7 +26,7 @@ def _read(pk: int) -> dict:
 
 @router.get("", response={200: ActivityPage, **errors(401, 422)}, summary="List activities")
 def list_activities(request, params: Query[ActivityFilters]):
-    qs = activity_list(filters=list_filters(request), order=params.order)
+    qs = access.scope(activity_list(filters=list_filters(request), order=params.order), current_user(request))
     return page(qs, limit=params.limit, offset=params.offset, render=activities_out)
 
 
@@ -38,18 +39,19 @@ def create_activity(request, payload: ActivityIn):
 
 @router.get("/{activity_id}", response={200: ActivityOut, **errors(401, 404, 422)}, summary="Read an activity")
 def get_activity(request, activity_id: Id):
-    return _read(activity_id)
+    return _read(access.visible(Activity, activity_id, current_user(request)).pk)
 
 
 @router.patch("/{activity_id}", response={200: ActivityOut, **errors(400, 401, 403, 404, 422)},
               summary="Change an activity; completed=true completes it, bindings replace the old ones")
 def update_activity(request, activity_id: Id, payload: ActivityIn):
-    activity = activity_update(activity=get_or_404(Activity, activity_id), actor=current_user(request),
+    user = current_user(request)
+    activity = activity_update(activity=access.visible(Activity, activity_id, user), actor=user,
                                data=body(payload))
     return _read(activity.pk)
 
 
 @router.delete("/{activity_id}", response={204: None, **errors(401, 403, 404, 422)}, summary="Delete an activity")
 def delete_activity(request, activity_id: Id):
-    activity_delete(activity=get_or_404(Activity, activity_id), actor=current_user(request))
+    activity_delete(activity=access.visible(Activity, activity_id, current_user(request)), actor=current_user(request))
     return Status(204, None)

@@ -19,6 +19,7 @@ from kontor.api.schemas import (
     page_of,
 )
 from kontor.api.serializers import page, records_out
+from kontor.crm import access
 from kontor.crm.enums import EntityType
 from kontor.crm.models import Company
 from kontor.crm.selectors import company_list
@@ -36,7 +37,7 @@ def _read(pk: int) -> dict:
 @router.get("", response={200: CompanyPage, **errors(401, 422)}, summary="List companies",
             description=FILTER_HELP)
 def list_companies(request, params: Query[CompanyFilters]):
-    qs = company_list(filters=list_filters(request), order=params.order)
+    qs = access.scope(company_list(filters=list_filters(request), order=params.order), current_user(request))
     return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.COMPANY))
 
 
@@ -48,18 +49,19 @@ def create_company(request, payload: CompanyIn):
 
 @router.get("/{company_id}", response={200: CompanyOut, **errors(401, 404, 422)}, summary="Read a company")
 def get_company(request, company_id: Id):
-    return _read(company_id)
+    return _read(access.visible(Company, company_id, current_user(request)).pk)
 
 
 @router.patch("/{company_id}", response={200: CompanyOut, **errors(400, 401, 403, 404, 422)},
               summary="Change a company")
 def update_company(request, company_id: Id, payload: CompanyIn):
-    company = company_update(company=get_or_404(Company, company_id), actor=current_user(request),
+    user = current_user(request)
+    company = company_update(company=access.visible(Company, company_id, user), actor=user,
                              data=body(payload))
     return _read(company.pk)
 
 
 @router.delete("/{company_id}", response={204: None, **errors(401, 403, 404, 422)}, summary="Delete a company")
 def delete_company(request, company_id: Id):
-    company_delete(company=get_or_404(Company, company_id), actor=current_user(request))
+    company_delete(company=access.visible(Company, company_id, current_user(request)), actor=current_user(request))
     return Status(204, None)

@@ -19,6 +19,7 @@ from kontor.api.schemas import (
     page_of,
 )
 from kontor.api.serializers import page, records_out
+from kontor.crm import access
 from kontor.crm.enums import EntityType
 from kontor.crm.models import Contact
 from kontor.crm.selectors import contact_list
@@ -36,7 +37,7 @@ def _read(pk: int) -> dict:
 @router.get("", response={200: ContactPage, **errors(401, 422)}, summary="List contacts",
             description=FILTER_HELP)
 def list_contacts(request, params: Query[ContactFilters]):
-    qs = contact_list(filters=list_filters(request), order=params.order)
+    qs = access.scope(contact_list(filters=list_filters(request), order=params.order), current_user(request))
     return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.CONTACT))
 
 
@@ -48,18 +49,19 @@ def create_contact(request, payload: ContactIn):
 
 @router.get("/{contact_id}", response={200: ContactOut, **errors(401, 404, 422)}, summary="Read a contact")
 def get_contact(request, contact_id: Id):
-    return _read(contact_id)
+    return _read(access.visible(Contact, contact_id, current_user(request)).pk)
 
 
 @router.patch("/{contact_id}", response={200: ContactOut, **errors(400, 401, 403, 404, 422)},
               summary="Change a contact")
 def update_contact(request, contact_id: Id, payload: ContactIn):
-    contact = contact_update(contact=get_or_404(Contact, contact_id), actor=current_user(request),
+    user = current_user(request)
+    contact = contact_update(contact=access.visible(Contact, contact_id, user), actor=user,
                              data=body(payload))
     return _read(contact.pk)
 
 
 @router.delete("/{contact_id}", response={204: None, **errors(401, 403, 404, 422)}, summary="Delete a contact")
 def delete_contact(request, contact_id: Id):
-    contact_delete(contact=get_or_404(Contact, contact_id), actor=current_user(request))
+    contact_delete(contact=access.visible(Contact, contact_id, current_user(request)), actor=current_user(request))
     return Status(204, None)

@@ -93,7 +93,8 @@ def export_response(request: HttpRequest, kind: str):
     columns = [c for c in str(params.pop("columns", "") or "").split(",") if c.strip()]
     params.pop("lang", None)
     _, rows = records_export(kind=kind, filters=params, order=str(order) if order else None,
-                             columns=[c.strip() for c in columns] or None, format=fmt)
+                             columns=[c.strip() for c in columns] or None, format=fmt,
+                             user=current_user(request))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
         path = xlsx_file(rows)
@@ -116,7 +117,7 @@ def _export_endpoint(kind: str):
 
 
 for _kind in ("leads", "deals", "contacts", "companies"):
-    router.get(f"/{_kind}/export", response={200: None, **errors(401, 422)}, summary=f"Export {_kind}",
+    router.get(f"/{_kind}/export", response={200: None, **errors(401, 403, 422)}, summary=f"Export {_kind}",
                description=EXPORT_HELP, operation_id=f"export_{_kind}")(_export_endpoint(_kind))
 
 

@@ -9,6 +9,7 @@ from ninja import Query, Router, Status
 from kontor.api.auth import current_user
 from kontor.api.schemas import FILTER_HELP, DealFilters, DealIn, DealOut, Id, body, errors, list_filters, page_of
 from kontor.api.serializers import page, records_out
+from kontor.crm import access
 from kontor.crm.enums import EntityType
 from kontor.crm.models import Deal
 from kontor.crm.selectors import deal_list
@@ -26,7 +27,7 @@ def _read(pk: int) -> dict:
 @router.get("", response={200: DealPage, **errors(401, 422)}, summary="List deals",
             description=FILTER_HELP)
 def list_deals(request, params: Query[DealFilters]):
-    qs = deal_list(filters=list_filters(request), order=params.order)
+    qs = access.scope(deal_list(filters=list_filters(request), order=params.order), current_user(request))
     return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.DEAL))
 
 
@@ -39,17 +40,19 @@ def create_deal(request, payload: DealIn):
 
 @router.get("/{deal_id}", response={200: DealOut, **errors(401, 404, 422)}, summary="Read a deal")
 def get_deal(request, deal_id: Id):
-    return _read(deal_id)
+    return _read(access.visible(Deal, deal_id, current_user(request)).pk)
 
 
 @router.patch("/{deal_id}", response={200: DealOut, **errors(400, 401, 403, 404, 422)},
               summary="Change a deal; a new stage_id moves it")
 def update_deal(request, deal_id: Id, payload: DealIn):
-    deal = deal_update(deal=get_or_404(Deal, deal_id), actor=current_user(request), data=body(payload))
+    user = current_user(request)
+    deal = deal_update(deal=access.visible(Deal, deal_id, user), actor=user,
+                       data=body(payload))
     return _read(deal.pk)
 
 
 @router.delete("/{deal_id}", response={204: None, **errors(401, 403, 404, 422)}, summary="Delete a deal")
 def delete_deal(request, deal_id: Id):
-    deal_delete(deal=get_or_404(Deal, deal_id), actor=current_user(request))
+    deal_delete(deal=access.visible(Deal, deal_id, current_user(request)), actor=current_user(request))
     return Status(204, None)

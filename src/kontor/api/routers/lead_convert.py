@@ -14,9 +14,9 @@ from pydantic import create_model
 from kontor.api.auth import current_user
 from kontor.api.schemas import Id, InputSchema, LeadOut, errors
 from kontor.api.serializers import records_out
+from kontor.crm import access
 from kontor.crm.enums import EntityType
 from kontor.crm.models import Lead
-from kontor.crm.services.common import get_or_404
 from kontor.modes.services import lead_convert
 
 router = Router()
@@ -61,7 +61,7 @@ def _created(fields: list[Any]) -> list[dict[str, str]]:
 def convert_lead(request, lead_id: Id, payload: ConvertIn):
     data = payload.model_dump(exclude_unset=True)
     lead = lead_convert(
-        lead=get_or_404(Lead, lead_id), actor=current_user(request),
+        lead=access.visible(Lead, lead_id, current_user(request)), actor=current_user(request),
         deal=data.get("deal") if "deal" in data else {"pipeline_id": None, "stage_id": None},
         contact=data.get("contact", "create"), company=data.get("company", "none"),
         keep_open_activities=payload.keep_open_activities, create_missing_fields=payload.create_missing_fields,

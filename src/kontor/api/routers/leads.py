@@ -13,6 +13,7 @@ from ninja import Query, Router, Status
 from kontor.api.auth import current_user
 from kontor.api.schemas import FILTER_HELP, Id, LeadFilters, LeadIn, LeadOut, body, errors, list_filters, page_of
 from kontor.api.serializers import page, records_out
+from kontor.crm import access
 from kontor.crm.enums import EntityType
 from kontor.crm.models import Lead
 from kontor.crm.selectors import lead_list
@@ -30,7 +31,7 @@ def _read(pk: int) -> dict:
 @router.get("", response={200: LeadPage, **errors(401, 422)}, summary="List leads",
             description=FILTER_HELP)
 def list_leads(request, params: Query[LeadFilters]):
-    qs = lead_list(filters=list_filters(request), order=params.order)
+    qs = access.scope(lead_list(filters=list_filters(request), order=params.order), current_user(request))
     return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.LEAD))
 
 
@@ -42,17 +43,19 @@ def create_lead(request, payload: LeadIn):
 
 @router.get("/{lead_id}", response={200: LeadOut, **errors(401, 404, 422)}, summary="Read a lead")
 def get_lead(request, lead_id: Id):
-    return _read(lead_id)
+    return _read(access.visible(Lead, lead_id, current_user(request)).pk)
 
 
 @router.patch("/{lead_id}", response={200: LeadOut, **errors(400, 401, 403, 404, 409, 422)},
               summary="Change a lead (a converted lead is read-only: 409)")
 def update_lead(request, lead_id: Id, payload: LeadIn):
-    lead = lead_update(lead=get_or_404(Lead, lead_id), actor=current_user(request), data=body(payload))
+    user = current_user(request)
+    lead = lead_update(lead=access.visible(Lead, lead_id, user), actor=user,
+                       data=body(payload))
     return _read(lead.pk)
 
 
 @router.delete("/{lead_id}", response={204: None, **errors(401, 403, 404, 422)}, summary="Delete a lead")
 def delete_lead(request, lead_id: Id):
-    lead_delete(lead=get_or_404(Lead, lead_id), actor=current_user(request))
+    lead_delete(lead=access.visible(Lead, lead_id, current_user(request)), actor=current_user(request))
     return Status(204, None)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from ninja import Router, Status
-from pydantic import StrictBool
+from pydantic import StrictBool, StrictInt
 
 from kontor.accounts.models import ApiToken
+from kontor.accounts.roles import user_set_access
 from kontor.accounts.services import token_create, token_revoke, user_create, user_set_active
 from kontor.api.auth import current_user, require_admin
 from kontor.api.schemas import Id, InputSchema, TokenCreatedOut, TokenIn, TokenOut, UserIn, UserOut, errors, no_query
@@ -23,14 +25,18 @@ router = Router()
 
 
 class UserPatch(InputSchema):
-    """What an admin may change of another user here: whether they can log in."""
+    """What an admin may change of another user here: whether they can log in, their custom role
+    (``null``: the built-in one) and their department."""
 
-    is_active: StrictBool
+    is_active: StrictBool | None = None
+    access_role_id: StrictInt | None = None
+    department_id: StrictInt | None = None
 
 
 def _user_out(user) -> dict:
     return {"id": user.pk, "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
-            "email": user.email, "role": user.role, "is_active": user.is_active}
+            "email": user.email, "role": user.role, "is_active": user.is_active,
+            "access_role_id": user.access_role_id, "department_id": user.department_id}
 
 
 def _token_out(token: ApiToken) -> dict:
@@ -108,10 +114,22 @@ def _user_or_404(user_id: int):
 
 
 @router.patch("/{user_id}", response={200: UserOut, **errors(400, 401, 403, 404, 409, 422)},
-              summary="Deactivate or reactivate a user (admin); their tokens and webhooks stop working")
+              summary="Deactivate or reactivate a user, or give them a role and department (admin); "
+                      "a deactivated user's tokens and webhooks stop working")
 def patch_user(request, user_id: Id, payload: UserPatch):
     require_admin(request)
-    user = user_set_active(actor=current_user(request), user=_user_or_404(user_id), active=payload.is_active)
+    actor, user = current_user(request), _user_or_404(user_id)
+    given = payload.model_dump(exclude_unset=True)
+    if not given:
+        raise validation("give at least one of is_active, access_role_id, department_id", "is_active")
+    if "is_active" in given and given["is_active"] is None:
+        raise validation("is_active must be true or false", "is_active")
+    with transaction.atomic():
+        if given.get("is_active") is not None:
+            user = user_set_active(actor=actor, user=user, active=given["is_active"])
+        access = {k: v for k, v in given.items() if k in ("access_role_id", "department_id")}
+        if access:
+            user = user_set_access(actor=actor, user=user, **access)
     return _user_out(user)
 
 

@@ -8,8 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from kontor.accounts.models import Action, RecordKind
 from kontor.core.errors import validation
 from kontor.core.normalize import normalize_title
+from kontor.crm import access
 from kontor.crm.enums import EntityType
 from kontor.crm.fields import Cleaned, clean_record
 from kontor.crm.models import Company, ContactCompany
@@ -41,6 +43,7 @@ def company_create(*, actor=None, data: Mapping[str, Any]) -> Company:
     company = Company(**cleaned.values, created_by=actor)
     if "assigned_id" not in cleaned.values:
         company.assigned = actor
+    access.require_add(actor, RecordKind.COMPANY, company.assigned_id)
     company.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
     company.save()
     communications_set(entity_type=EntityType.COMPANY, entity_id=company.pk, cleaned=cleaned.comms)
@@ -52,8 +55,10 @@ def company_create(*, actor=None, data: Mapping[str, Any]) -> Company:
 def company_update(*, company: Company, actor=None, data: Mapping[str, Any]) -> Company:
     """Change a company's fields."""
     company = Company.objects.select_for_update().get(pk=company.pk)
+    access.require(actor, company, Action.EDIT)
     cleaned = _clean_company(data, create=False)
     changes = record_apply(company, cleaned)
+    access.require_owner(actor, company)
     changes.pop("title_normalized", None)
     comms_before = comm_values(entity_type=EntityType.COMPANY, entity_id=company.pk, types=cleaned.comms)
     comm_changed = communications_set(entity_type=EntityType.COMPANY, entity_id=company.pk, cleaned=cleaned.comms)
@@ -71,6 +76,7 @@ def company_delete(*, company: Company, actor=None) -> None:
     from kontor.crm.models import Contact
     from kontor.crm.services.activities import activities_unbind_record
 
+    access.require(actor, company, Action.DELETE)
     record_event("deleted", "company", company.pk, actor=actor)  # first: subscribers still see the record
     ContactCompany.objects.filter(company=company).delete()
     # A contact whose primary company goes gets its next one as primary (or none).

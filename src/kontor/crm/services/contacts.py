@@ -8,7 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from kontor.accounts.models import Action, RecordKind
 from kontor.core.errors import validation
+from kontor.crm import access
 from kontor.crm.enums import EntityType
 from kontor.crm.fields import clean_record, ordered_links
 from kontor.crm.models import Contact, ContactCompany, Deal, DealContact, Lead
@@ -43,6 +45,7 @@ def contact_create(*, actor=None, data: Mapping[str, Any]) -> Contact:
     contact = Contact(**values, created_by=actor)
     if "assigned_id" not in values:
         contact.assigned = actor
+    access.require_add(actor, RecordKind.CONTACT, contact.assigned_id)
     contact.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
     contact.company_id = company_ids[0] if company_ids else None
     contact.save()
@@ -57,10 +60,12 @@ def contact_create(*, actor=None, data: Mapping[str, Any]) -> Contact:
 def contact_update(*, contact: Contact, actor=None, data: Mapping[str, Any]) -> Contact:
     """Change a contact's fields; a contact keeps at least a first or last name."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    access.require(actor, contact, Action.EDIT)
     cleaned = clean_record(EntityType.CONTACT, data, create=False)
     company_ids = ordered_links(cleaned, "company_ids")
     cleaned.values.pop("company_id", None)
     changes = record_apply(contact, cleaned)
+    access.require_owner(actor, contact)
     if not (contact.name or contact.last_name):
         raise validation("name or last_name is required", "name")
     if company_ids is not None:
@@ -84,6 +89,7 @@ def contact_delete(*, contact: Contact, actor=None) -> None:
     """Delete a contact; deals and leads that named it keep existing without it."""
     from kontor.crm.services.activities import activities_unbind_record
 
+    access.require(actor, contact, Action.DELETE)
     record_event("deleted", "contact", contact.pk, actor=actor)  # first: subscribers still see the record
     Deal.objects.filter(contact=contact).update(contact=None)
     Lead.objects.filter(contact=contact).update(contact=None)

@@ -8,7 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from kontor.accounts.models import Action, RecordKind
 from kontor.core.errors import validation
+from kontor.crm import access
 from kontor.crm.enums import EntityType, Semantic
 from kontor.crm.fields import Cleaned, clean_record, ordered_links
 from kontor.crm.models import Deal, DealContact, Pipeline, Stage
@@ -96,6 +98,7 @@ def deal_create(*, actor=None, data: Mapping[str, Any], lead=None) -> Deal:
     deal = Deal(**values, created_by=actor, lead=lead, pipeline=placement["pipeline"], stage=placement["stage"])
     if "assigned_id" not in values:
         deal.assigned = actor
+    access.require_add(actor, RecordKind.DEAL, deal.assigned_id)
     deal.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
     if deal.begindate is None:
         deal.begindate = timezone.localdate()
@@ -127,6 +130,7 @@ def _is_known_customer(contact_ids: Sequence[int], company_id: int | None) -> bo
 def deal_update(*, deal: Deal, actor=None, data: Mapping[str, Any]) -> Deal:
     """Change a deal's fields, including moving it to another pipeline or stage."""
     deal = Deal.objects.select_for_update().select_related("stage", "pipeline").get(pk=deal.pk)
+    access.require(actor, deal, Action.EDIT)
     cleaned, placement = _clean_deal(data, create=False)
     values = cleaned.values
     if "title" in values and not values["title"]:
@@ -137,6 +141,7 @@ def deal_update(*, deal: Deal, actor=None, data: Mapping[str, Any]) -> Deal:
     old_stage = deal.stage
     changes = record_apply(deal, cleaned)
     changes.update(apply_changes(deal, placement))
+    access.require_owner(actor, deal)
     if contacts is not None:
         before = list(deal.deal_contacts.order_by("-is_primary", "sort", "id").values_list("contact_id", flat=True))
         if before != contacts:
@@ -175,6 +180,7 @@ def _stage_changed(deal: Deal, old_stage: Stage, actor) -> None:
 def deal_move_stage(*, deal: Deal, stage: Stage, actor=None) -> Deal:
     """Move a deal to ``stage`` (of its pipeline, or of another one: the deal follows)."""
     deal = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+    access.require(actor, deal, Action.EDIT)
     if deal.stage_id == stage.pk:
         return deal
     old_stage = deal.stage
@@ -203,8 +209,30 @@ def deal_delete(*, deal: Deal, actor=None) -> None:
     from kontor.crm.models import Lead
     from kontor.crm.services.activities import activities_unbind_record
 
+    access.require(actor, deal, Action.DELETE)
     record_event("deleted", "deal", deal.pk, actor=actor)  # first: subscribers still see the record
     Lead.objects.filter(deal=deal).update(deal=None)
     communications_delete(entity_type=EntityType.DEAL, entity_id=deal.pk)
     activities_unbind_record(entity_type=EntityType.DEAL, entity_id=deal.pk)
     deal.delete()
+
+
+@transaction.atomic
+def deal_lose(*, deal: Deal, stage: Stage, reason: str, close_activities: bool, actor=None) -> Deal:
+    """Move a deal to a failure stage with the reason why: the reason is kept as a note on the deal
+    (a timeline comment marked ``lost_reason``); with ``close_activities`` its open activities are
+    completed."""
+    from kontor.crm.models import Activity
+    from kontor.crm.services.activities import activity_complete
+    from kontor.crm.services.notes import note_add
+
+    if stage.semantic != Semantic.FAILURE:
+        raise validation("stage_id must be a failure (lost) stage", "stage_id")
+    deal = deal_move_stage(deal=deal, stage=stage, actor=actor)
+    note_add(entity_type=EntityType.DEAL, entity_id=deal.pk, text=reason, actor=actor, field="reason",
+             extra={"lost_reason": True, "stage": stage.name})
+    if close_activities:
+        for activity in Activity.objects.filter(completed=False, bindings__entity_type=EntityType.DEAL,
+                                                bindings__entity_id=deal.pk).distinct():
+            activity_complete(activity=activity, actor=actor)
+    return deal

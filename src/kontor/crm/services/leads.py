@@ -8,8 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from kontor.accounts.models import Action, RecordKind
 from kontor.core.errors import ErrorCode, KontorError, validation
 from kontor.core.normalize import normalize_title
+from kontor.crm import access
 from kontor.crm.enums import EntityType, Semantic
 from kontor.crm.fields import Cleaned, clean_record
 from kontor.crm.models import ActivityBinding, Lead, LeadStatus
@@ -68,6 +70,7 @@ def lead_create(*, actor=None, data: Mapping[str, Any], convert_in_simple_mode: 
     lead = Lead(**values, created_by=actor)
     if "assigned_id" not in values:
         lead.assigned = actor
+    access.require_add(actor, RecordKind.LEAD, lead.assigned_id)
     lead.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
     lead.is_return_customer = bool(lead.contact_id or lead.company_id)
     lead.save()
@@ -84,6 +87,7 @@ def lead_is_converted(lead: Lead) -> bool:
 def lead_update(*, lead: Lead, actor=None, data: Mapping[str, Any]) -> Lead:
     """Change a lead's fields. A converted lead is read-only history (409)."""
     lead = Lead.objects.select_for_update().select_related("status").get(pk=lead.pk)
+    access.require(actor, lead, Action.EDIT)
     if lead_is_converted(lead):
         raise KontorError(ErrorCode.READ_ONLY, f"lead {lead.pk} is converted and can no longer be changed")
     cleaned = _clean_lead(data, create=False)
@@ -96,6 +100,7 @@ def lead_update(*, lead: Lead, actor=None, data: Mapping[str, Any]) -> Lead:
         raise validation("status_id: use the convert endpoint to convert a lead", "status_id")
     changes = record_apply(lead, cleaned)
     changes.pop("company_title_normalized", None)
+    access.require_owner(actor, lead)
     if "contact_id" in changes or "company_id" in changes:
         lead.is_return_customer = bool(lead.contact_id or lead.company_id)
     comms_before = comm_values(entity_type=EntityType.LEAD, entity_id=lead.pk, types=cleaned.comms)
@@ -111,6 +116,7 @@ def lead_update(*, lead: Lead, actor=None, data: Mapping[str, Any]) -> Lead:
 @transaction.atomic
 def lead_delete(*, lead: Lead, actor=None) -> None:
     """Delete a lead with its phones, e-mails and activity bindings (activities bound elsewhere stay)."""
+    access.require(actor, lead, Action.DELETE)
     record_event("deleted", "lead", lead.pk, actor=actor)  # first: subscribers still see the record
     communications_delete(entity_type=EntityType.LEAD, entity_id=lead.pk)
     from kontor.crm.services.activities import activities_unbind_record
