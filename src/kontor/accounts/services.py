@@ -129,3 +129,30 @@ def admin_ensure() -> str | None:
     user_create(username="admin", password=password, role=Role.ADMIN)
     model.objects.filter(username="admin").update(is_superuser=True, is_staff=True)
     return password
+
+
+@transaction.atomic
+def user_set_role(*, actor: User, user: User, role: str) -> User:
+    """Give ``user`` another role (admin only). An admin cannot take their own admin role away, so
+    an installation never ends up without anyone able to change settings by accident."""
+    if not actor.is_crm_admin:
+        raise KontorError(ErrorCode.PERMISSION_DENIED, "only administrators may do this")
+    if role not in Role.values:
+        raise KontorError(ErrorCode.VALIDATION, f"role must be one of {', '.join(Role.values)}", field="role")
+    if user.pk == actor.pk and role != Role.ADMIN:
+        raise KontorError(ErrorCode.CONFLICT, "you cannot take away your own administrator role", field="role")
+    if user.role != role:
+        user.role = role
+        user.is_staff = role == Role.ADMIN or user.is_superuser
+        user.save(update_fields=["role", "is_staff"])
+    return user
+
+
+def user_password_token(user: User) -> tuple[str, str]:
+    """``(uidb64, token)`` of a one-time link that lets ``user`` set a password: Django's password
+    reset token, which stops working once the password changes (or after PASSWORD_RESET_TIMEOUT)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
