@@ -25,7 +25,8 @@ from kontor.bitrix.envelope import error_response, json_response, time_block, xm
 from kontor.bitrix.errors import RestError, invalid_credentials, method_not_found, no_auth
 from kontor.bitrix.params import request_params
 from kontor.bitrix.registry import Call, dispatch, lookup
-from kontor.bitrix.services import webhook_authenticate
+from kontor.bitrix.services import hash_secret, webhook_authenticate
+from kontor.core.throttle import RateLimited, bitrix_rate_check
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,11 @@ def _answer(request: HttpRequest, path: str) -> HttpResponse:
         user = webhook_authenticate(user_id=user_id or "", secret=secret)
         if user is None:
             raise invalid_credentials()
+        try:
+            bitrix_rate_check(hash_secret(secret))
+        except RateLimited as limited:
+            # Bitrix24's answer when a portal's request limit is exceeded.
+            raise RestError(503, "QUERY_LIMIT_EXCEEDED", "Too many requests") from limited
         if verb == "HEAD":  # a probe: the method exists and the webhook is valid; nothing runs
             return HttpResponse(status=200, content_type="application/json; charset=utf-8")
         params = request_params(request)

@@ -118,6 +118,18 @@ def api_rate_check(user) -> None:  # type: ignore[no-untyped-def]
         raise RateLimited(verdict.retry_after)
 
 
+def bitrix_rate_check(credential: str) -> None:
+    """Count one facade request made with the webhook ``credential`` (its secret's hash: never the
+    secret itself); raise :class:`RateLimited` over ``KONTOR_BITRIX_RATE``. A ``batch`` is one request,
+    as Bitrix24 counts it."""
+    rate = Rate.parse(getattr(settings, "KONTOR_BITRIX_RATE", ""))
+    if rate is None:
+        return
+    verdict = hit(f"bitrix:hook:{credential[:32]}", rate)
+    if not verdict.allowed:
+        raise RateLimited(verdict.retry_after)
+
+
 # --- login lockout (django-axes) ------------------------------------------------------------------
 
 class LoginThrottleBackend(AxesStandaloneBackend):
