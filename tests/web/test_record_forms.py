@@ -63,9 +63,10 @@ def test_custom_field_error_is_shown_next_to_it(manager_client, deal_fields, sam
     response = manager_client.post(f"/deals/{deal.pk}/edit/", _deal_post(deal, uf_crm_budget="viel"))
     assert response.status_code == 200
     page = response.content.decode()
-    # the service's message sits in the custom field's block, and nothing was written
+    # the form's message (how to write an amount in German) sits in the custom field's block, and
+    # nothing was written
     block = page[page.index('name="uf_crm_budget"'):]
-    assert "uf_crm_budget: must be a number" in block[:800]
+    assert "Geben Sie einen Betrag ein, etwa 12.500,50" in block[:800]
     deal.refresh_from_db()
     assert deal.uf is None
 

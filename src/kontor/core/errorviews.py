@@ -92,9 +92,24 @@ def server_error(request: HttpRequest) -> HttpResponse:
     log.error("error %s: %s %s", error_id, request.method, request.path, exc_info=sys.exc_info())
     if is_api(request):
         return api_error(500, f"internal error; quote error id {error_id} to the operator", error_id=error_id)
-    from kontor.bitrix.views import server_error as facade_server_error
+    if request.path_info == "/rest" or request.path_info.startswith("/rest/"):
+        from kontor.bitrix.views import server_error as facade_server_error
 
-    return facade_server_error(request)
+        return facade_server_error(request)
+    return _error_page("500.html", 500, {"error_id": error_id})
+
+
+def _error_page(template_name: str, status: int, context: dict) -> HttpResponse:
+    """The web UI's error page (the app's layout, translated, a way back). A 500 page is rendered
+    without the request (no database queries for the user), as Django's own handler does."""
+    from django.template import loader
+
+    try:
+        body = loader.get_template(template_name).render(context)
+    except Exception:  # the error page must not fail in turn
+        log.exception("error page %s could not be rendered", template_name)
+        body = "<h1>Server Error (500)</h1>"
+    return HttpResponse(body, status=status)
 
 
 class ApiErrorsMiddleware:

@@ -31,6 +31,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
 
 from kontor.core.errors import ErrorCode, KontorError, validation
+from kontor.core.money import currency_error, is_currency
 from kontor.crm.enums import EntityType
 
 MAX_AMOUNT = Decimal("1e16")
@@ -612,8 +613,8 @@ def clean_scalar(spec: FieldSpec, value: Any, *, directories: Directories | None
             amount_text, _, currency = str(value).partition("|")
             amount = _amount(spec, amount_text)
             currency = (currency or "EUR").strip().upper()
-            if not re.fullmatch(r"[A-Z]{3}", currency):
-                raise _bad(spec, "currency must be a three-letter ISO 4217 code such as EUR")
+            if not is_currency(currency):
+                raise _bad(spec, f"currency {currency_error(currency)}")
             return f"{amount}|{currency}"
         return _amount(spec, value)
     if kind == Kind.DATE:
@@ -633,8 +634,8 @@ def clean_scalar(spec: FieldSpec, value: Any, *, directories: Directories | None
         return flag
     if kind == Kind.CURRENCY:
         text = str(value).strip().upper()
-        if not re.fullmatch(r"[A-Z]{3}", text):
-            raise _bad(spec, "must be a three-letter ISO 4217 code such as EUR")
+        if not is_currency(text):
+            raise _bad(spec, currency_error(value))
         return text
     if kind == Kind.ENUM:
         if spec.is_custom:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from kontor.core.errors import validation
 from kontor.core.normalize import normalize_email, normalize_phone
@@ -233,6 +233,19 @@ def record_bindings(activity_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {pk: [] for pk in activity_ids}
     for b in ActivityBinding.objects.filter(activity_id__in=activity_ids).order_by("id"):
         out[b.activity_id].append({"entity": EntityType(b.entity_type).name.lower(), "id": b.entity_id})
+    return out
+
+
+def next_open_activities(entity_type: EntityType, ids: list[int]) -> dict[int, Activity]:
+    """``{record_id: its open activity with the earliest deadline}`` (undated ones last) in one query,
+    for the kanban cards."""
+    out: dict[int, Activity] = {}
+    if not ids:
+        return out
+    rows = (ActivityBinding.objects.filter(entity_type=entity_type, entity_id__in=ids, activity__completed=False)
+            .select_related("activity").order_by(F("activity__deadline").asc(nulls_last=True), "activity_id"))
+    for b in rows:
+        out.setdefault(b.entity_id, b.activity)
     return out
 
 

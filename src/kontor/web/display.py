@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from kontor.core.money import format_amount
 from kontor.crm.enums import EntityType
 from kontor.crm.fields import FieldSpec, Kind, parse_moment, specs_for
 from kontor.crm.models import Company, Contact, Deal, DirectoryItem, Lead, LeadStatus, Pipeline, Source, Stage
@@ -48,8 +49,7 @@ def money(amount: Any, currency: str = "") -> str:
         value = Decimal(str(amount))
     except (InvalidOperation, ValueError):
         return str(amount)
-    text = number_format(value, 2, use_l10n=True, force_grouping=True)
-    return f"{text} {currency}".strip()
+    return f"{format_amount(value)} {currency}".strip()
 
 
 class RecordDisplay:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from kontor.core.money import AmountError, amount_example, currency_choices, input_amount, is_currency, parse_amount
 from kontor.crm.enums import ActivityType, EntityType
 from kontor.crm.fields import FieldSpec, Kind, parse_moment, specs_for
 from kontor.crm.models import Communication, Company, Contact, LeadStatus, Pipeline, Source
@@ -93,9 +93,9 @@ GROUPS = (("main", _("Main")), ("contact", _("Contact details")), ("address", _(
 #: Lookup kinds (``/lookup/<kind>/``) per linked record kind.
 LOOKUP_KINDS = {"contact": "contacts", "company": "companies", "lead": "leads", "deal": "deals"}
 
-#: Amounts as people type them: "12500", "12500,50", "12.500,50", "12,500.50", optionally a currency.
-AMOUNT = re.compile(r"^\s*([+-]?[\d\s.,'\u00a0\u202f]*\d(?:[.,]\d*)?)\s*([A-Za-z]{3})?\s*$")
-
+#: A custom money value as typed: an amount, optionally a currency after it ("12.500,50 EUR") or the
+#: API's notation ("12500.50|EUR").
+AMOUNT_CURRENCY = re.compile(r"^\s*(.*?)\s*(?:\|\s*|\s)([A-Za-z]{3})\s*$")
 
 def spec_group(spec: FieldSpec) -> str:
     if spec.is_custom:
@@ -109,45 +109,81 @@ def spec_group(spec: FieldSpec) -> str:
     return "main"
 
 
-def normalize_amount(text: str) -> str:
-    """An amount as the services read it ("12500.50"): the last of "." and "," is the decimal
-    separator, the other one (and spaces) group digits. Text that is no amount stays as it is, so
-    the service names the field in its error."""
-    raw = (text or "").strip()
-    found = AMOUNT.match(raw)
-    if not found:
-        return raw
-    digits = re.sub(r"[\s'\u00a0\u202f]", "", found[1])
-    if "," in digits and "." in digits:
-        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
-        digits = digits.replace("." if decimal == "," else ",", "").replace(",", ".")
-    elif digits.count(",") == 1:
-        digits = digits.replace(",", ".")
-    elif digits.count(".") > 1 or digits.count(",") > 1:  # only group separators: "1.250.000"
-        digits = digits.replace(".", "").replace(",", "")
-    return digits
-
-
-def custom_money(text: str) -> str:
-    """A custom money value as stored ("12500.50|EUR") from "12.500,50 EUR", "12500.5" or "12.50|EUR"."""
+def amount_value(text: str, *, with_currency: bool = False, places: int | None = 2) -> str:
+    """An amount typed in the active language ("12.500,50" in German, "12,500.50" in English) as the
+    services read it ("12500.50"); ``with_currency``: a currency may follow ("12500.50|EUR").
+    Text that is no amount in this language is a ``ValidationError`` showing how to write one:
+    "12500,50" in German is 12500.50, never 1,250,050."""
     raw = (text or "").strip()
     if not raw:
         return ""
-    amount, bar, currency = raw.partition("|")
-    if not bar:
-        found = AMOUNT.match(raw)
-        if not found:
-            return raw
-        amount, currency = found[1], found[2] or ""
-    amount = normalize_amount(amount)
-    return f"{amount}|{currency.strip().upper()}" if currency.strip() else amount
+    currency = ""
+    found = AMOUNT_CURRENCY.match(raw) if with_currency else None
+    if found and not found[2].isdigit():
+        raw, currency = found[1], found[2].upper()
+        if not is_currency(currency):
+            raise forms.ValidationError(_("%(code)s is not a currency code (ISO 4217, such as EUR).") %
+                                        {"code": currency}, code="currency")
+    if "|" in raw and not currency:
+        raise forms.ValidationError(_("Enter an amount such as %(example)s.") % {"example": amount_example()},
+                                    code="amount")
+    try:
+        amount = parse_amount(raw, places=places)
+    except AmountError as exc:
+        message = _("Enter an amount such as %(example)s.") % {"example": exc.example}
+        if places is not None:
+            message = _("Enter an amount such as %(example)s (at most %(places)s decimals).") % {
+                "example": exc.example, "places": places}
+        raise forms.ValidationError(message, code="amount") from None
+    number = format(amount, "f") if amount is not None else ""
+    return f"{number}|{currency}" if currency else number
+
+
+def normalize_amount(text: str) -> str:
+    """``amount_value`` for filters: text that is no amount stays as it is, so the service names the
+    field in its error."""
+    try:
+        return amount_value(text, places=None)
+    except forms.ValidationError:
+        return (text or "").strip()
+
+
+def custom_money(text: str) -> str:
+    """A custom money filter value as stored ("12500.50|EUR") from "12.500,50 EUR"; else as typed."""
+    try:
+        return amount_value(text, with_currency=True, places=None)
+    except forms.ValidationError:
+        return (text or "").strip()
+
+
+class AmountField(forms.CharField):
+    """A text input with ``inputmode=decimal`` for an amount in the user's language (``amount_value``)."""
+
+    def __init__(self, *, with_currency: bool = False, places: int | None = 2, **kwargs):
+        self.with_currency, self.places = with_currency, places
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return amount_value(super().clean(value), with_currency=self.with_currency, places=self.places)
+
+
+class AmountListField(forms.Field):
+    """Several amounts (a custom money/number field with ``multiple``), each one as ``AmountField``."""
+
+    def __init__(self, *, with_currency: bool = False, places: int | None = 2, **kwargs):
+        self.with_currency, self.places = with_currency, places
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else ([] if value in (None, "") else [value])
+        return [amount_value(str(v), with_currency=self.with_currency, places=self.places)
+                for v in values if str(v).strip()]
 
 
 def money_text(value: Any) -> str:
     """A stored amount for an input, in the active language's notation without grouping."""
-    if value in (None, ""):
-        return ""
-    return number_format(Decimal(str(value)), 2, use_l10n=True, force_grouping=False)
+    return input_amount(value)
 
 
 def _model_of(kind: str):
@@ -246,6 +282,10 @@ def form_field(spec: FieldSpec, *, entity: EntityType) -> forms.Field:
     if spec.kind == Kind.LINKS or (spec.multiple and spec.kind == Kind.LINK):
         return ListField(widget=MultiLookupWidget(LOOKUP_KINDS.get(spec.link or "", "contacts"),
                                                   attrs={"title": spec.label}), **kw)
+    if spec.multiple and spec.kind in (Kind.MONEY, Kind.DOUBLE):
+        return AmountListField(widget=MultiValueInput("text", attrs={"title": spec.label, "inputmode": "decimal"}),
+                               help_text=MULTIPLE_HELP, with_currency=spec.kind == Kind.MONEY,
+                               places=2 if spec.kind == Kind.MONEY else None, **kw)
     if spec.multiple and spec.kind != Kind.MULTI:
         input_type = INPUT_TYPES.get(spec.kind, "text")
         return ListField(widget=MultiValueInput(input_type, attrs={"title": spec.label}), help_text=MULTIPLE_HELP,
@@ -278,11 +318,10 @@ def form_field(spec: FieldSpec, *, entity: EntityType) -> forms.Field:
     if widget in ("money", "decimal"):
         help_text = _("Amount, optionally with a currency: 12.500,50 EUR") if spec.is_custom and \
             spec.kind == Kind.MONEY else ""
-        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-                               help_text=help_text, **kw)
+        return AmountField(help_text=help_text, with_currency=spec.is_custom and spec.kind == Kind.MONEY,
+                           places=2 if spec.kind == Kind.MONEY else None, **kw)
     if widget == "currency":
-        return forms.CharField(max_length=3, widget=forms.TextInput(attrs={"size": 3, "autocapitalize": "characters"}),
-                               **kw)
+        return forms.ChoiceField(choices=[] if kw["required"] else [("", "—")], **kw)
     if widget == "record":
         if entity == EntityType.DEAL and spec.name == "stage_id":
             return forms.ChoiceField(choices=stage_choices(), **{**kw, "label": _("Pipeline and stage")})
@@ -315,6 +354,10 @@ class RecordForm(forms.Form):
         self.specs = {s.name: s for s in form_specs(entity)}
         for name, spec in self.specs.items():
             self.fields[name] = form_field(spec, entity=entity)
+            if spec.kind == Kind.CURRENCY:
+                field = self.fields[name]
+                stored = str(self.initial.get(name) or "")
+                field.choices = [*field.choices, *currency_choices(keep=stored)]  # type: ignore[attr-defined]
 
     @property
     def fieldsets(self) -> list[dict[str, Any]]:
@@ -342,14 +385,9 @@ class RecordForm(forms.Form):
             value = self.cleaned_data.get(name)
             if spec.kind == Kind.MULTI:
                 value = comm_payload(value or "", (existing_comms or {}).get(spec.comm_type or "", []))
-            elif spec.kind == Kind.MONEY:
-                convert = custom_money if spec.is_custom else normalize_amount
-                value = [convert(v) for v in value] if isinstance(value, list) else convert(value or "")
-                if value == "" and not spec.nullable:
+            elif spec.kind == Kind.MONEY:  # AmountField: already "12500.50" (or "12500.50|EUR")
+                if value in ("", None) and not spec.nullable:
                     value = "0"
-            elif spec.kind == Kind.DOUBLE:
-                value = [normalize_amount(v) for v in value] if isinstance(value, list) \
-                    else normalize_amount(value or "")
             elif spec.kind in (Kind.LINK, Kind.USER, Kind.INT) and not isinstance(value, list):
                 value = None if value in (None, "") else value
             elif spec.kind == Kind.ENUM and spec.is_custom and value == "":
@@ -407,6 +445,52 @@ class ActivityForm(forms.Form):
                                                               format="%Y-%m-%dT%H:%M"),
                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    responsible_id = forms.ChoiceField(label=_("Responsible"), required=False, choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_id"].choices = user_choices()
+
+    def payload(self) -> dict[str, Any]:
+        """The activity service's fields from the form (no bindings)."""
+        d = self.cleaned_data
+        return {"type": d["type"], "subject": d["subject"], "description": d["description"],
+                "deadline": d["deadline"],
+                "responsible_id": int(d["responsible_id"]) if d.get("responsible_id") else None}
+
+
+class ActivityRecordsForm(forms.Form):
+    """The records a new activity from the activities page belongs to (at least one)."""
+
+    deal_id = LookupField("deals", label=_("Deal"))
+    contact_id = LookupField("contacts", label=_("Contact"))
+    company_id = LookupField("companies", label=_("Company"))
+    lead_id = LookupField("leads", label=_("Lead"))
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(f"{kind}_id") for kind in ("deal", "contact", "company", "lead")):
+            raise forms.ValidationError(_("Choose the record the activity belongs to."))
+        return data
+
+    def bindings(self) -> list[dict[str, Any]]:
+        return [{"entity": kind, "id": self.cleaned_data[f"{kind}_id"]}
+                for kind in ("deal", "contact", "company", "lead") if self.cleaned_data.get(f"{kind}_id")]
+
+
+class NoteForm(forms.Form):
+    """A note (timeline comment) on a record."""
+
+    text = forms.CharField(label=_("Note"), max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class LostForm(forms.Form):
+    """Moving a deal to a failure stage: why, and whether its open activities are closed."""
+
+    reason = forms.CharField(label=_("Reason for the loss"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    close_activities = forms.BooleanField(label=_("Complete the open activities of this deal"), required=False,
+                                          initial=True)
 
 
 class ConvertForm(forms.Form):
@@ -416,24 +500,52 @@ class ConvertForm(forms.Form):
     stage_id = forms.ChoiceField(label=_("Pipeline and stage"), choices=(), required=False)
     contact = forms.ChoiceField(label=_("Contact"), choices=(), initial="create")
     company = forms.ChoiceField(label=_("Company"), choices=(), initial="create")
+    #: "Link another existing one": the searchable pickers beside the choices.
+    contact_pick = LookupField("contacts", label=_("Existing contact"))
+    company_pick = LookupField("companies", label=_("Existing company"))
     keep_open_activities = forms.BooleanField(label=_("Do not close activities after conversion"),
                                               required=False, initial=True)
 
-    def __init__(self, *args, lead=None, **kwargs):
+    def __init__(self, *args, lead=None, matches=None, **kwargs):
+        """``matches``: ``{"contact": [(id, label)], "company": [(id, label)]}`` — existing customers
+        with the lead's phone, e-mail or company name, offered first."""
         super().__init__(*args, **kwargs)
+        matches = matches or {}
         self.fields["stage_id"].choices = stage_choices()
-        contact_choices = [("create", _("Create a new contact")), ("none", _("No contact"))]
+        contact_choices = [("create", _("Create a new contact")), ("pick", _("Link another existing contact")),
+                           ("none", _("No contact"))]
+        for pk, label in reversed(matches.get("contact", [])):
+            contact_choices.insert(0, (str(pk), _("Existing: %(name)s") % {"name": label}))
         if lead is not None and lead.contact_id:
             contact_choices.insert(0, (str(lead.contact_id), _("Existing: %(name)s") % {"name": lead.contact}))
-            self.fields["contact"].initial = str(lead.contact_id)
-        company_choices = [("create", _("Create a new company")), ("none", _("No company"))]
+        if len(contact_choices) > 3:
+            self.fields["contact"].initial = contact_choices[0][0]
+        company_choices = [("create", _("Create a new company")), ("pick", _("Link another existing company")),
+                           ("none", _("No company"))]
+        for pk, label in reversed(matches.get("company", [])):
+            company_choices.insert(0, (str(pk), _("Existing: %(name)s") % {"name": label}))
         if lead is not None and lead.company_id:
             company_choices.insert(0, (str(lead.company_id), _("Existing: %(name)s") % {"name": lead.company}))
-            self.fields["company"].initial = str(lead.company_id)
+        if len(company_choices) > 3:
+            self.fields["company"].initial = company_choices[0][0]
         elif lead is not None and not lead.company_title:
             self.fields["company"].initial = "none"
-        self.fields["contact"].choices = contact_choices
-        self.fields["company"].choices = company_choices
+        self.fields["contact"].choices = list(dict(contact_choices).items())
+        self.fields["company"].choices = list(dict(company_choices).items())
+
+    def clean(self):
+        data = super().clean()
+        for kind in ("contact", "company"):
+            if data.get(kind) == "pick" and not data.get(f"{kind}_pick"):
+                self.add_error(f"{kind}_pick", _("Search and choose the record to link."))
+        return data
+
+    def choice(self, kind: str):
+        """What ``lead_convert`` takes for ``kind``: "create", "none" or ``{"id": n}``."""
+        value = self.cleaned_data[kind]
+        if value == "pick" or (value == "create" and self.cleaned_data.get(f"{kind}_pick")):  # a picked one wins
+            return {"id": self.cleaned_data[f"{kind}_pick"]}
+        return value if value in ("create", "none") else {"id": int(value)}
 
 
 class SwitchToSimpleForm(forms.Form):
@@ -482,20 +594,59 @@ class WebFormSettingsForm(forms.Form):
     heading = forms.CharField(label=_("Heading"), max_length=200, required=False)
     success_message = forms.CharField(label=_("Thank-you message"), max_length=500, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    responsible = forms.ChoiceField(label=_("Responsible person"), required=False, choices=(),
+                                    help_text=_("Gets each inquiry (assigned and notified)."))
+    round_robin_users = forms.MultipleChoiceField(
+        label=_("Or take turns among"), required=False, choices=(), widget=forms.CheckboxSelectMultiple,
+        help_text=_("When users are ticked here, each inquiry goes to the next of them in turn instead."))
+    ask_company = forms.BooleanField(label=_("Ask for the company"), required=False, initial=True,
+                                     help_text=_("A company given becomes a company record (in simple mode "
+                                                 "whatever the simple-mode settings say)."))
+    consent_required = forms.BooleanField(label=_("Consent checkbox (required to send)"), required=False)
+    privacy_url = forms.URLField(label=_("Privacy policy address"), max_length=500, required=False,
+                                 assume_scheme="https", help_text=_("Linked from the consent checkbox."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = user_choices()
+        self.fields["responsible"].choices = users
+        self.fields["round_robin_users"].choices = users[1:]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("consent_required") and not data.get("privacy_url"):
+            self.add_error("privacy_url", _("The consent checkbox needs the address of your privacy policy."))
+        return data
 
 
 class PublicInquiryForm(forms.Form):
-    """What a visitor fills in. ``website`` is a honeypot: hidden from people, filled by bots."""
+    """What a visitor fills in. ``website`` is a honeypot: hidden from people, filled by bots.
+    ``company`` is asked only when the web form says so; ``consent`` only when it wants consent."""
 
-    name = forms.CharField(label=_("Your name"), max_length=200)
-    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
-    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
-    company = forms.CharField(label=_("Company"), max_length=255, required=False)
+    name = forms.CharField(label=_("Your name"), max_length=200,
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    phone = forms.CharField(label=_("Phone"), max_length=50, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    company = forms.CharField(label=_("Company"), max_length=255, required=False,
+                              widget=forms.TextInput(attrs={"autocomplete": "organization"}))
     message = forms.CharField(label=_("Message"), max_length=5000, required=False,
                               widget=forms.Textarea(attrs={"rows": 4}))
     website = forms.CharField(label=_("Leave this field empty"), required=False,
                               widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
     token = forms.CharField(widget=forms.HiddenInput, required=False)
+    consent = forms.BooleanField(label=_("I agree that my details are stored and used to answer my inquiry."),
+                                 required=True)
+
+    def __init__(self, *args, webform=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if webform is not None and not webform.ask_company:
+            del self.fields["company"]
+        if webform is None or not webform.consent_required:
+            del self.fields["consent"]
+        else:
+            self.fields["consent"].error_messages["required"] = _("Please agree so that we may answer you.")
 
     def clean(self):
         data = super().clean()

@@ -15,13 +15,13 @@ from django.db.models import QuerySet
 
 from kontor.bitrix.errors import argument_error, crm_error, translate
 from kontor.bitrix.filters import Field
-from kontor.bitrix.iso4217 import is_currency
 from kontor.bitrix.mapping import Catalog, dt, money, s, yn
 from kontor.bitrix.methods.common import Entity, field_meta, text_in
 from kontor.bitrix.methods.records import DEALS, LEADS
 from kontor.bitrix.params import as_list, get_id, get_param, to_int, yes_no
 from kontor.bitrix.registry import Call, method
 from kontor.core.errors import KontorError
+from kontor.core.money import is_currency
 from kontor.products import services
 from kontor.products.models import Product, ProductRow
 

@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from kontor.bitrix.errors import RestError, argument_error, crm_error, translate
 from kontor.bitrix.filters import Converter, build_order, mapped, spec_filter
-from kontor.bitrix.iso4217 import is_currency
 from kontor.bitrix.mapping import CODE_SEMANTIC, dt, money, s, yn
 from kontor.bitrix.methods.common import (
     Entity,
@@ -41,6 +40,7 @@ from kontor.bitrix.methods.common import (
 from kontor.bitrix.params import as_list, yes_no
 from kontor.bitrix.registry import Call
 from kontor.core.errors import KontorError
+from kontor.core.money import is_currency
 from kontor.crm import services
 from kontor.crm.enums import EntityType
 from kontor.crm.fields import FieldSpec, Kind, bitrix_map, parse_day, parse_moment

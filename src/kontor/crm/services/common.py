@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from kontor.core.errors import ErrorCode, KontorError, not_found, validation
+from kontor.core.money import currency_error, is_currency
 from kontor.core.normalize import clean_email, clean_phone
 from kontor.crm.enums import COMM_VALUE_TYPES, CommType, EntityType, TimelineKind
 from kontor.crm.models import Communication, Source, TimelineEntry
@@ -213,8 +214,8 @@ def clean_amount(value: Any, field: str = "opportunity") -> Decimal:
 
 def clean_currency(value: Any, field: str = "currency") -> str:
     text = clean_text(value or "EUR", field, max_length=3).upper()
-    if len(text) != 3 or not text.isalpha() or not text.isascii():
-        raise validation(f"{field} must be a three-letter ISO 4217 code such as EUR", field)
+    if not is_currency(text):
+        raise validation(f"{field}: {currency_error(value)}", field)
     return text
 
 

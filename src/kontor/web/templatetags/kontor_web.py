@@ -6,13 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kontor.core.money import format_amount, format_count
 from kontor.crm.enums import ActivityType, CrmMode, EntityType, TimelineKind
 from kontor.crm.fields import STANDARD, Kind
 from kontor.crm.models import CrmSettings, TimelineEntry
@@ -39,9 +39,39 @@ def mode_label(mode: str) -> str:
 
 @register.filter
 def money(value: Any) -> str:
-    if value in (None, ""):
-        value = Decimal("0")
-    return number_format(value, 2, use_l10n=True, force_grouping=True)
+    """``12.500,50`` (de) / ``12,500.50`` (en)."""
+    return format_amount(value if value not in (None, "") else Decimal("0"))
+
+
+@register.filter
+def num(value: Any) -> str:
+    """A count with the language's thousands separator: ``135.000`` (de) / ``135,000`` (en)."""
+    return format_count(value)
+
+
+@register.filter
+def money_sums(sums: Any) -> str:
+    """Per-currency totals ``[(currency, amount)]`` as ``12.500,00 EUR · 3.000,00 USD``; "0,00" if none."""
+    parts = [f"{format_amount(amount)} {currency}".strip() for currency, amount in (sums or [])]
+    return " · ".join(parts) or format_amount(Decimal("0"))
+
+
+@register.filter
+def on_color(color: str) -> str:
+    """Black or white, whichever reads better on the background ``color`` ("#39A8EF"): the one with
+    the higher WCAG contrast ratio (stage colours are chosen by admins)."""
+    text = (color or "").strip().lstrip("#")
+    if len(text) == 3:
+        text = "".join(ch * 2 for ch in text)
+    try:
+        rgb = [int(text[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    except ValueError:
+        return "#fff"
+    if len(text) != 6:
+        return "#fff"
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return "#000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#fff"
 
 
 @register.filter
@@ -77,7 +107,8 @@ def timeline_line(context, entry: TimelineEntry) -> str:
         return _("Stage changed: %(from)s → %(to)s") % {
             "from": data.get("from_name") or data.get("from", ""), "to": data.get("to_name") or data.get("to", "")}
     if kind == TimelineKind.STATUS_CHANGED:
-        return _("Status changed: %(from)s → %(to)s") % {"from": data.get("from", ""), "to": data.get("to", "")}
+        return _("Status changed: %(from)s → %(to)s") % {"from": data.get("from_name") or data.get("from", ""),
+                                                         "to": data.get("to_name") or data.get("to", "")}
     if kind == TimelineKind.CONVERTED:
         return _("Converted")
     if kind == TimelineKind.CREATED_FROM_LEAD:
@@ -87,7 +118,9 @@ def timeline_line(context, entry: TimelineEntry) -> str:
     if kind == TimelineKind.ACTIVITY_COMPLETED:
         return _("Activity completed: %(subject)s") % {"subject": data.get("subject", "")}
     if kind == TimelineKind.COMMENT:
-        return _("Comment: %(text)s") % {"text": data.get("text", "")}
+        if data.get("lost_reason"):
+            return _("Reason for the loss: %(text)s") % {"text": data.get("text", "")}
+        return _("Note: %(text)s") % {"text": data.get("text", "")}
     return str(TimelineKind(kind).label) if kind in TimelineKind.values else kind
 
 

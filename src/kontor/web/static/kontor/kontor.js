@@ -19,7 +19,10 @@
     root.querySelectorAll(".kanban").forEach(function (board) {
       if (board.dataset.sortableReady) return;
       board.dataset.sortableReady = "1";
-      board.querySelectorAll(".kanban-cards").forEach(function (list) {
+      // the won/lost drop zones under the board belong to the same group
+      var drops = board.parentElement ? board.parentElement.querySelectorAll(".kanban-drops .kanban-cards") : [];
+      Array.prototype.concat.apply([], [Array.from(board.querySelectorAll(".kanban-cards")), Array.from(drops)])
+        .forEach(function (list) {
         Sortable.create(list, {
           group: "kanban-" + board.dataset.kanban,
           animation: 150,
@@ -28,7 +31,9 @@
           forceFallback: true,  // mouse/touch events instead of native drag: the same on phones and desktops
           fallbackTolerance: 3,
           draggable: ".kanban-card",
+          onStart: function () { document.querySelectorAll(".kanban-drops").forEach(function (d) { d.classList.add("dragging"); }); },
           onEnd: function (evt) {
+            document.querySelectorAll(".kanban-drops").forEach(function (d) { d.classList.remove("dragging"); });
             if (evt.from === evt.to) return;
             var card = evt.item;
             var values = { q: board.dataset.q || "" };
@@ -55,17 +60,102 @@
         ? "Das hat nicht geklappt. Bitte laden Sie die Seite neu." : "That did not work. Please reload the page."));
   });
 
-  // Contact/company pickers: a result button sets the hidden id and the visible name.
+  // Contact/company pickers (ARIA combobox with a listbox): typing fetches options (htmx), arrow
+  // keys move through them, Enter or a click picks one (hidden id + visible name), Esc closes.
+  function lookupParts(box) {
+    return { text: box.querySelector("[data-lookup-text]"), list: box.querySelector(".lookup-results"),
+             value: box.querySelector("[data-lookup-value]") };
+  }
+  function lookupOptions(box) { return Array.from(box.querySelectorAll("[role=option]")); }
+  function lookupClose(box) {
+    var p = lookupParts(box);
+    p.list.replaceChildren();
+    p.text.setAttribute("aria-expanded", "false");
+    p.text.removeAttribute("aria-activedescendant");
+  }
+  function lookupPick(box, option) {
+    var p = lookupParts(box);
+    p.value.value = option ? option.dataset.id : "";
+    p.text.value = option ? option.dataset.label : "";
+    lookupClose(box);
+    p.text.focus();
+  }
+  function lookupActivate(box, index) {
+    var options = lookupOptions(box);
+    var p = lookupParts(box);
+    options.forEach(function (o, i) { o.setAttribute("aria-selected", i === index ? "true" : "false"); });
+    if (options[index]) {
+      p.text.setAttribute("aria-activedescendant", options[index].id);
+      options[index].scrollIntoView({ block: "nearest" });
+    }
+  }
   document.addEventListener("click", function (evt) {
     var pick = evt.target.closest("[data-lookup-pick]");
     var clear = evt.target.closest("[data-lookup-clear]");
     var box = (pick || clear) && (pick || clear).closest("[data-lookup]");
     if (!box) return;
-    box.querySelector("[data-lookup-value]").value = pick ? pick.dataset.id : "";
-    var text = box.querySelector("[data-lookup-text]");
-    text.value = pick ? pick.dataset.label : "";
-    box.querySelector(".lookup-results").replaceChildren();
-    text.focus();
+    lookupPick(box, pick);
+  });
+  document.addEventListener("keydown", function (evt) {
+    var text = evt.target.closest && evt.target.closest("[data-lookup-text]");
+    var box = text && text.closest("[data-lookup]");
+    if (!box) return;
+    var options = lookupOptions(box);
+    var current = options.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+    if (evt.key === "ArrowDown" || evt.key === "ArrowUp") {
+      if (!options.length) return;
+      evt.preventDefault();
+      var step = evt.key === "ArrowDown" ? 1 : -1;
+      lookupActivate(box, current < 0 ? (step > 0 ? 0 : options.length - 1)
+        : (current + step + options.length) % options.length);
+    } else if (evt.key === "Enter") {
+      if (current >= 0) { evt.preventDefault(); lookupPick(box, options[current]); }
+      else if (options.length) { evt.preventDefault(); }  // Enter in a picker never submits the form
+    } else if (evt.key === "Escape" && options.length) {
+      evt.preventDefault();
+      evt.stopPropagation();
+      lookupClose(box);
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var list = evt.detail.target;
+    var box = list && list.closest && list.closest("[data-lookup]");
+    if (!box || !list.classList.contains("lookup-results")) return;
+    var text = lookupParts(box).text;
+    var open = lookupOptions(box).length > 0;
+    text.setAttribute("aria-expanded", open ? "true" : "false");
+    text.removeAttribute("aria-activedescendant");
+  });
+
+  // Menus (<details class="dropdown">): one open at a time; Esc and a click outside close them.
+  function openMenus() { return Array.from(document.querySelectorAll("details.dropdown[open]")); }
+  document.addEventListener("toggle", function (evt) {
+    var menu = evt.target;
+    if (!menu.matches || !menu.matches("details.dropdown") || !menu.open) return;
+    openMenus().forEach(function (other) { if (other !== menu) other.open = false; });
+  }, true);
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") return;
+    var menus = openMenus();
+    if (!menus.length) return;
+    menus.forEach(function (menu) { menu.open = false; });
+    var summary = menus[0].querySelector("summary");
+    if (summary && menus[0].contains(document.activeElement)) summary.focus();
+  });
+  document.addEventListener("click", function (evt) {
+    openMenus().forEach(function (menu) { if (!menu.contains(evt.target)) menu.open = false; });
+  });
+
+  // Global search: "/" (outside inputs) or Ctrl+K / Cmd+K focuses the header's search field.
+  document.addEventListener("keydown", function (evt) {
+    var field = document.getElementById("global-search");
+    if (!field) return;
+    var typing = evt.target.closest && evt.target.closest("input, textarea, select, [contenteditable]");
+    if ((evt.key === "k" && (evt.ctrlKey || evt.metaKey)) || (evt.key === "/" && !typing && !evt.ctrlKey && !evt.metaKey && !evt.altKey)) {
+      evt.preventDefault();
+      field.focus();
+      field.select();
+    }
   });
 
   // Behaviours that would otherwise be inline event handlers, which the Content-Security-Policy
@@ -103,7 +193,34 @@
     sync();
   }
 
-  function init(root) { initKanban(root); initWizard(root); initCustomFieldForm(root); }
+  // Phone: the navigation scrolls sideways; the current tab is scrolled into view, never cut off.
+  function showCurrentTab() {
+    var nav = document.querySelector(".mainnav");
+    var current = nav && nav.querySelector("a[aria-current=page]");
+    if (!current) return;
+    var left = current.offsetLeft - nav.offsetLeft;
+    if (left + current.offsetWidth > nav.scrollLeft + nav.clientWidth || left < nav.scrollLeft) {
+      nav.scrollLeft = Math.max(0, left - 16);
+    }
+  }
+  document.addEventListener("DOMContentLoaded", showCurrentTab);
+
+  // Lists on a phone: each table becomes stacked cards (kontor.css, table.stack); every cell gets
+  // its column's heading as data-label, shown in front of the value. Without JS the table scrolls.
+  function stackTables(root) {
+    if (!root.querySelectorAll) return;
+    root.querySelectorAll(".table-wrap table:not(.custom-fields):not([data-no-stack])").forEach(function (table) {
+      var heads = Array.from(table.querySelectorAll("thead th")).map(function (th) { return th.textContent.trim(); });
+      table.querySelectorAll("tbody tr").forEach(function (tr) {
+        Array.from(tr.children).forEach(function (cell, i) {
+          if (heads[i] && !cell.hasAttribute("colspan")) cell.setAttribute("data-label", heads[i]);
+        });
+      });
+      table.classList.add("stack");
+    });
+  }
+
+  function init(root) { initKanban(root); initWizard(root); initCustomFieldForm(root); stackTables(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (evt) { init(evt.detail.elt); });
 })();
