@@ -14,6 +14,9 @@ const files = {
   // Swagger UI for /api/docs (kontor.api.docs), served from here instead of a CDN.
   "swagger-ui-bundle.js": "node_modules/swagger-ui-dist/swagger-ui-bundle.js",
   "swagger-ui.css": "node_modules/swagger-ui-dist/swagger-ui.css",
+  // axe-core (a dev dependency): the browser tests inject it into every page to check WCAG 2.1 AA
+  // (tests/web/test_a11y.py); no page of the app loads it.
+  "axe.min.js": "node_modules/axe-core/axe.min.js",
 };
 
 rmSync(out, { recursive: true, force: true });
