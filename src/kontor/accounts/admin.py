@@ -1,13 +1,26 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from kontor.accounts.models import ApiToken, User
+from kontor.accounts.models import AccessRole, ApiToken, Department, User
 
 
 @admin.register(User)
 class KontorUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("CRM", {"fields": ("role",)}))
-    list_display = ("username", "email", "role", "is_active")
+    fieldsets = (*UserAdmin.fieldsets, ("CRM", {"fields": ("role", "access_role", "department")}))
+    list_display = ("username", "email", "role", "access_role", "department", "is_active")
+    list_filter = (*UserAdmin.list_filter, "role", "department")
+
+
+@admin.register(AccessRole)
+class AccessRoleAdmin(admin.ModelAdmin):
+    """The matrix is edited under Settings → Roles (or the API); here it shows as JSON."""
+
+    list_display = ("name",)
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name",)
 
 
 @admin.register(ApiToken)
