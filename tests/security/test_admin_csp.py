@@ -19,7 +19,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-def test_admin_pages_load_without_policy_violations(browser, live, admin_user):
+def test_admin_pages_load_without_policy_violations(browser, live, admin_user):  # noqa: F811
     ensure_seed()
     admin_user.is_superuser = admin_user.is_staff = True
     admin_user.save()
