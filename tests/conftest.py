@@ -14,9 +14,17 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from kontor.accounts.models import Role
 from kontor.accounts.services import token_create, user_create
+
+# Property tests (Hypothesis): derandomised in CI (KONTOR_CI=1, set by .ci/run), so a run is repeatable
+# and a red CI is not luck; locally each run explores new examples and keeps failing ones in
+# .hypothesis/ (not committed).
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("KONTOR_CI") else "dev")
 
 
 def is_postgres() -> bool:
