@@ -51,3 +51,19 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class BitrixImportMap(models.Model):
+    """Which Kontor row a record of a Bitrix24 portal became (``kontor import_bitrix24``): a second run
+    finds it here and updates instead of duplicating, and links between records are resolved here."""
+
+    portal = models.CharField(max_length=255)  # host and user of the webhook, never its secret
+    kind = models.CharField(max_length=24)  # user, pipeline, stage, status, userfield, contact, deal, …
+    source_id = models.CharField(max_length=64)
+    target_id = models.BigIntegerField()
+    #: A digest of what was last written from the source, so an unchanged record is not written again.
+    digest = models.CharField(max_length=64, blank=True, default="")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["portal", "kind", "source_id"], name="unique_bitrix_import_map")]
