@@ -101,8 +101,8 @@ def test_simple_inquiry_goes_to_the_configured_pipeline(admin_api, simple):
 
 @pytest.mark.parametrize("payload,field", [
     ({}, "name"),
-    ({"name": "X", "phones": ["not a phone"]}, "phones"),
-    ({"name": "X", "emails": ["nope"]}, "emails"),
+    ({"name": "X", "phones": [{"value": "030 1234567", "type": "NOPE"}]}, "phones"),
+    ({"name": "X", "emails": [""]}, "emails"),
     ({"name": "X", "source": "NOPE"}, "source"),
     ({"name": "X", "opportunity": -1}, "opportunity"),
     ({"name": "X", "unknown": 1}, None),

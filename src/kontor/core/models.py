@@ -31,3 +31,16 @@ class WorkerHeartbeat(models.Model):
     worker = models.CharField(max_length=200, unique=True, help_text="host:pid")
     started_at = models.DateTimeField()
     beat_at = models.DateTimeField(db_index=True)
+
+
+class ConfigGeneration(models.Model):
+    """One row whose ``token`` changes whenever configuration that services cache changes.
+
+    Database triggers (migration core 0003) give ``token`` a new random value in the same
+    transaction as any insert, update or delete of the cached tables (CRM settings, pipelines,
+    stages, sources, custom fields, outgoing webhooks) — whichever process, path or raw SQL made the
+    change. A process keeps its caches (:mod:`kontor.core.generation`) as long as the token it
+    reads equals the one they were built under; a rolled-back change leaves the old token.
+    """
+
+    token = models.BigIntegerField(default=0)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from kontor.core.generation import cached
 from kontor.events.bus import Event
 from kontor.events.models import OutgoingWebhook, WebhookDelivery, WebhookFormat
 from kontor.events.names import BITRIX_EVENTS
@@ -21,10 +22,16 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
 
+def _active_webhooks() -> tuple[OutgoingWebhook, ...]:
+    """The active webhooks, cached per process until a webhook's address, events, secret or state
+    changes (``kontor.core.generation``)."""
+    return tuple(OutgoingWebhook.objects.filter(active=True).only("id", "format", "events", "secret", "url"))
+
+
 def _interested(event: Event) -> list[tuple[OutgoingWebhook, str]]:
     """(webhook, the event name to send) for every active webhook subscribed to ``event``."""
     out: list[tuple[OutgoingWebhook, str]] = []
-    for hook in OutgoingWebhook.objects.filter(active=True).only("id", "format", "events", "secret", "url"):
+    for hook in cached("events.active_webhooks", _active_webhooks):
         for name in hook.events or ():
             if hook.format == WebhookFormat.NATIVE and name == event.name:
                 out.append((hook, name))

@@ -11,7 +11,8 @@ Entries and their ``data``:
 - ``updated``: ``{"changes": [{"field", "label_de", "label_en", "old", "new"}, …]}`` in field order,
   values as the native API writes them (money ``"12500.00"``, dates ISO, references by id, phones
   and e-mails as lists); money adds ``old_currency``/``new_currency``;
-- ``status_changed`` (lead): ``{"from", "to"}`` status codes;
+- ``status_changed`` (lead): ``{"from", "to", "from_name", "to_name"}`` status codes and their names
+  at the time;
 - ``stage_changed`` (deal): ``{"from", "to", "from_name", "to_name", "pipeline_id"}``;
 - ``activity_added`` / ``activity_completed`` on each record an activity is bound to
   ``{"activity_id", "subject"[, "type"]}``;
@@ -52,7 +53,9 @@ def record_created(event: Event) -> None:
     if entity_type is None or event.record_id is None:
         return
     data: dict[str, Any] = {}
-    if entity_type == EntityType.LEAD:
+    if "timeline_data" in event.options:  # the service knew it already (inquiry intake): no re-read
+        data = dict(event.options["timeline_data"])
+    elif entity_type == EntityType.LEAD:
         data = {"title": Lead.objects.filter(pk=event.record_id).values_list("title", flat=True).first() or ""}
     elif entity_type == EntityType.DEAL:
         row = Deal.objects.filter(pk=event.record_id).values_list("title", "stage__code").first()
@@ -71,7 +74,9 @@ def record_updated(event: Event) -> None:
         old, new = changes["status_id"]
         if LeadStatus.objects.filter(code=new, semantic=Semantic.SUCCESS).exists():
             return  # the conversion's own update: its ``converted`` entry tells it
-        _add(event, entity_type, event.record_id, TimelineKind.STATUS_CHANGED, {"from": old, "to": new})
+        names = dict(LeadStatus.objects.filter(code__in=[old, new]).values_list("code", "name"))
+        _add(event, entity_type, event.record_id, TimelineKind.STATUS_CHANGED,
+             {"from": old, "to": new, "from_name": names.get(old, ""), "to_name": names.get(new, "")})
     for name in SHOWN_ELSEWHERE.get(event.entity or "", ()):
         changes.pop(name, None)
     if changes:

@@ -58,6 +58,28 @@ PAUSE_SECONDS = float(os.environ.get("KONTOR_SWITCH_PAUSE_SECONDS", "0"))
 WORKERS = max(1, int(os.environ.get("KONTOR_SWITCH_WORKERS", "2")))
 #: SQLite page cache of the job's connection, in MB (counts toward the worker's memory).
 SQLITE_CACHE_MB = int(os.environ.get("KONTOR_SWITCH_SQLITE_CACHE_MB", "256"))
+#: SQLite: how long one batch may hold the database's write lock (seconds). Batches are sized by
+#: time, not by count, so a web request waits at most about this long behind the job.
+SQLITE_BATCH_SECONDS = float(os.environ.get("KONTOR_SWITCH_SQLITE_BATCH_SECONDS", "0.1"))
+#: SQLite: after each batch the job steps back this long (seconds), longer than a queued writer's
+#: retry interval (kontor.core.sqlite.base.MAX_WAIT), so the writers waiting get the lock first.
+SQLITE_YIELD_SECONDS = 0.003
+
+
+class _TimeSizedBatches:
+    """Batch sizes that keep each batch near ``seconds`` long: start small, then scale the size by
+    how long the last batch took (within ``floor`` .. ``ceiling`` leads)."""
+
+    def __init__(self, seconds: float, *, first: int = 200, floor: int = 20, ceiling: int = BATCH_SIZE) -> None:
+        self.seconds, self.size, self.floor, self.ceiling = seconds, first, floor, ceiling
+
+    def took(self, leads: int, seconds: float) -> None:
+        if leads <= 0 or seconds <= 0:
+            return
+        rate = leads / seconds
+        wanted = int(rate * self.seconds)
+        # at most double per batch (a fast batch of cached pages is no promise), shrink at once
+        self.size = max(self.floor, min(self.ceiling, min(wanted, self.size * 2)))
 
 
 def switch_enqueue(switch_id: int) -> None:
@@ -164,6 +186,23 @@ class LeadBulkConverter:
                        " company_id = v.company_id, deal_id = v.deal_id, converted_at = %(now)s, updated_at = %(now)s"
                        " FROM kontor_conv v WHERE crm_lead.id = v.lead_id AND crm_lead.id > %(lo)s"
                        " AND crm_lead.id <= %(hi)s")
+
+    def tally(self) -> dict[str, int]:
+        """What the last ``convert_range`` did, from its scratch table (same connection and
+        transaction): the counters of the switch's result page."""
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT COUNT(DISTINCT CASE WHEN v.made > 0 THEN v.contact_id END),"
+                " COALESCE(SUM(CASE WHEN v.made = 0 AND v.contact_id IS NOT NULL THEN 1 ELSE 0 END), 0),"
+                " (SELECT COUNT(*) FROM crm_company c JOIN kontor_conv w ON c.id = w.company_id"
+                "  AND c.lead_id = w.lead_id),"
+                " COALESCE(SUM(CASE WHEN v.company_id IS NOT NULL THEN 1 ELSE 0 END), 0),"
+                " (SELECT COUNT(*) FROM crm_activity a JOIN kontor_conv w ON a.owner_type = 2"
+                "  AND a.owner_id = w.deal_id WHERE a.completed = FALSE)"
+                " FROM kontor_conv v")
+            made, matched, companies, linked, open_ = cur.fetchone()
+        return {"contacts_created": made, "contacts_matched": matched, "companies_created": companies,
+                "companies_matched": linked - companies, "activities_open": open_}
 
     def _lock_keys(self, run) -> None:
         # In one statement and in key order, so two batches can wait for each other but never
@@ -421,12 +460,13 @@ def _run_batch(converter: LeadBulkConverter, switch_id: int, runner: str, lo: in
                 try:
                     with transaction.atomic():
                         converted = converter.convert_range(lo, hi)
+                        tally = converter.tally()
                 except Exception as exc:
                     if _is_deadlock(exc) and attempt < 2:
                         raise  # two batches met on a customer key: run this one again
                     log.warning("switch %s: batch %s..%s failed (%s); converting lead by lead", switch_id, lo, hi, exc)
-                    converted, errors = _one_by_one(converter, lo, hi, process)
-                _add_counts(switch_id, runner, converted, errors)
+                    converted, errors, tally = _one_by_one(converter, lo, hi, process)
+                _add_counts(switch_id, runner, converted, errors, tally)
                 if converted:
                     _batch_event(switch_id, lo, hi, started)
             break
@@ -452,13 +492,19 @@ def _is_deadlock(exc: Exception) -> bool:
     return getattr(getattr(exc, "__cause__", None), "sqlstate", None) in ("40P01", "40001")
 
 
-def _add_counts(switch_id: int, runner: str, converted: int, errors: list[dict]) -> None:
+def _add_counts(switch_id: int, runner: str, converted: int, errors: list[dict],
+                tally: dict[str, int] | None = None) -> None:
     lease = timezone.now() + timedelta(seconds=LEASE_SECONDS)
     mine = ModeSwitch.objects.filter(pk=switch_id, runner=runner, status__in=ACTIVE_STATUSES)
+    # The breakdown (contacts made/matched …) is added in the same statement and transaction as the
+    # batch: a batch that rolls back adds nothing, a range run again after a crash converts nothing.
+    more = {name: F(name) + value for name, value in (tally or {}).items() if value}
     if not errors:
-        if not mine.update(converted=F("converted") + converted, lease_until=lease):
+        if not mine.update(converted=F("converted") + converted, lease_until=lease, **more):
             raise LeaseLost
         return
+    if more and not mine.update(**more):
+        raise LeaseLost
     switch = mine.select_for_update().first()
     if switch is None:
         raise LeaseLost
@@ -545,6 +591,7 @@ def switch_run(switch_id: int, *, max_batches: int | None = None, batch_size: in
     batch has committed; a range run again after a crash finds its leads converted already.
     """
     runner = _runner_id()
+    explicit_size = batch_size
     batch_size = batch_size or BATCH_SIZE
     while True:
         state, switch = _claim(switch_id, runner)
@@ -584,8 +631,16 @@ def switch_run(switch_id: int, *, max_batches: int | None = None, batch_size: in
         with connection.cursor() as cur:
             cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_MB * 1024}")
 
+    # SQLite: one writer at a time, so batches sized by time let web requests in between them.
+    sizer = _TimeSizedBatches(SQLITE_BATCH_SECONDS) if (
+        connection.vendor == "sqlite" and explicit_size is None and SQLITE_BATCH_SECONDS > 0) else None
+
     def work(lo: int, hi: int) -> None:
+        started = time.monotonic()
         _run_batch(converter, switch_id, runner, lo, hi, process)
+        if sizer is not None:
+            sizer.took(sizer.size, time.monotonic() - started)
+            time.sleep(SQLITE_YIELD_SECONDS)
 
     pool = _Inline(work) if workers == 1 else _Threads(work, workers)
     limit, cursor, next_lo = switch.max_lead_id, switch.cursor, switch.cursor
@@ -597,7 +652,7 @@ def switch_run(switch_id: int, *, max_batches: int | None = None, batch_size: in
         while True:
             while not stop and len(running) < workers and next_lo < limit and (
                     max_batches is None or dispatched < max_batches):
-                hi = _next_hi(next_lo, limit, process, batch_size)
+                hi = _next_hi(next_lo, limit, process, sizer.size if sizer is not None else batch_size)
                 running[next_lo] = hi
                 pool.submit(next_lo, hi)
                 dispatched += 1
@@ -634,8 +689,10 @@ def switch_run(switch_id: int, *, max_batches: int | None = None, batch_size: in
             finished[lo] = hi
             while cursor in finished:
                 cursor = finished.pop(cursor)
-            if not ModeSwitch.objects.filter(pk=switch_id, runner=runner).update(
-                    cursor=cursor, lease_until=timezone.now() + timedelta(seconds=LEASE_SECONDS)):
+            with transaction.atomic():  # on SQLite: queued for the write lock like every writer
+                moved = ModeSwitch.objects.filter(pk=switch_id, runner=runner).update(
+                    cursor=cursor, lease_until=timezone.now() + timedelta(seconds=LEASE_SECONDS))
+            if not moved:
                 stop = True
                 continue
             if progress is not None:
@@ -646,20 +703,23 @@ def switch_run(switch_id: int, *, max_batches: int | None = None, batch_size: in
     return ModeSwitch.objects.filter(pk=switch_id).first()
 
 
-def _one_by_one(converter: LeadBulkConverter, lo: int, hi: int, process: list[str]) -> tuple[int, list[dict]]:
+def _one_by_one(converter: LeadBulkConverter, lo: int, hi: int, process: list[str]
+                ) -> tuple[int, list[dict], dict[str, int]]:
     marks = ", ".join(["%s"] * len(process))
     with connection.cursor() as cur:
         cur.execute(f"SELECT id FROM crm_lead WHERE id > %s AND id <= %s AND status_id IN ({marks}) ORDER BY id",
                     [lo, hi, *process])
         ids = [row[0] for row in cur.fetchall()]
-    converted, errors = 0, []
+    converted, errors, tally = 0, [], {}
     for lead_id in ids:
         try:
             with transaction.atomic():
                 converted += converter.convert_range(lead_id - 1, lead_id)
+                for name, value in converter.tally().items():
+                    tally[name] = tally.get(name, 0) + value
         except Exception as exc:
             errors.append({"lead_id": lead_id, "error": str(exc).strip()[:500] or exc.__class__.__name__})
-    return converted, errors
+    return converted, errors, tally
 
 
 def requeue_stale_switches() -> list[int]:

@@ -13,7 +13,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kontor.accounts.models import Action
 from kontor.core.errors import ErrorCode, KontorError, validation
+from kontor.core.generation import generation_pinned
+from kontor.crm import access
 from kontor.crm.enums import CommType, CrmMode, EntityType, Semantic
 from kontor.crm.fields import native_value
 from kontor.crm.models import (
@@ -36,7 +39,6 @@ from kontor.crm.services.common import (
     clean_currency,
     clean_text,
     resolve_fk,
-    resolve_source,
     resolve_user,
     unknown_fields,
 )
@@ -51,6 +53,7 @@ from kontor.modes.conversion import (
     create_missing_target_fields,
     fields_made,
 )
+from kontor.modes.intake import intake_config, match_customer, simple_intake, source_code
 from kontor.modes.matching import (
     company_match,
     contact_match,
@@ -106,88 +109,104 @@ def _default_name(values: Mapping[str, Any], comms: Mapping) -> str:
     return ""
 
 
+def _lenient(items: Any) -> Any:
+    """Inquiry phones and e-mails are taken as Bitrix24 takes them: a value that is no phone or
+    e-mail ("call me after 5pm") is stored as typed, with an empty matching key, instead of losing
+    the whole inquiry (``lenient`` items of ``kontor.crm.services.common``)."""
+    if isinstance(items, str | Mapping):
+        items = [items]
+    if not isinstance(items, list | tuple):
+        return items  # the cleaning names the wrong type
+    return [{"value": i, "lenient": True} if isinstance(i, str)
+            else {**i, "lenient": True} if isinstance(i, Mapping) else i for i in items]
+
+
 @transaction.atomic
-def inquiry_accept(*, actor, data: Mapping[str, Any]) -> InquiryResult:
+def inquiry_accept(*, actor, data: Mapping[str, Any], create_company: bool | None = None) -> InquiryResult:
     """Take in an inquiry from outside (API, web form, facade) according to the CRM mode.
 
     Classic mode: a lead in the first in-progress status, linked to the contact (and its company)
     when one with the same normalised phone or e-mail exists — a repeat lead. Simple mode: a deal
     at the first stage of the configured pipeline with a contact (matched or new) and, when
     ``create_company`` is on and a company title was given, a company (matched by case-folded
-    title or new). All in one transaction.
+    title or new). All in one transaction; simple mode writes its rows through the few statements
+    of ``kontor.modes.intake``. Phones and e-mails that cannot be normalised are kept as typed and
+    never matched. ``create_company`` overrides the simple-mode setting for this inquiry (a web form
+    that asks for the company makes one whatever the mode wizard chose).
     """
     if not isinstance(data, Mapping):
         raise validation("the inquiry must be an object")
     unknown_fields(data, INQUIRY_FIELDS)
-    values: dict[str, Any] = {}
-    for name in ("name", "second_name", "last_name"):
-        values[name] = clean_text(data.get(name), name, max_length=100)
-    for name in ("title", "company_title"):
-        values[name] = clean_text(data.get(name), name)
-    for name in ("comments", "source_description"):
-        values[name] = clean_text(data.get(name), name, max_length=0)
-    values["opportunity"] = clean_amount(data.get("opportunity"))
-    values["currency"] = clean_currency(data.get("currency"))
-    source = resolve_source(data.get("source"))
-    assigned = resolve_user(data.get("assigned_id"))
-    comms = clean_communications(phones=data.get("phones") or [], emails=data.get("emails") or [])
-    phones = [c["normalized"] for c in comms.get("PHONE", [])]
-    emails = [c["normalized"] for c in comms.get("EMAIL", [])]
-    if not (values["title"] or values["name"] or values["last_name"] or values["company_title"] or phones or emails):
-        raise validation("an inquiry needs a title, a name, a company, a phone or an e-mail", "name")
+    with generation_pinned():
+        config = intake_config()
+        values: dict[str, Any] = {}
+        for name in ("name", "second_name", "last_name"):
+            values[name] = clean_text(data.get(name), name, max_length=100)
+        for name in ("title", "company_title"):
+            values[name] = clean_text(data.get(name), name)
+        for name in ("comments", "source_description"):
+            values[name] = clean_text(data.get(name), name, max_length=0)
+        values["opportunity"] = clean_amount(data.get("opportunity"))
+        values["currency"] = clean_currency(data.get("currency"))
+        source = source_code(config, data.get("source"))
+        assigned = resolve_user(data.get("assigned_id"))
+        comms = clean_communications(phones=_lenient(data.get("phones") or []),
+                                     emails=_lenient(data.get("emails") or []))
+        # Values that could not be normalised are stored, but have no key to match or lock on.
+        phones = [c["normalized"] for c in comms.get(CommType.PHONE, []) if c["normalized"]]
+        emails = [c["normalized"] for c in comms.get(CommType.EMAIL, []) if c["normalized"]]
+        if not (values["title"] or values["name"] or values["last_name"] or values["company_title"]
+                or comms.get(CommType.PHONE) or comms.get(CommType.EMAIL)):
+            raise validation("an inquiry needs a title, a name, a company, a phone or an e-mail", "name")
+        match = config.match_existing_customers
+        assigned_id: int | None = assigned.pk if assigned else None
+        common = {"source": source, "assigned_id": assigned_id}
 
-    settings = CrmSettings.load()
-    match = settings.match_existing_customers
-    raw_comms = {"phones": [{"value": c["value"], "type": c["value_type"]} for c in comms.get("PHONE", [])],
-                 "emails": [{"value": c["value"], "type": c["value_type"]} for c in comms.get("EMAIL", [])]}
-    common = {"source": source.code if source else None, "assigned_id": assigned.pk if assigned else None}
+        if config.mode == CrmMode.CLASSIC:
+            raw_comms = {field: [{"value": c["value"], "type": c["value_type"], "lenient": True}
+                                 for c in comms.get(type_, [])]
+                         for type_, field in ((CommType.PHONE, "phones"), (CommType.EMAIL, "emails"))}
+            contact = contact_match(phones=phones, emails=emails) if match else None
+            company = company_match(title=values["company_title"]) if match and values["company_title"] else None
+            if company is None and contact is not None and contact.company_id:
+                company = contact.company
+            lead = lead_create(actor=actor, convert_in_simple_mode=False, data={
+                **{k: values[k] for k in ("title", "name", "second_name", "last_name", "company_title", "comments",
+                                          "source_description", "currency")},
+                "opportunity": str(values["opportunity"]), **raw_comms, **common,
+                "contact_id": contact.pk if contact else None, "company_id": company.pk if company else None,
+            })
+            return InquiryResult(mode=CrmMode.CLASSIC, lead=lead, contact=contact, company=company,
+                                 contact_matched=contact is not None, company_matched=company is not None)
 
-    if settings.mode == CrmMode.CLASSIC:
-        contact = contact_match(phones=phones, emails=emails) if match else None
-        company = company_match(title=values["company_title"]) if match and values["company_title"] else None
-        if company is None and contact is not None and contact.company_id:
-            company = contact.company
-        lead = lead_create(actor=actor, convert_in_simple_mode=False, data={
-            **{k: values[k] for k in ("title", "name", "second_name", "last_name", "company_title", "comments",
-                                      "source_description", "currency")},
-            "opportunity": str(values["opportunity"]), **raw_comms, **common,
-            "contact_id": contact.pk if contact else None, "company_id": company.pk if company else None,
-        })
-        return InquiryResult(mode=CrmMode.CLASSIC, lead=lead, contact=contact, company=company,
-                             contact_matched=contact is not None, company_matched=company is not None)
-
-    want_company = settings.create_company and bool(values["company_title"])
-    lock_customer_keys(customer_keys(phones=phones, emails=emails,
-                                     company_title=values["company_title"] if want_company else ""))
-    contact = contact_match(phones=phones, emails=emails) if match else None
-    contact_matched = contact is not None
-    company = None
-    company_matched = False
-    if want_company:
-        company = company_match(title=values["company_title"]) if match else None
-        company_matched = company is not None
-        if company is None:
-            company = company_create(actor=actor, data={"title": values["company_title"], **(
-                {"assigned_id": common["assigned_id"]} if assigned else {})})
-    if contact is None:
-        contact = contact_create(actor=actor, data={
-            "name": values["name"] or ("" if values["last_name"] else _default_name(values, comms)),
-            "second_name": values["second_name"], "last_name": values["last_name"], **raw_comms,
-            "company_id": company.pk if company else None, **common,
-        })
-    comments = values["comments"]
-    if values["source_description"]:
-        comments = f"{comments}\n\n{values['source_description']}".strip()
-    title = values["title"] or " – ".join(
-        p for p in (" ".join(x for x in (values["name"], values["last_name"]) if x), values["company_title"]) if p)
-    pipeline = simple_pipeline(settings)
-    deal = deal_create(actor=actor, data={
-        "title": title, "pipeline_id": pipeline.pk, "opportunity": str(values["opportunity"]),
-        "currency": values["currency"], "contact_id": contact.pk, "company_id": company.pk if company else None,
-        "comments": comments, **common,
-    })
-    return InquiryResult(mode=CrmMode.SIMPLE, deal=deal, contact=contact, company=company,
-                         contact_matched=contact_matched, company_matched=company_matched)
+        want_company = (config.create_company if create_company is None else create_company) \
+            and bool(values["company_title"])
+        lock_customer_keys(customer_keys(phones=phones, emails=emails,
+                                         company_title=values["company_title"] if want_company else ""))
+        found = match_customer(phones=phones, emails=emails) if match else None
+        company = None
+        company_matched = False
+        if want_company:
+            company = company_match(title=values["company_title"]) if match else None
+            company_matched = company is not None
+            if company is None:
+                company = company_create(actor=actor, data={"title": values["company_title"], **(
+                    {"assigned_id": common["assigned_id"]} if assigned else {})})
+        comments = values["comments"]
+        if values["source_description"]:
+            comments = f"{comments}\n\n{values['source_description']}".strip()
+        title = values["title"] or " – ".join(
+            p for p in (" ".join(x for x in (values["name"], values["last_name"]) if x), values["company_title"])
+            if p)
+        made = simple_intake(
+            actor=actor, config=config, match=found, company=company, source=source,
+            assigned_id=assigned_id, comms=comms,
+            contact_values={"name": values["name"] or ("" if values["last_name"] else _default_name(values, comms)),
+                            "second_name": values["second_name"], "last_name": values["last_name"]},
+            deal_values={"title": title, "opportunity": values["opportunity"], "currency": values["currency"],
+                         "comments": comments})
+        return InquiryResult(mode=CrmMode.SIMPLE, deal=made.deal, contact=made.contact, company=company,
+                             contact_matched=made.contact_matched, company_matched=company_matched)
 
 
 # --- single lead conversion ----------------------------------------------------------------------
@@ -346,6 +365,7 @@ def lead_convert(*, lead: Lead, actor, deal: Mapping[str, Any] | None, contact: 
     fields made are listed in the lead's ``converted`` timeline entry and in ``lead.fields_created``.
     """
     lead = Lead.objects.select_for_update().select_related("status").filter(pk=lead.pk).first() or lead
+    access.require(actor, lead, Action.EDIT)
     if lead_is_converted(lead):
         raise KontorError(ErrorCode.ALREADY_CONVERTED, f"lead {lead.pk} is already converted")
     if lead.status.semantic == Semantic.FAILURE:
@@ -359,6 +379,10 @@ def lead_convert(*, lead: Lead, actor, deal: Mapping[str, Any] | None, contact: 
     deal_spec = _clean_deal_spec(deal)
     contact_choice = _choice(contact, "contact", Contact)
     company_choice = _choice(company, "company", Company)
+    for field, chosen in (("contact", contact_choice), ("company", company_choice)):
+        # An existing record the actor may not see is answered as one that does not exist.
+        if not isinstance(chosen, str) and not access.scope(type(chosen).objects.filter(pk=chosen.pk), actor).exists():
+            raise validation(f"{field}.id: {field} {chosen.pk} does not exist", f"{field}.id")
     if deal_spec is None and contact_choice == "none" and company_choice == "none":
         raise validation("choose at least one of deal, contact or company to convert into", "deal")
     create_missing_fields = _clean_bool(create_missing_fields, "create_missing_fields")

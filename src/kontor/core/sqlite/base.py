@@ -1,0 +1,100 @@
+"""Django's SQLite backend, with writers that queue instead of sleeping.
+
+SQLite has one write lock per database file. Every transaction here starts with ``BEGIN IMMEDIATE``
+(settings), so it takes that lock at once; a second writer then waits in SQLite's busy handler,
+which *sleeps* between tries (1, 2, 5, 10, … up to 100 ms): under load a writer often sleeps far
+longer than the transaction it waits for lasted, and the unlucky ones time out.
+
+So each transaction first takes an advisory file lock (``flock`` on ``<database>.lock``, one open
+file per connection, so threads of one process queue as well as processes), and only then BEGINs.
+A waiter tries the lock again every 0.2 ms at first, backing off to 2 ms: it gets in within a
+couple of milliseconds of the holder's COMMIT, never a 100 ms nap later. The lock goes with the
+transaction (COMMIT, ROLLBACK, or the connection closing; the kernel drops it when a process dies).
+A waiter gives up after the connection's ``timeout`` option (seconds) with SQLite's own
+"database is locked" error. Writes outside a transaction (autocommit) still use the busy handler.
+In-memory databases (the test default) have no file to lock and skip all this.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+
+from django.db import OperationalError
+from django.db.backends.sqlite3 import base
+
+#: polling interval of a waiting writer: from FIRST_WAIT, doubling up to MAX_WAIT (seconds)
+FIRST_WAIT = 0.0002
+MAX_WAIT = 0.002
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    _lock_fd: int | None = None
+    _lock_path: str | None = None
+    _lock_held = False
+
+    def _lock_file(self) -> int | None:
+        name = str(self.settings_dict.get("NAME") or "")
+        if not name or self.is_in_memory_db():
+            return None
+        path = f"{name.removeprefix('file:').split('?', 1)[0]}.lock"
+        if self._lock_fd is not None and self._lock_path != path:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        if self._lock_fd is None:
+            self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._lock_path = path
+        return self._lock_fd
+
+    def write_lock_acquire(self) -> None:
+        """Wait for the database's write lock (see the module's docstring)."""
+        fd = self._lock_file()
+        if fd is None or self._lock_held:
+            return
+        timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+        deadline = time.monotonic() + timeout
+        wait = FIRST_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._lock_held = True
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise OperationalError(f"database is locked (waited {timeout:g} s for the write lock)") from None
+                time.sleep(wait)
+                wait = min(wait * 2, MAX_WAIT)
+
+    def write_lock_release(self) -> None:
+        if self._lock_held and self._lock_fd is not None:
+            self._lock_held = False
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def _start_transaction_under_autocommit(self):
+        self.write_lock_acquire()
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self.write_lock_release()
+            raise
+
+    def _commit(self):
+        result = super()._commit()  # a failed COMMIT keeps the lock until the ROLLBACK that follows
+        self.write_lock_release()
+        return result
+
+    def _rollback(self):
+        try:
+            return super()._rollback()
+        finally:
+            self.write_lock_release()
+
+    def _close(self):
+        try:
+            return super()._close()
+        finally:
+            self.write_lock_release()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
