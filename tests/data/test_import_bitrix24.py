@@ -212,8 +212,8 @@ def test_rate_limit_and_query_limit_exceeded_are_respected(monkeypatch):
     def fake_urlopen(request, timeout, context):
         status = next(answers)
         if status == 503:
-            raise urllib.error.HTTPError(request.full_url, 503, "busy", {},  # type: ignore[arg-type]
-                                         io.BytesIO(b'{"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many"}'))
+            body = io.BytesIO(b'{"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"}')
+            raise urllib.error.HTTPError(request.full_url, 503, "busy", {}, body)  # type: ignore[arg-type]
         return Response(b'{"result": 2}')
 
     monkeypatch.setattr("urllib.request.urlopen", fake_urlopen)
