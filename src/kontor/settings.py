@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "kontor.events",
     "kontor.data",
     "kontor.products",
+    "kontor.notifications",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,49 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# --- mail (README "Notifications") -----------------------------------------------------------------
+
+
+def _email_settings(url: str) -> dict[str, object]:
+    """Django's mail settings from ``KONTOR_EMAIL_URL``: ``smtp://user:pass@host:587?tls=true``
+    (``ssl=true`` or ``smtps://`` for implicit TLS, ``timeout=`` seconds), ``console://``; unset: each
+    mail is written to the log (``kontor.notifications.mail.LogBackend``)."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    if not url.strip():
+        return {"EMAIL_BACKEND": "kontor.notifications.mail.LogBackend"}
+    parts = urlsplit(url.strip())
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in ("smtp", "smtps", "submission"):
+        raise ValueError(f"KONTOR_EMAIL_URL: unknown scheme {parts.scheme!r} (smtp://, smtps:// or console://)")
+    query = {k: v[-1].strip().lower() for k, v in parse_qs(parts.query).items()}
+    ssl = parts.scheme == "smtps" or query.get("ssl") in {"1", "true", "yes", "on"}
+    tls = not ssl and query.get("tls") in {"1", "true", "yes", "on"}
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if ssl else 587 if tls else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": tls,
+        "EMAIL_USE_SSL": ssl,
+        "EMAIL_TIMEOUT": float(query.get("timeout", "20")),
+    }
+
+
+globals().update(_email_settings(os.environ.get("KONTOR_EMAIL_URL", "")))
+DEFAULT_FROM_EMAIL = os.environ.get("KONTOR_EMAIL_FROM", "kontor@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+#: Links in notification e-mails start with this (e.g. https://crm.example.de); none when unset.
+KONTOR_BASE_URL = os.environ.get("KONTOR_BASE_URL", "")
+#: An open activity is "due soon" this many minutes before its deadline (its reminder goes out then).
+KONTOR_REMINDER_MINUTES = float(os.environ.get("KONTOR_REMINDER_MINUTES", "15"))
+#: Overdue activities are reminded of up to this many days after their deadline (older ones are history).
+KONTOR_REMINDER_OVERDUE_DAYS = float(os.environ.get("KONTOR_REMINDER_OVERDUE_DAYS", "7"))
+#: How often the worker sends waiting notification e-mails and due reminders (seconds).
+KONTOR_NOTIFICATION_SWEEP_SECONDS = float(os.environ.get("KONTOR_NOTIFICATION_SWEEP_SECONDS", "15"))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; keep default access

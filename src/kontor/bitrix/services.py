@@ -14,8 +14,8 @@ from kontor.accounts.models import User
 from kontor.bitrix.models import Webhook
 from kontor.core.db import best_effort_update
 from kontor.core.errors import ErrorCode, KontorError
-from kontor.crm.enums import EntityType, TimelineKind
-from kontor.crm.models import Company, Contact, Deal, Lead, TimelineEntry
+from kontor.crm.enums import EntityType
+from kontor.crm.models import Company, Contact, Deal, Lead
 
 RECORD_MODELS: dict[EntityType, Any] = {EntityType.LEAD: Lead, EntityType.DEAL: Deal,
                                         EntityType.CONTACT: Contact, EntityType.COMPANY: Company}
@@ -70,44 +70,3 @@ def webhook_authenticate(*, user_id: str, secret: str) -> User | None:
     if webhook.last_used_at is None or (now - webhook.last_used_at).total_seconds() > 60:
         best_effort_update(Webhook.objects.filter(pk=webhook.pk), last_used_at=now)
     return webhook.user
-
-
-# --- timeline comments (crm.timeline.comment.*) --------------------------------------------------
-# The notes the web UI shows are TimelineEntry rows of kind "comment" with data {"text"}; these
-# services write them for the facade. They belong beside kontor.crm.services.timeline_add once the
-# web UI edits notes too.
-
-COMMENT_MAX = 20000
-
-
-def _comment_text(text: Any) -> str:
-    if not isinstance(text, str) or not text.strip():
-        raise KontorError(ErrorCode.VALIDATION, "COMMENT: a text is required", field="COMMENT")
-    if len(text) > COMMENT_MAX:
-        raise KontorError(ErrorCode.VALIDATION, f"COMMENT: longer than {COMMENT_MAX} characters", field="COMMENT")
-    return text.strip()
-
-
-@transaction.atomic
-def timeline_comment_add(*, entity_type: EntityType, entity_id: int, text: Any, actor: User) -> TimelineEntry:
-    """A note on a lead, deal, contact or company, written by ``actor``."""
-    model = RECORD_MODELS[entity_type]
-    if not model.objects.filter(pk=entity_id).exists():
-        raise KontorError(ErrorCode.NOT_FOUND, f"{entity_type.name.lower()} {entity_id} not found", field="ENTITY_ID")
-    return TimelineEntry.objects.create(entity_type=entity_type, entity_id=entity_id, kind=TimelineKind.COMMENT,
-                                        actor=actor, data={"text": _comment_text(text)})
-
-
-@transaction.atomic
-def timeline_comment_update(*, entry: TimelineEntry, text: Any, actor: User) -> TimelineEntry:
-    """Change a note's text (its author and time stay)."""
-    entry = TimelineEntry.objects.select_for_update().get(pk=entry.pk)
-    entry.data = {**(entry.data or {}), "text": _comment_text(text), "edited_by": actor.pk}
-    entry.save(update_fields=["data"])
-    return entry
-
-
-@transaction.atomic
-def timeline_comment_delete(*, entry: TimelineEntry, actor: User) -> None:
-    """Delete a note; other timeline entries cannot be deleted."""
-    TimelineEntry.objects.filter(pk=entry.pk, kind=TimelineKind.COMMENT).delete()

@@ -13,6 +13,10 @@ LEADS_CONVERTED_BATCH = "lead.converted_batch"
 #: id, the ids created); records an import creates through the services announce themselves.
 IMPORTED_BATCH = {"contact": "contact.imported_batch", "company": "company.imported_batch"}
 
+#: A public web form's submission was taken in (``entity``/``record_id``: the lead or deal; ``data``:
+#: ``webform_id``, ``form`` name, ``assigned_id``). In-process only: notifications subscribe to it.
+WEBFORM_SUBMITTED = "webform.submitted"
+
 #: Every event name a native webhook may subscribe to.
 NATIVE_EVENTS: tuple[str, ...] = (
     *(f"{e}.{a}" for e in ENTITIES for a in RECORD_ACTIONS),

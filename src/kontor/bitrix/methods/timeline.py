@@ -1,4 +1,5 @@
-"""crm.timeline.comment.* (the notes the web UI shows) and crm.stagehistory.list (from the timeline).
+"""crm.timeline.comment.* (the notes the web UI shows, through ``kontor.crm.services.notes``) and
+crm.stagehistory.list (from the timeline).
 
 A comment is a ``TimelineEntry`` of kind ``comment`` with ``data["text"]``; its author is the
 webhook's user. ``crm.stagehistory.list`` reads a record's ``created`` and ``stage_changed`` /
@@ -12,7 +13,6 @@ from typing import Any
 
 from django.db.models import Q
 
-from kontor.bitrix import services as bx_services
 from kontor.bitrix.errors import RestError, argument_error, crm_error, translate
 from kontor.bitrix.filters import Field, build_filter, build_order, parse_select
 from kontor.bitrix.mapping import dt, s
@@ -20,8 +20,10 @@ from kontor.bitrix.methods.common import PAGE_SIZE, field_meta, fields_param, pa
 from kontor.bitrix.params import get_id, get_mapping, get_param, to_int
 from kontor.bitrix.registry import Call, Page, method
 from kontor.core.errors import KontorError
+from kontor.crm import access
 from kontor.crm.enums import EntityType, Semantic, TimelineKind
-from kontor.crm.models import Deal, Lead, TimelineEntry
+from kontor.crm.models import RECORD_MODELS, Deal, Lead, TimelineEntry
+from kontor.crm.services import notes
 
 ENTITY_TYPES = {"lead": EntityType.LEAD, "deal": EntityType.DEAL, "contact": EntityType.CONTACT,
                 "company": EntityType.COMPANY}
@@ -60,7 +62,8 @@ def comment_out(entry: TimelineEntry) -> dict[str, Any]:
 
 
 def _comment(call: Call) -> TimelineEntry:
-    entry = TimelineEntry.objects.filter(pk=get_id(call.params), kind=TimelineKind.COMMENT).first()
+    entries = access.scope_related(TimelineEntry.objects.all(), call.user)
+    entry = entries.filter(pk=get_id(call.params), kind=TimelineKind.COMMENT).first()
     if entry is None:
         raise crm_error("Not found")
     return entry
@@ -81,9 +84,12 @@ def comment_add(call: Call) -> int:
     entity_id = to_int(fields.get("ENTITY_ID"))
     if entity_id is None or entity_id <= 0:
         raise crm_error("ENTITY_ID is not defined or invalid.")
+    entity_type = _entity_type(fields.get("ENTITY_TYPE"))
+    if not access.scope(RECORD_MODELS[entity_type].objects.filter(pk=entity_id), call.user).exists():
+        raise crm_error("Not found")  # as for a record that does not exist
     try:
-        entry = bx_services.timeline_comment_add(entity_type=_entity_type(fields.get("ENTITY_TYPE")),
-                                                 entity_id=entity_id, text=fields.get("COMMENT"), actor=call.user)
+        entry = notes.note_add(entity_type=entity_type, entity_id=entity_id,
+                               text=fields.get("COMMENT"), actor=call.user, field="COMMENT")
     except KontorError as exc:
         raise translate(exc, {}) from exc
     return entry.pk
@@ -102,7 +108,7 @@ def comment_update(call: Call) -> int:
     if "COMMENT" not in fields:
         raise crm_error("Nothing to update: fields[COMMENT] is missing.")
     try:
-        bx_services.timeline_comment_update(entry=entry, text=fields["COMMENT"], actor=call.user)
+        notes.note_update(entry=entry, text=fields["COMMENT"], actor=call.user, field="COMMENT")
     except KontorError as exc:
         raise translate(exc, {}) from exc
     return entry.pk
@@ -110,7 +116,10 @@ def comment_update(call: Call) -> int:
 
 @method("crm.timeline.comment.delete")
 def comment_delete(call: Call) -> bool:
-    bx_services.timeline_comment_delete(entry=_comment(call), actor=call.user)
+    try:
+        notes.note_delete(entry=_comment(call), actor=call.user)
+    except KontorError as exc:
+        raise translate(exc, {}) from exc
     return True
 
 
@@ -132,7 +141,8 @@ def comment_list(call: Call) -> Page:
     named = {k.strip().upper().lstrip("=") for k in raw_filter if isinstance(k, str)}
     if not {"ENTITY_ID", "ENTITY_TYPE"} <= named:
         raise crm_error("ENTITY_ID and ENTITY_TYPE are required in the filter.")
-    qs = TimelineEntry.objects.filter(kind=TimelineKind.COMMENT).filter(build_filter(raw_filter, COMMENT_FILTER))
+    qs = access.scope_related(TimelineEntry.objects.filter(kind=TimelineKind.COMMENT), call.user)
+    qs = qs.filter(build_filter(raw_filter, COMMENT_FILTER))
     order = build_order(get_mapping(call.params, "order", message="Parameter 'order' must be array."),
                         {"ID": "id", "CREATED": "created_at"})
     qs = qs.order_by(*(order or ["-created_at", "-id"]))
@@ -161,6 +171,7 @@ def stagehistory_list(call: Call) -> Page:
     type_filter = raw_filter.pop("TYPE_ID", None)
     moved = TimelineKind.STAGE_CHANGED if entity_type == EntityType.DEAL else TimelineKind.STATUS_CHANGED
     qs = TimelineEntry.objects.filter(entity_type=entity_type, kind__in=[TimelineKind.CREATED, moved])
+    qs = access.scope_related(qs, call.user)
     qs = qs.filter(build_filter(raw_filter, HISTORY_FILTER))
     if type_filter is not None:
         wanted = {to_int(v) for v in (type_filter if isinstance(type_filter, list) else [type_filter])}
