@@ -13,6 +13,7 @@ from kontor.bitrix.mapping import Catalog
 from kontor.bitrix.params import as_list, get_id, get_mapping, get_param, to_int, yes_no
 from kontor.bitrix.registry import Call, Page, method
 from kontor.core.normalize import normalize_email, normalize_phone
+from kontor.crm import access
 from kontor.crm.models import Communication
 
 PAGE_SIZE = 50
@@ -94,8 +95,15 @@ class Entity:
         raise NotImplementedError
 
     # --- shared -------------------------------------------------------------------------------
-    def get_object(self, pk: int) -> Any:
-        obj = self.queryset().filter(pk=pk).first()
+    def scoped(self, call: Call) -> QuerySet:
+        """``queryset()`` narrowed to what the webhook's user may read (``kontor.crm.access``);
+        every read, list and write of a record kind starts here."""
+        qs = self.queryset()
+        return access.scope(qs, call.user) if qs.model in access.KINDS else qs
+
+    def get_object(self, pk: int, call: Call) -> Any:
+        """The record ``pk`` the webhook's user may read; one they may not is "Not found" too."""
+        obj = self.scoped(call).filter(pk=pk).first()
         if obj is None:
             raise not_found()
         return obj
@@ -125,7 +133,7 @@ class Entity:
         return self.create(call, fields_param(call.params))
 
     def handle_get(self, call: Call) -> dict[str, Any]:
-        obj = self.get_object(get_id(call.params))
+        obj = self.get_object(get_id(call.params), call)
         extra = self.page_extra([obj], call, None).get(obj.pk, {})
         data = self.item(obj, call, extra=extra)
         for name in self.multi_fields:
@@ -134,12 +142,12 @@ class Entity:
         return data
 
     def handle_update(self, call: Call) -> bool:
-        obj = self.get_object(get_id(call.params))
+        obj = self.get_object(get_id(call.params), call)
         self.update(obj, call, fields_param(call.params))
         return True
 
     def handle_delete(self, call: Call) -> bool:
-        obj = self.get_object(get_id(call.params))
+        obj = self.get_object(get_id(call.params), call)
         self.delete(obj, call)
         return True
 
@@ -156,7 +164,7 @@ class Entity:
     def list_queryset(self, call: Call) -> QuerySet:
         raw_filter = get_mapping(call.params, "filter", message="Parameter 'filter' must be array.")
         raw_order = get_mapping(call.params, "order", message="Parameter 'order' must be array.")
-        return self.queryset().filter(self.list_filter(call, raw_filter)).order_by(*self.list_order(call, raw_order))
+        return self.scoped(call).filter(self.list_filter(call, raw_filter)).order_by(*self.list_order(call, raw_order))
 
     def handle_list(self, call: Call) -> Page:
         qs = self.list_queryset(call)

@@ -177,11 +177,11 @@ def item_update(call: Call) -> dict[str, Any]:
     names = ItemNames(entity, call)
     pk = get_id(call.params)
     fields = _fields_in(names, get_mapping(call.params, "fields", message="Parameter 'fields' must be array."))
-    obj = entity.get_object(pk)
+    obj = entity.get_object(pk, call)
     try:
         if entity is DEALS and fields.get("CATEGORY_ID") not in (None, ""):
             _move_category(call, obj, fields)
-        entity.update(obj if entity is not DEALS else entity.get_object(pk), _sub(call, {}), fields)
+        entity.update(obj if entity is not DEALS else entity.get_object(pk, call), _sub(call, {}), fields)
     except RestError as exc:
         raise _camel_error(names, exc) from exc
     except KontorError as exc:

@@ -8,6 +8,7 @@ from kontor.bitrix.errors import crm_error
 from kontor.bitrix.methods.common import comm_keys
 from kontor.bitrix.params import as_list, get_param
 from kontor.bitrix.registry import METHODS, Call, method
+from kontor.crm import access
 from kontor.crm.enums import CrmMode
 from kontor.crm.models import Communication, CrmSettings
 
@@ -57,8 +58,9 @@ def duplicate_findbycomm(call: Call) -> Any:
     types = {wanted: DUPLICATE_TYPES[wanted]} if wanted else DUPLICATE_TYPES
     out: dict[str, list[int]] = {}
     for name, entity_type in types.items():
+        comms = Communication.objects.filter(type=type_, normalized__in=keys, entity_type=entity_type)
         ids = list(
-            Communication.objects.filter(type=type_, normalized__in=keys, entity_type=entity_type)
+            access.scope_related(comms, call.user)
             .order_by("entity_id").values_list("entity_id", flat=True).distinct()[:20]
         )
         if ids:

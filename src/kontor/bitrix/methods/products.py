@@ -177,12 +177,12 @@ def _rows_handlers(entity: Any, owner_type: str) -> None:
     prefix = f"crm.{entity.name}.productrows"
 
     def get(call: Call) -> list[dict[str, Any]]:
-        owner = entity.get_object(get_id(call.params))
+        owner = entity.get_object(get_id(call.params), call)
         rows = ProductRow.objects.filter(**{entity.name: owner}).select_related("product")
         return [row_out(r, owner_type, owner.pk) for r in rows]
 
     def set_(call: Call) -> bool:
-        owner = entity.get_object(get_id(call.params))
+        owner = entity.get_object(get_id(call.params), call)
         rows = [_row_in(i, item) for i, item in enumerate(as_list(get_param(call.params, "rows")))]
         try:
             services.product_rows_set(owner=owner, rows=rows, actor=call.user)
@@ -221,7 +221,7 @@ def _owner(call: Call, type_raw: Any, id_raw: Any) -> tuple[str, Any]:
     owner_id = to_int(id_raw)
     if owner_id is None or owner_id <= 0:
         raise argument_error("ownerId is not defined or invalid.", "ownerId")
-    return owner_type, OWNER_TYPES[owner_type].get_object(owner_id)
+    return owner_type, OWNER_TYPES[owner_type].get_object(owner_id, call)
 
 
 @method("crm.item.productrow.list")

@@ -50,7 +50,7 @@ class LinkSet:
 
     # --- reading --------------------------------------------------------------------------------
     def items_get(self, call: Call) -> list[dict[str, Any]]:
-        owner = self.owner.get_object(get_id(call.params))
+        owner = self.owner.get_object(get_id(call.params), call)
         return [{self.other_key: pk, "SORT": sort, "ROLE_ID": 0, "IS_PRIMARY": yn(primary)}
                 for pk, sort, primary in self.read(owner)]
 
@@ -78,7 +78,7 @@ class LinkSet:
         return True
 
     def add(self, call: Call) -> bool:
-        owner = self.owner.get_object(get_id(call.params))
+        owner = self.owner.get_object(get_id(call.params), call)
         fields = fields_param(call.params)
         pk = self._other(fields.get(self.other_key))
         rows = [r for r in self.read(owner) if r[0] != pk]
@@ -93,7 +93,7 @@ class LinkSet:
         return self._save(owner, [r[0] for r in [*head, *rest]], call)
 
     def delete(self, call: Call) -> bool:
-        owner = self.owner.get_object(get_id(call.params))
+        owner = self.owner.get_object(get_id(call.params), call)
         pk = to_int(fields_param(call.params).get(self.other_key))
         if pk is None or pk <= 0:
             raise crm_error(f"The field {self.other_key} is not defined or invalid.")
@@ -103,7 +103,7 @@ class LinkSet:
         return self._save(owner, [i for i in ids if i != pk], call)
 
     def items_set(self, call: Call) -> bool:
-        owner = self.owner.get_object(get_id(call.params))
+        owner = self.owner.get_object(get_id(call.params), call)
         rows: list[tuple[bool, int, int, int]] = []
         for index, item in enumerate(as_list(get_param(call.params, "items"))):
             if not isinstance(item, dict):
@@ -120,7 +120,7 @@ class LinkSet:
         return self._save(owner, ordered, call)
 
     def items_delete(self, call: Call) -> bool:
-        owner = self.owner.get_object(get_id(call.params))
+        owner = self.owner.get_object(get_id(call.params), call)
         return self._save(owner, [], call)
 
 
