@@ -85,7 +85,7 @@ def comment_add(call: Call) -> int:
     if entity_id is None or entity_id <= 0:
         raise crm_error("ENTITY_ID is not defined or invalid.")
     entity_type = _entity_type(fields.get("ENTITY_TYPE"))
-    if not access.scope(RECORD_MODELS[entity_type].objects.filter(pk=entity_id), call.user).exists():
+    if not access.scope(RECORD_MODELS[entity_type]._default_manager.filter(pk=entity_id), call.user).exists():
         raise crm_error("Not found")  # as for a record that does not exist
     try:
         entry = notes.note_add(entity_type=entity_type, entity_id=entity_id,
