@@ -20,7 +20,6 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import escape
@@ -74,8 +73,9 @@ def over_limit(request: HttpRequest, webform: WebForm) -> int:
     return 0
 
 
-def inquiry_data(d: dict) -> dict:
-    """The inquiry service's wire names from what the visitor typed."""
+def inquiry_data(d: dict, webform: WebForm | None = None) -> dict:
+    """The inquiry service's wire names from what the visitor typed; a consent given is recorded
+    in the inquiry's source description (when, and which privacy policy)."""
     parts = d["name"].strip().rsplit(" ", 1)
     name, last_name = (parts[0], parts[1]) if len(parts) == 2 else (parts[0], "")
     data = {
@@ -87,6 +87,14 @@ def inquiry_data(d: dict) -> dict:
         "comments": d.get("message") or "",
         "source": "WEBFORM",
     }
+    if d.get("consent") and webform is not None:
+        from django.conf import settings as conf
+        from django.utils import timezone, translation
+
+        with translation.override(conf.LANGUAGE_CODE):  # read by the CRM's users, not the visitor
+            data["source_description"] = _("Consent given in the form “%(form)s” on %(time)s (privacy policy: "
+                                           "%(url)s)") % {"form": webform.name, "url": webform.privacy_url,
+                                                          "time": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
     return data
 
 
@@ -100,7 +108,7 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
     embed = request.GET.get("embed") == "1" or request.POST.get("embed") == "1"
     context = {"webform": webform, "embed": embed}
     if request.method == "POST":
-        form = forms.PublicInquiryForm(request.POST)
+        form = forms.PublicInquiryForm(request.POST, webform=webform)
         wait = over_limit(request, webform)
         if wait:
             form.data = form.data.copy()
@@ -111,28 +119,42 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
             return response
         nonce = token_nonce(webform, request.POST.get("token", ""))
         if nonce is None or not token_spend(webform, nonce):
-            context.update(form=forms.PublicInquiryForm(initial={"token": form_token(webform)}), expired=True)
+            context.update(form=forms.PublicInquiryForm(initial={"token": form_token(webform)}, webform=webform),
+                           expired=True)
             return render(request, "web/public/form.html", context, status=403)
         if request.POST.get("website"):
             # A bot filled the hidden field: answer as if all went well, keep nothing.
             return render(request, "web/public/thanks.html", context)
         if form.is_valid():
-            from kontor.modes.services import inquiry_accept
+            from kontor.web.services import webform_submit
 
             try:
-                inquiry_accept(actor=None, data=inquiry_data(form.cleaned_data))
+                webform_submit(webform=webform, data=inquiry_data(form.cleaned_data, webform))
             except KontorError as exc:
                 field = {"phones": "phone", "emails": "email", "company_title": "company"}.get(exc.field or "")
                 form.add_error(field if field in form.fields else None, error_message(exc))
             else:
-                WebForm.objects.filter(pk=webform.pk).update(submissions=F("submissions") + 1)
                 return render(request, "web/public/thanks.html", context)
         form.data = form.data.copy()
         form.data["token"] = form_token(webform)
         context["form"] = form
         return render(request, "web/public/form.html", context, status=422)
-    context["form"] = forms.PublicInquiryForm(initial={"token": form_token(webform)})
+    context["form"] = forms.PublicInquiryForm(initial={"token": form_token(webform)}, webform=webform)
     return render(request, "web/public/form.html", context)
+
+
+#: Settings stored as they are on the form (responsible person and round-robin users are references).
+SETTINGS_FIELDS = ("name", "slug", "heading", "success_message", "is_active", "ask_company", "consent_required",
+                   "privacy_url")
+
+
+def _apply_settings(webform: WebForm, d: dict) -> None:
+    """Store the settings form's values on ``webform`` (saved, with its round-robin users)."""
+    for key in SETTINGS_FIELDS:
+        setattr(webform, key, d[key])
+    webform.responsible_id = int(d["responsible"]) if d.get("responsible") else None
+    webform.save()
+    webform.round_robin_users.set([int(pk) for pk in d.get("round_robin_users") or []])
 
 
 @admin_required
@@ -143,12 +165,14 @@ def webform_list(request: HttpRequest) -> HttpResponse:
         if WebForm.objects.filter(slug=d["slug"]).exists():
             form.add_error("slug", _("Another form already uses this address."))
         else:
-            webform = WebForm.objects.create(created_by=request.user, **d)
+            webform = WebForm(created_by=request.user)
+            _apply_settings(webform, d)
             messages.success(request, _("Form created."))
             return redirect("web:webform_detail", webform.pk)
     if not form.is_bound:
         n = WebForm.objects.count() + 1
-        form.initial.update(name=_("Contact form"), slug=slugify(f"contact-{n}") if n > 1 else "contact")
+        form.initial.update(name=_("Contact form"), slug=slugify(f"contact-{n}") if n > 1 else "contact",
+                            responsible=str(request.user.pk), ask_company=True)
     return render(request, "web/webforms/list.html", {"webforms": WebForm.objects.all(), "form": form})
 
 
@@ -157,16 +181,16 @@ def webform_detail(request: HttpRequest, pk: int) -> HttpResponse:
     webform = WebForm.objects.filter(pk=pk).first()
     if webform is None:
         raise Http404
-    initial = {k: getattr(webform, k) for k in ("name", "slug", "heading", "success_message", "is_active")}
+    initial = {k: getattr(webform, k) for k in SETTINGS_FIELDS}
+    initial.update(responsible=str(webform.responsible_id or ""),
+                   round_robin_users=[str(pk) for pk in webform.round_robin_users.values_list("pk", flat=True)])
     form = forms.WebFormSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         if WebForm.objects.filter(slug=d["slug"]).exclude(pk=pk).exists():
             form.add_error("slug", _("Another form already uses this address."))
         else:
-            for key, value in d.items():
-                setattr(webform, key, value)
-            webform.save()
+            _apply_settings(webform, d)
             messages.success(request, _("Changes saved."))
             return redirect("web:webform_detail", pk)
     url = request.build_absolute_uri(f"/forms/{webform.slug}/")
