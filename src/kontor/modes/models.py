@@ -36,6 +36,14 @@ class ModeSwitch(models.Model):
     total = models.IntegerField(default=0)
     converted = models.IntegerField(default=0)
     failed = models.IntegerField(default=0)
+    #: What the conversion did, counted per batch in the batch's transaction (the result page):
+    #: contacts made and leads matched to an existing contact, companies made and leads matched
+    #: to an existing company, open activities that now belong to the new deals.
+    contacts_created = models.IntegerField(default=0)
+    contacts_matched = models.IntegerField(default=0)
+    companies_created = models.IntegerField(default=0)
+    companies_matched = models.IntegerField(default=0)
+    activities_open = models.IntegerField(default=0)
     #: ``[{"lead_id": N, "error": "..."}]`` for leads that could not be converted (first 1000).
     errors = models.JSONField(default=list, blank=True)
     pipeline = models.ForeignKey("crm.Pipeline", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -49,3 +49,51 @@ def crm_mode_state() -> dict:
         },
         "active_switch": switch_as_dict(active) if active else None,
     }
+
+
+def switch_preview(*, create_contacts: bool = True, create_companies: bool = True,
+                   keep_open_activities: bool = True) -> dict:
+    """What a switch to simple mode would do now, counted with set-based SQL before anything changes,
+    by the job's rules (``kontor.modes.jobs``): the leads in progress become deals; a lead's contact
+    is the one it names, else (when matching is on) the oldest contact with one of its phones or
+    e-mails, else a new one; a company likewise by its case-folded company name. "new contacts" is
+    an upper bound: two leads of one new person make one contact."""
+    from django.db.models import Exists, OuterRef
+
+    from kontor.crm.enums import CommType, EntityType, Semantic
+    from kontor.crm.models import Activity, ActivityBinding, Communication, Company, Lead
+
+    settings = CrmSettings.load()
+    match = settings.match_existing_customers
+    leads = Lead.objects.filter(status__semantic=Semantic.PROCESS)
+    total = leads.count()
+    make_contacts = create_contacts or not create_companies
+    out = {"leads": total, "contacts_linked": 0, "contacts_matched": 0, "contacts_new": 0, "companies_linked": 0,
+           "companies_matched": 0, "companies_new": 0, "activities_open": 0, "keep_open": keep_open_activities,
+           "match": match, "make_contacts": make_contacts, "make_companies": create_companies}
+    if not total:
+        return out
+    if make_contacts:
+        out["contacts_linked"] = leads.filter(contact__isnull=False).count()
+        free = leads.filter(contact__isnull=True)
+        if match:
+            known = Communication.objects.filter(entity_type=EntityType.CONTACT, type=OuterRef("type"),
+                                                 normalized=OuterRef("normalized"))
+            own = Communication.objects.filter(entity_type=EntityType.LEAD, entity_id=OuterRef("pk"),
+                                               type__in=(CommType.PHONE, CommType.EMAIL)).filter(Exists(known))
+            out["contacts_matched"] = free.filter(Exists(own)).count()
+        out["contacts_new"] = free.count() - out["contacts_matched"]
+    if create_companies:
+        out["companies_linked"] = leads.filter(company__isnull=False).count()
+        named = leads.filter(company__isnull=True).exclude(company_title_normalized="")
+        if match:
+            existing = Company.objects.filter(title_normalized=OuterRef("company_title_normalized"))
+            out["companies_matched"] = named.filter(Exists(existing)).count()
+            out["companies_new"] = named.exclude(Exists(existing)).values("company_title_normalized") \
+                .distinct().count()
+        else:
+            out["companies_new"] = named.count()
+    bound = ActivityBinding.objects.filter(activity_id=OuterRef("pk"), entity_type=EntityType.LEAD,
+                                           entity_id__in=leads.values("pk"))
+    out["activities_open"] = Activity.objects.filter(completed=False).filter(Exists(bound)).count()
+    return out
