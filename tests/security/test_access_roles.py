@@ -271,3 +271,36 @@ def test_web_export_is_scoped(team):
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "Olga's deal" in text and "Sven's deal" not in text
+
+
+@pytest.mark.parametrize("kind", ["lead", "contact", "company"])
+def test_every_record_kind_is_scoped_in_api_facade_and_web(team, kind):
+    from kontor.crm import services
+
+    create = getattr(services, f"{kind}_create")
+    field = {"lead": "title", "contact": "name", "company": "title"}[kind]
+    mine = create(actor=team.olga, data={field: "Mine"})
+    theirs = create(actor=team.sven, data={field: "Theirs"})
+    plural = {"lead": "leads", "contact": "contacts", "company": "companies"}[kind]
+    api = team.api(team.olga)
+    assert [r["id"] for r in api.get(f"/api/v1/{plural}").json()["items"]] == [mine.pk]
+    assert api.get(f"/api/v1/{plural}/{theirs.pk}").status_code == 404
+    bx = team.hook(team.olga)
+    assert [int(r["ID"]) for r in bx.ok(f"crm.{kind}.list")] == [mine.pk]
+    assert bx.post(f"crm.{kind}.get", {"id": theirs.pk}).status_code == 400
+    web = team.web(team.olga)
+    assert web.get(f"/{plural}/{theirs.pk}/").status_code == 404
+    assert web.get(f"/{plural}/{mine.pk}/").status_code == 200
+    assert len(team.api(team.piet).get(f"/api/v1/{plural}").json()["items"]) == 2
+
+
+def test_facade_activities_are_scoped(team):
+    mine = activity_create(actor=team.olga, data={"subject": "Mine", "bindings": [{"entity": "deal",
+                                                                                   "id": team.deal_olga.pk}]})
+    theirs = activity_create(actor=team.sven, data={"subject": "Theirs", "bindings": [{"entity": "deal",
+                                                                                       "id": team.deal_sven.pk}]})
+    bx = team.hook(team.olga)
+    assert [int(a["ID"]) for a in bx.ok("crm.activity.list")] == [mine.pk]
+    assert bx.post("crm.activity.get", {"id": theirs.pk}).status_code == 400
+    assert bx.post("crm.activity.delete", {"id": theirs.pk}).status_code == 400
+    assert Activity.objects.filter(pk=theirs.pk).exists()
