@@ -151,6 +151,8 @@ TEMPLATES = [
 _default_db = f"sqlite:///{VAR_DIR / 'kontor.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend plus a file lock that queues writers (kontor.core.sqlite.base).
+    DATABASES["default"]["ENGINE"] = "kontor.core.sqlite"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while the conversion job writes; IMMEDIATE takes the write lock at
@@ -203,6 +205,8 @@ KONTOR_WEBFORM_RATE_PER_IP = os.environ.get("KONTOR_WEBFORM_RATE_PER_IP", "10/36
 KONTOR_WEBFORM_RATE_PER_FORM = os.environ.get("KONTOR_WEBFORM_RATE_PER_FORM", "500/3600")
 #: native API requests per user (token or session); off by default
 KONTOR_API_RATE = os.environ.get("KONTOR_API_RATE", "")
+#: Bitrix24-facade requests per webhook (a batch is one); over it: 503 QUERY_LIMIT_EXCEEDED; off by default
+KONTOR_BITRIX_RATE = os.environ.get("KONTOR_BITRIX_RATE", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -121,16 +121,19 @@ def match_customer(*, phones: Sequence[str], emails: Sequence[str]) -> CustomerM
     emails = [e for e in emails if e]
     if not phones and not emails:
         return None
-    terms = []
-    params: list[Any] = [int(EntityType.CONTACT)]
+    # One index range per kind (crm_communication (type, normalized, entity_type)), joined by UNION ALL:
+    # an OR of the two lets SQLite fall back to scanning the table. The unary + keeps SQLite from
+    # walking the (entity_type, entity_id) index for the MIN instead — every contact's rows.
+    parts = []
+    params: list[Any] = []
     for type_, keys in ((CommType.PHONE, phones), (CommType.EMAIL, emails)):
         if keys:
-            terms.append(f"(type = %s AND normalized IN ({', '.join(['%s'] * len(keys))}))")
-            params += [str(type_), *keys]
+            parts.append("SELECT entity_id FROM crm_communication WHERE type = %s "
+                         f"AND normalized IN ({', '.join(['%s'] * len(keys))}) AND +entity_type = %s")
+            params += [str(type_), *keys, int(EntityType.CONTACT)]
     sql = (
         "SELECT c.id, c.company_id, EXISTS (SELECT 1 FROM crm_dealcontact dc WHERE dc.contact_id = c.id) "
-        "FROM crm_contact c WHERE c.id = (SELECT MIN(entity_id) FROM crm_communication "
-        f"WHERE entity_type = %s AND ({' OR '.join(terms)}))"
+        f"FROM crm_contact c WHERE c.id = (SELECT MIN(entity_id) FROM ({' UNION ALL '.join(parts)}) found)"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -180,7 +183,7 @@ def simple_intake(*, actor, config: IntakeConfig, contact_values: Mapping[str, A
                 for type_ in (CommType.PHONE, CommType.EMAIL) for item in comms.get(type_, ())]
         if rows:
             Communication.objects.bulk_create(rows)
-        record_event("created", "contact", contact.pk, actor=actor)
+        record_event("created", "contact", contact.pk, actor=actor, assigned_id=assigned_id)
         known = False
     if not known and company_id:
         known = Deal.objects.filter(company_id=company_id).exists()
@@ -197,6 +200,6 @@ def simple_intake(*, actor, config: IntakeConfig, contact_values: Mapping[str, A
         deal.title = f"Deal #{deal.pk}"
         Deal.objects.filter(pk=deal.pk).update(title=deal.title)
     DealContact.objects.bulk_create([DealContact(deal=deal, contact_id=contact.pk, sort=10, is_primary=True)])
-    record_event("created", "deal", deal.pk, actor=actor,
+    record_event("created", "deal", deal.pk, actor=actor, assigned_id=assigned_id,
                  timeline_data={"title": deal.title, "stage": config.stage_code})
     return SimpleIntake(deal=deal, contact=contact, contact_matched=match is not None)

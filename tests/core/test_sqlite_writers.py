@@ -1,0 +1,109 @@
+"""SQLite writers queue for the write lock (kontor.core.sqlite): every transaction begins IMMEDIATE
+behind a file lock, so two writers that both read before they write never fail with
+"database is locked", and a waiter that waits too long gets SQLite's own error."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError
+from django.db.utils import load_backend
+
+pytestmark = pytest.mark.skipif("sqlite" not in settings.DATABASES["default"]["ENGINE"],
+                                reason="SQLite's write lock")
+
+
+def _wrapper(path, alias, **options):
+    """A connection to a file database with the project's SQLite settings (engine and options)."""
+    config = settings.DATABASES["default"]
+    backend = load_backend(config["ENGINE"])
+    settings_dict = {**config, "NAME": str(path), "OPTIONS": {**config["OPTIONS"], **options}, "TEST": {}}
+    return backend.DatabaseWrapper(settings_dict, alias=alias)
+
+
+def _transaction(conn, body) -> None:
+    """What ``transaction.atomic`` does on this backend: BEGIN …, the body, COMMIT (ROLLBACK on error)."""
+    conn.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    try:
+        body(conn.cursor())
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.set_autocommit(True)
+
+
+@pytest.fixture(autouse=True)
+def _own_connections(django_db_blocker):
+    with django_db_blocker.unblock():  # these connections go to files of their own, not the test database
+        yield
+
+
+@pytest.fixture
+def database(tmp_path):
+    path = tmp_path / "writers.sqlite3"
+    conn = _wrapper(path, "setup")
+    conn.cursor().execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)")
+    conn.cursor().execute("INSERT INTO counter VALUES (1, 0)")
+    conn.close()
+    return path
+
+
+def test_two_writers_that_read_first_both_succeed(database):
+    """Read, pause, write — from two connections at once. With a deferred BEGIN the second one to
+    write fails at once ("database is locked": its snapshot is stale); here both succeed, one after
+    the other, and neither update is lost."""
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        conn = _wrapper(database, name)
+
+        def body(cursor) -> None:
+            barrier.wait(timeout=10) if name == "w1" else None
+            cursor.execute("SELECT n FROM counter WHERE id = 1")
+            n = cursor.fetchone()[0]
+            time.sleep(0.2)
+            cursor.execute("UPDATE counter SET n = %s WHERE id = 1", [n + 1])
+
+        try:
+            if name == "w2":
+                barrier.wait(timeout=10)
+            _transaction(conn, body)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in ("w1", "w2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    check = _wrapper(database, "check")
+    cursor = check.cursor()
+    cursor.execute("SELECT n FROM counter WHERE id = 1")
+    assert cursor.fetchone()[0] == 2
+    check.close()
+
+
+def test_a_writer_waiting_longer_than_its_timeout_gets_database_is_locked(database):
+    holder = _wrapper(database, "holder")
+    waiter = _wrapper(database, "waiter", timeout=0.2)
+    holder.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    holder.cursor().execute("UPDATE counter SET n = n + 1 WHERE id = 1")
+    try:
+        with pytest.raises(OperationalError, match="database is locked"):
+            _transaction(waiter, lambda c: c.execute("UPDATE counter SET n = n + 1 WHERE id = 1"))
+    finally:
+        holder.commit()
+        holder.set_autocommit(True)
+    # the lock went with the holder's COMMIT: the waiter gets in now
+    _transaction(waiter, lambda c: c.execute("UPDATE counter SET n = n + 1 WHERE id = 1"))
+    holder.close()
+    waiter.close()
