@@ -26,7 +26,7 @@ from kontor.accounts.models import Action
 from kontor.api.serializers import records_out
 from kontor.core.errors import ErrorCode, KontorError, validation
 from kontor.crm import access, selectors
-from kontor.crm.enums import EntityType
+from kontor.crm.enums import COMM_VALUE_TYPES, EntityType
 from kontor.crm.fields import FieldSpec, Kind, specs_for
 from kontor.crm.models import RECORD_MODELS
 from kontor.data.importing import KINDS
@@ -59,7 +59,10 @@ def _text(spec: FieldSpec, value: Any) -> Any:
     if value is None:
         return ""
     if spec.kind == Kind.MULTI:
-        return ", ".join(str(item["value"]) for item in value)
+        # A type other than the field's default travels in brackets, which the import reads back.
+        default = "WORK" if "WORK" in COMM_VALUE_TYPES.get(spec.comm_type or "", ()) else "OTHER"
+        return ", ".join(str(item["value"]) if item.get("type") in (None, default)
+                         else f"{item['value']} ({item['type']})" for item in value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):

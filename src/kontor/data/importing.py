@@ -13,8 +13,12 @@ converts at once, as every new lead) and deals go through the services.
 
 Duplicates are found as intake finds a customer (``kontor.modes.matching``): normalised phone and
 e-mail for contacts and leads, the case-folded title for companies, ``originator_id``+``origin_id``
-for every kind. ``on_duplicate``: ``skip`` the row, ``update`` the record found, or ``create``
-another one. A dry run does all of it and rolls each batch back.
+for every kind. ``on_duplicate``: ``skip`` the row, ``update`` the record found (its phones and
+e-mails are merged: new ones are added, the ones it has stay), or ``create`` another one. Before
+matching, a batch takes the same per-key locks as an inquiry (``lock_customer_keys``), so an import and
+a web-form inquiry for the same new customer never make two contacts. A phone or e-mail may carry
+its type in brackets (``0170 1234567 (MOBILE)``), as the export writes it. A dry run does all of it
+and rolls each batch back.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from django.utils import timezone
 
 from kontor.core.errors import ErrorCode, KontorError, validation
 from kontor.core.normalize import normalize_title
-from kontor.crm.enums import CommType, EntityType, TimelineKind
+from kontor.crm.enums import COMM_VALUE_TYPES, CommType, EntityType, TimelineKind
 from kontor.crm.fields import Cleaned, FieldSpec, Kind, clean_record, specs_for
 from kontor.crm.models import (
     Communication,
@@ -51,6 +55,7 @@ from kontor.crm.models import (
 from kontor.data.tables import Table, table_open
 from kontor.events.bus import Event, emit
 from kontor.events.names import IMPORTED_BATCH
+from kontor.modes.matching import customer_keys, lock_customer_keys
 
 KINDS: dict[str, EntityType] = {
     "contacts": EntityType.CONTACT, "companies": EntityType.COMPANY, "leads": EntityType.LEAD,
@@ -119,6 +124,15 @@ def comm_value_type(header: str, comm_type: str) -> str | None:
     return None
 
 
+def comm_item(text: str, comm_type: str, default_type: str | None) -> Any:
+    """One phone/e-mail cell item: ``"0170 1234567 (MOBILE)"`` → ``{"value", "type": "MOBILE"}``; without a
+    known type in brackets, the column's (``default_type``, from its header) or the field's default."""
+    found = re.fullmatch(r"(.*?)\s*\(\s*([A-Za-z0-9_]+)\s*\)", text)
+    if found and found[2].upper() in COMM_VALUE_TYPES.get(comm_type, ()):
+        return {"value": found[1], "type": found[2].upper()}
+    return {"value": text, "type": default_type} if default_type else text
+
+
 def check_mapping(entity: EntityType, headers: list[str], mapping: Mapping[str, Any]) -> dict[str, str | None]:
     """The default mapping changed by a user's (``{header: field}``; ``None`` or "" leaves a column out),
     checked: unknown columns and fields are 422s naming them."""
@@ -167,6 +181,7 @@ class _Row:
     phones: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     title_key: str = ""
+    company_name: str | None = None  # a contact's company given by name: resolved once the batch holds its locks
     origin: tuple[str, str] | None = None
     existing: int | None = None
 
@@ -297,8 +312,7 @@ class Importer:
                 continue
             if spec.kind == Kind.MULTI:
                 items = [v.strip() for v in re.split(r"[,;\n]", text) if v.strip()]
-                data.setdefault(spec.name, []).extend(
-                    {"value": v, "type": value_type} if value_type else v for v in items)
+                data.setdefault(spec.name, []).extend(comm_item(v, spec.comm_type or "", value_type) for v in items)
             elif spec.kind == Kind.LINKS:
                 data.setdefault(spec.name, []).extend(v for v in re.split(r"[,;\s]+", text) if v)
             elif spec.kind == Kind.USER:
@@ -323,10 +337,9 @@ class Importer:
                 raise validation("company_id: a company name is longer than 255 characters", "company_id")
         cleaned = clean_record(self.entity, data, create=True, specs=self.specs)
         values = cleaned.values
-        if company_name is not None:
-            # Resolved (and made, when new) only once the rest of the row is valid: a rejected row
-            # leaves nothing behind. The id is known to exist, so it skips clean_record's check.
-            data["company_id"] = values["company_id"] = self._resolver.company(company_name)
+        # Resolved (and made, when new) by _resolve_companies once the rest of the row is valid and the
+        # batch holds its locks: a rejected row leaves nothing behind.
+        row.company_name = company_name
         row.data = data
         if self.entity == EntityType.CONTACT and not (values.get("name") or values.get("last_name")):
             raise validation("name or last_name is required", "name")
@@ -341,6 +354,23 @@ class Importer:
             row.origin = (values.get("originator_id") or "", values["origin_id"])
 
     # --- duplicates -----------------------------------------------------------------------------
+
+    def _lock(self, rows: list[_Row]) -> None:
+        """The locks an inquiry takes for the same phones, e-mails and company titles (PostgreSQL advisory
+        locks, held until the batch commits; SQLite serialises writers anyway), all at once and sorted, so
+        an import and a concurrent inquiry for one new customer never both create it."""
+        phones = {p for r in rows for p in r.phones}
+        emails = {e for r in rows for e in r.emails}
+        keys = customer_keys(phones=phones, emails=emails)
+        keys += [f"company:{t}" for t in {r.title_key for r in rows if r.title_key}
+                 | {normalize_title(r.company_name) for r in rows if r.company_name}]
+        lock_customer_keys(keys)
+
+    def _resolve_companies(self, rows: list[_Row]) -> None:
+        for row in rows:
+            if row.company_name is not None and row.cleaned is not None:
+                # The id is known to exist, so it skips clean_record's check.
+                row.data["company_id"] = row.cleaned.values["company_id"] = self._resolver.company(row.company_name)
 
     def _find_existing(self, rows: list[_Row]) -> None:
         """Set ``row.existing`` to the oldest record each row duplicates (one query per key kind per batch)."""
@@ -380,7 +410,7 @@ class Importer:
         from kontor.crm.services import companies, contacts, deals, leads
 
         assert row.existing is not None
-        pk, actor, data = row.existing, self.actor, row.data
+        pk, actor, data = row.existing, self.actor, self._merged(row)
         if self.entity == EntityType.CONTACT:
             contacts.contact_update(contact=Contact.objects.get(pk=pk), actor=actor, data=data)
         elif self.entity == EntityType.COMPANY:
@@ -389,6 +419,28 @@ class Importer:
             leads.lead_update(lead=Lead.objects.get(pk=pk), actor=actor, data=data)
         else:
             deals.deal_update(deal=Deal.objects.get(pk=pk), actor=actor, data=data)
+
+    def _merged(self, row: _Row) -> dict[str, Any]:
+        """The row's values for an update: phones, e-mails, websites and messengers are added to the
+        record's own (a value it has already — by its normalised form — is not added twice), never
+        replacing them."""
+        assert row.existing is not None and row.cleaned is not None
+        data = dict(row.data)
+        for spec in self.specs.values():
+            if spec.kind != Kind.MULTI or spec.name not in data:
+                continue
+            existing = list(Communication.objects.filter(entity_type=self.entity, entity_id=row.existing,
+                                                         type=spec.comm_type).order_by("id"))
+            have = {c.normalized or c.value.strip().casefold() for c in existing}
+            items: list[Any] = [{"id": c.pk, "value": c.value, "type": c.value_type, "lenient": not c.normalized}
+                                for c in existing]
+            for item in row.cleaned.comms.get(CommType(spec.comm_type), []):
+                key = item["normalized"] or item["value"].strip().casefold()
+                if key not in have:
+                    have.add(key)
+                    items.append({"value": item["value"], "type": item["value_type"]})
+            data[spec.name] = items
+        return data
 
     def _create_one(self, row: _Row) -> None:
         from kontor.crm.services.deals import deal_create
@@ -470,6 +522,8 @@ class Importer:
                 good.append(row)
             except KontorError as exc:
                 self._reject(writer, row, exc)
+        self._lock(good)
+        self._resolve_companies(good)
         self._find_existing(good)
         new: list[_Row] = []
         seen: dict[str, _Row] = {}  # duplicates within the batch: the first row stands for the others
