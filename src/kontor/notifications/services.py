@@ -175,6 +175,8 @@ def send_due_reminders(now: datetime | None = None) -> int:
                .exclude(Exists(sent)).order_by("deadline", "id")
                .values_list("id", "subject", "deadline", "responsible_id")[:500])
         for activity_id, subject, deadline, responsible_id in due:
+            if deadline is None:  # excluded by the filter; for the type checker
+                continue
             try:
                 with transaction.atomic():
                     ActivityReminder.objects.create(activity_id=activity_id, kind=kind, deadline=deadline)

@@ -392,6 +392,9 @@ class RecordForm(forms.Form):
                 value = None if value in (None, "") else value
             elif spec.kind == Kind.ENUM and spec.is_custom and value == "":
                 value = None
+            if isinstance(value, str):
+                # Browsers send a textarea's lines with CRLF: unchanged text must not read as a change.
+                value = value.replace("\r\n", "\n")
             out[name] = value
         return out
 

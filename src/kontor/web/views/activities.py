@@ -37,7 +37,7 @@ from kontor.web.views.common import (
 )
 
 SCOPES = ("mine", "all", "others")
-RECORD_MODELS = {"lead": Lead, "deal": Deal, "contact": Contact, "company": Company}
+RECORD_MODELS: dict[str, Any] = {"lead": Lead, "deal": Deal, "contact": Contact, "company": Company}
 
 
 def _get_activity(request: HttpRequest, pk: int) -> Activity:
@@ -60,7 +60,7 @@ def binding_links(bindings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _sections(activities: list[Activity]) -> list[tuple[str, str, list]]:
+def _sections(activities: list[tuple[Activity, list]]) -> list[tuple[str, str, list]]:
     """Open activities grouped: overdue, today, upcoming, without deadline (empty groups left out)."""
     now = timezone.now()
     end_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)

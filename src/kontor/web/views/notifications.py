@@ -14,7 +14,7 @@ from kontor.web.views.common import paginate, safe_next
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    qs = Notification.objects.filter(user=request.user)
+    qs = Notification.objects.filter(user_id=request.user.pk)
     if request.GET.get("state") == "unread":
         qs = qs.filter(read_at__isnull=True)
     page = paginate(request, qs)
@@ -24,7 +24,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read and go to its record."""
-    n = Notification.objects.filter(pk=pk, user=request.user).first()
+    n = Notification.objects.filter(pk=pk, user_id=request.user.pk).first()
     if n is None:
         return redirect("web:notification_list")
     notifications_mark_read(user=request.user, ids=[n.pk])
