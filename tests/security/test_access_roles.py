@@ -304,3 +304,17 @@ def test_facade_activities_are_scoped(team):
     assert bx.post("crm.activity.get", {"id": theirs.pk}).status_code == 400
     assert bx.post("crm.activity.delete", {"id": theirs.pk}).status_code == 400
     assert Activity.objects.filter(pk=theirs.pk).exists()
+
+
+def test_web_edit_without_the_right_says_so_and_changes_nothing(team):
+    role = team.olga.access_role
+    role.permissions = matrix("own", deal={"edit": "none"})
+    role.save()
+    web = team.web(team.olga)
+    form = web.get(f"/deals/{team.deal_olga.pk}/edit/")
+    assert form.status_code == 200
+    data = {k: v for k, v in form.context["form"].initial.items() if v is not None}
+    data["title"] = "Changed"
+    page = web.post(f"/deals/{team.deal_olga.pk}/edit/", data)
+    assert page.status_code == 200 and "Ihre Rolle erlaubt das nicht." in page.content.decode()
+    assert Deal.objects.get(pk=team.deal_olga.pk).title == "Olga's deal"

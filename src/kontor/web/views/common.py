@@ -55,6 +55,7 @@ def error_message(exc: KontorError) -> str:
         ErrorCode.SWITCH_IN_PROGRESS: _("A CRM mode switch is already running."),
         ErrorCode.WRONG_MODE: _("This is not available in the current CRM mode."),
         ErrorCode.NOT_FOUND: _("The record does not exist."),
+        ErrorCode.PERMISSION_DENIED: _("Your role does not allow this."),
     }
     return messages.get(exc.code, exc.message)
 
