@@ -710,7 +710,8 @@ def _one_by_one(converter: LeadBulkConverter, lo: int, hi: int, process: list[st
         cur.execute(f"SELECT id FROM crm_lead WHERE id > %s AND id <= %s AND status_id IN ({marks}) ORDER BY id",
                     [lo, hi, *process])
         ids = [row[0] for row in cur.fetchall()]
-    converted, errors, tally = 0, [], {}
+    converted, errors = 0, []
+    tally: dict[str, int] = {}
     for lead_id in ids:
         try:
             with transaction.atomic():
