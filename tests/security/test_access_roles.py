@@ -219,6 +219,12 @@ def test_facade_list_get_update_filter_and_batch_are_scoped(team):
     assert bx.post("crm.deal.delete", {"id": team.deal_sven.pk}).status_code == 400
     assert Deal.objects.get(pk=team.deal_sven.pk).title == "Sven's deal"
     assert bx.ok("crm.deal.update", {"id": team.deal_olga.pk, "fields": {"TITLE": "Renamed"}}) is True
+    # Visible but not deletable for her role, or handed out of her scope: Bitrix24's "Access denied."
+    denied = bx.post("crm.deal.delete", {"id": team.deal_olga.pk})
+    assert denied.status_code == 400 and denied.json()["error_description"] == "Access denied."
+    handed = bx.post("crm.deal.update", {"id": team.deal_olga.pk, "fields": {"ASSIGNED_BY_ID": team.sven.pk}})
+    assert handed.json()["error_description"] == "Access denied."
+    assert Deal.objects.get(pk=team.deal_olga.pk).assigned_id == team.olga.pk
     items = bx.ok("crm.item.list", {"entityTypeId": 2})["items"]
     assert [i["id"] for i in items] == [team.deal_olga.pk]
     assert bx.post("crm.item.get", {"entityTypeId": 2, "id": team.deal_sven.pk}).status_code == 400
