@@ -1,11 +1,25 @@
 """URLs of the web UI (namespace ``web``)."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from kontor.web import views
-from kontor.web.views import account, custom_fields, data, kanban, modes, records, webforms, webhooks, webhooks_outgoing
+from kontor.web.views import (
+    account,
+    activities,
+    custom_fields,
+    data,
+    kanban,
+    modes,
+    notifications,
+    records,
+    roles,
+    search,
+    webforms,
+    webhooks,
+    webhooks_outgoing,
+)
 
 app_name = "web"
 
@@ -39,10 +53,23 @@ urlpatterns = [
     path("companies/<int:pk>/", records.company_detail, name="company_detail"),
     path("companies/<int:pk>/edit/", records.company_edit, name="company_edit"),
     # activities
-    path("activities/", records.activity_list, name="activity_list"),
-    path("activities/new/", records.activity_create, name="activity_create"),
-    path("activities/<int:pk>/complete/", records.activity_complete, name="activity_complete"),
+    path("activities/", activities.activity_list, name="activity_list"),
+    path("activities/new/", activities.activity_create, name="activity_create"),
+    path("activities/<int:pk>/", activities.activity_detail, name="activity_detail"),
+    path("activities/<int:pk>/edit/", activities.activity_edit, name="activity_edit"),
+    path("activities/<int:pk>/delete/", activities.activity_delete, name="activity_delete"),
+    path("activities/<int:pk>/complete/", activities.activity_complete, name="activity_complete"),
+    # notes (timeline comments) on any record
+    path("notes/new/", activities.note_create, name="note_create"),
+    path("notes/<int:pk>/edit/", activities.note_edit, name="note_edit"),
+    path("notes/<int:pk>/delete/", activities.note_delete, name="note_delete"),
+    path("deals/<int:pk>/lost/", activities.deal_lost, name="deal_lost"),
+    # notifications
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/read/", notifications.notification_read, name="notification_read"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
     path("lookup/<str:kind>/", records.lookup, name="lookup"),
+    path("search/", search.search, name="search"),
     # settings
     path("settings/crm-mode/", modes.crm_mode, name="crm_mode"),
     path("settings/crm-mode/switch/", modes.crm_mode_switch, name="crm_mode_switch"),
@@ -51,6 +78,12 @@ urlpatterns = [
     path("settings/forms/", webforms.webform_list, name="webform_list"),
     path("settings/forms/<int:pk>/", webforms.webform_detail, name="webform_detail"),
     path("settings/custom-fields/", custom_fields.custom_field_list, name="custom_field_list"),
+    path("settings/roles/", roles.role_list, name="role_list"),
+    path("settings/roles/new/", roles.role_edit, name="role_new"),
+    path("settings/roles/<int:pk>/", roles.role_edit, name="role_edit"),
+    path("settings/roles/<int:pk>/delete/", roles.role_remove, name="role_delete"),
+    path("settings/departments/<int:pk>/", roles.department_edit, name="department_edit"),
+    path("settings/departments/<int:pk>/delete/", roles.department_remove, name="department_delete"),
     path("settings/custom-fields/new/", custom_fields.custom_field_new, name="custom_field_new"),
     path("settings/custom-fields/<int:pk>/", custom_fields.custom_field_edit, name="custom_field_edit"),
     path("settings/custom-fields/<int:pk>/delete/", custom_fields.custom_field_remove, name="custom_field_delete"),
@@ -75,4 +108,6 @@ urlpatterns = [
     path("contacts/<int:pk>/erase/", data.contact_erase, name="contact_erase"),
     # public
     path("forms/<slug:slug>/", webforms.public_form, name="public_form"),
+    # settings screens, record delete and bulk actions, duplicate check (ui-manage)
+    path("", include("kontor.web.urls_manage")),
 ]
