@@ -257,3 +257,17 @@ def test_webform_settings_store_assignment_and_consent(admin_client, manager_use
     webform.refresh_from_db()
     assert webform.responsible_id == manager_user.pk and not webform.ask_company and webform.consent_required
     assert list(webform.round_robin_users.values_list("pk", flat=True)) == [manager_user.pk]
+
+
+def test_record_form_sends_textarea_lines_with_lf(manager_client, sample):
+    """A browser posts a textarea with CRLF; saving the form unchanged must not log a change."""
+    from kontor.web import forms
+
+    deal = sample["deal"]
+    services.deal_update(deal=deal, actor=None, data={"comments": "Zeile 1\n\nZeile 2"})
+    initial = forms.record_initial(EntityType.DEAL, deal, {})
+    data = {k: ("" if v is None else v) for k, v in initial.items() if not isinstance(v, list)}
+    data["comments"] = "Zeile 1\r\n\r\nZeile 2"
+    form = forms.RecordForm(data, entity=EntityType.DEAL, initial=initial)
+    assert form.is_valid(), form.errors
+    assert form.payload()["comments"] == "Zeile 1\n\nZeile 2"
