@@ -13,6 +13,7 @@ from kontor.web.views import (
     kanban,
     modes,
     notifications,
+    products,
     records,
     roles,
     search,
@@ -43,6 +44,9 @@ urlpatterns = [
     path("deals/<int:pk>/", records.deal_detail, name="deal_detail"),
     path("deals/<int:pk>/edit/", records.deal_edit, name="deal_edit"),
     path("deals/<int:pk>/move/", kanban.deal_move, name="deal_move"),
+    path("deals/<int:pk>/products/", products.deal_products, name="deal_products"),
+    path("products/", products.product_list, name="product_list"),
+    path("products/<int:pk>/delete/", products.product_remove, name="product_remove"),
     # contacts, companies
     path("contacts/", records.contact_list, name="contact_list"),
     path("contacts/new/", records.contact_create, name="contact_create"),
