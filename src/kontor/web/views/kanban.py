@@ -91,7 +91,22 @@ def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
     stage = Stage.objects.filter(pk=int(stage_id)).first() if stage_id.isdigit() else None
     if stage is None:
         return HttpResponse(_("Unknown stage."), status=422)
-    deal = services.deal_move_stage(deal=deal, stage=stage, actor=request.user)
+    if stage.semantic == Semantic.FAILURE and deal.stage_id != stage.pk:
+        # Lost: ask why (and about its open activities) first — kontor.web.views.activities.deal_lost.
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        back = request.POST.get("next") or ("/deals/" if request.htmx else reverse("web:deal_detail", args=[pk]))
+        url = f"{reverse('web:deal_lost', args=[pk])}?{urlencode({'stage_id': stage.pk, 'next': back})}"
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+    try:
+        deal = services.deal_move_stage(deal=deal, stage=stage, actor=request.user)
+    except KontorError as exc:
+        return HttpResponse(error_message(exc), status=exc.http_status)
     if not request.htmx:
         return redirect("web:deal_detail", pk)
     q = request.POST.get("q", "")
