@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgresql://127.0.0.1:5432/kontor_test
 
-.PHONY: install run test test-postgres bench lint static screenshots clean
+.PHONY: install run test test-postgres bench lint static screenshots clean mutants
 
 install: $(STAMP) static
 
@@ -71,6 +71,13 @@ bench: install
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+
+# Mutation testing with mutmut (tests/mutation/run.py; results kept in var/mutation/): every module of
+# MODULES, or e.g. `make mutants MODULES="kontor.bitrix.filters kontor.api.auth"`. Slow (minutes to hours
+# per package), so not part of .ci/run; prints the score per module and the survivors.
+MODULES ?= kontor.modes kontor.crm.services kontor.crm.selectors kontor.bitrix.filters kontor.bitrix.methods kontor.api.auth
+mutants: install
+	$(BIN)/python tests/mutation/run.py $(MODULES)
 
 clean:
 	rm -rf $(VENV) var node_modules src/kontor/web/build

@@ -1,0 +1,98 @@
+"""How the native API knows its caller: a bearer token or the web UI's session (with CSRF for writes),
+the per-user rate limit for both, and the admin check reading whichever of the two authenticated."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from kontor.accounts.services import token_create
+
+ME = "/api/v1/users/me"
+CONTACTS = "/api/v1/contacts"
+ADMIN_ONLY = "/api/v1/crm-mode"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_token_names_its_user(manager_user):
+    _, raw = token_create(user=manager_user)
+    r = Client().get(ME, headers=bearer(raw))
+    assert r.status_code == 200 and r.json()["username"] == "manager_test"
+
+
+def test_a_wrong_or_missing_token_is_401(manager_user):
+    _, raw = token_create(user=manager_user)
+    for headers in ({}, bearer(raw + "x"), bearer(""), {"Authorization": raw}):
+        r = Client().get(ME, headers=headers)
+        assert r.status_code == 401, headers
+        assert r.json()["code"] == "not_authenticated"
+
+
+def test_an_inactive_users_token_and_session_are_401(manager_user):
+    _, raw = token_create(user=manager_user)
+    web = Client()
+    web.force_login(manager_user)
+    manager_user.is_active = False
+    manager_user.save()
+    assert Client().get(ME, headers=bearer(raw)).status_code == 401
+    assert web.get(ME).status_code == 401
+
+
+def test_a_session_reads_and_writes_with_the_csrf_token(manager_user):
+    web = Client(enforce_csrf_checks=True)
+    web.force_login(manager_user)
+    r = web.get(ME)
+    assert r.status_code == 200 and r.json()["username"] == "manager_test"
+    body = json.dumps({"name": "Sitzung"})
+    refused = web.post(CONTACTS, body, content_type="application/json")
+    assert refused.status_code == 403  # a cross-site form cannot write with the user's cookie
+    web.get("/contacts/new/")  # a page with a form sets the CSRF cookie, as the browser gets it
+    token = web.cookies["csrftoken"].value
+    r = web.post(CONTACTS, body, content_type="application/json", headers={"X-CSRFToken": token})
+    assert r.status_code == 201 and r.json()["name"] == "Sitzung"
+
+
+def test_without_a_session_a_write_is_401_not_a_csrf_403(db):
+    r = Client(enforce_csrf_checks=True).post(CONTACTS, json.dumps({"name": "X"}), content_type="application/json")
+    assert r.status_code == 401
+
+
+def test_the_admin_check_reads_the_session_user_too(admin_user, manager_user):
+    admin, manager = Client(), Client()
+    admin.force_login(admin_user)
+    manager.force_login(manager_user)
+    assert admin.get(ADMIN_ONLY).status_code == 200
+    r = manager.get(ADMIN_ONLY)
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    _, raw = token_create(user=admin_user)
+    # A token decides even inside a manager's session.
+    assert manager.get(ADMIN_ONLY, headers=bearer(raw)).status_code == 200
+
+
+@pytest.mark.parametrize("how", ["token", "session"])
+def test_api_rate_limit_counts_per_user(settings, manager_user, admin_user, how):
+    settings.KONTOR_API_RATE = "3/60"
+    clients = []
+    for user in (manager_user, admin_user):
+        client = Client()
+        if how == "token":
+            _, raw = token_create(user=user)
+            client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {raw}"
+        else:
+            client.force_login(user)
+        clients.append(client)
+    manager, admin = clients
+    assert [manager.get(ME).status_code for _ in range(3)] == [200, 200, 200]
+    over = manager.get(ME)
+    assert over.status_code == 429 and int(over["Retry-After"]) > 0
+    assert admin.get(ME).status_code == 200  # another user has a budget of its own

@@ -1,0 +1,143 @@
+"""``make mutants [MODULES="kontor.bitrix.filters kontor.api.auth"]``: mutation testing with mutmut.
+
+mutmut reads its settings from the ``pyproject.toml`` of the directory it runs in, copies the sources
+into ``mutants/`` there and runs pytest from that directory. So this script builds a work directory
+``var/mutation/`` with links to ``src`` and ``tests`` and a ``pyproject.toml`` made of the project's
+(pytest-django's settings included) plus a ``[tool.mutmut]`` section for the modules asked for, each
+with the tests that exercise it. mutmut keeps its results there; a second run re-tests only what
+changed. At the end it prints the score per module (killed / all mutants, timeouts count as
+killed) and lists the survivors; ``docs/mutation.md`` explains the ones that are equivalent.
+
+``MUTANT_TESTS="tests/bitrix/test_wire.py"`` replaces the test selection (quick experiments);
+``MUTANT_JOBS`` sets mutmut's parallel children (default: 2).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / "var" / "mutation"
+
+#: module -> the tests that exercise it (subprocess, browser and benchmark tests are left out: they run
+#: code mutmut cannot switch mutants in)
+TESTS: dict[str, list[str]] = {
+    "kontor.modes": ["tests/modes", "tests/web/test_modes_views.py", "tests/api/test_leads.py"],
+    "kontor.modes.matching": ["tests/modes/test_matching.py", "tests/modes/test_inquiries.py",
+                              "tests/modes/test_switch.py", "tests/modes/test_convert.py"],
+    "kontor.crm.services": ["tests/crm", "tests/api"],
+    "kontor.crm.selectors": ["tests/crm/test_selectors.py", "tests/api/test_lists.py"],
+    "kontor.bitrix.filters": ["tests/bitrix/test_paging.py", "tests/bitrix/test_wire.py",
+                              "tests/bitrix/test_params.py", "tests/bitrix/test_fields.py",
+                              "tests/bitrix/test_leniency.py", "tests/bitrix/test_filters.py"],
+    "kontor.bitrix.methods": ["tests/bitrix"],
+    "kontor.api.auth": ["tests/security/test_admin_only.py", "tests/security/test_api_errors.py",
+                        "tests/api/test_users.py", "tests/api/test_auth.py"],
+}
+DEFAULT = ["kontor.modes", "kontor.crm.services", "kontor.crm.selectors", "kontor.bitrix.filters",
+           "kontor.bitrix.methods", "kontor.api.auth"]
+EXCLUDED = ["tests/modes/test_worker_crash.py", "tests/e2e", "tests/web/test_browser.py",
+            "tests/bitrix/test_clients.py", "tests/bitrix/test_client_flows.py", "tests/bitrix/test_serve_tls.py"]
+
+
+def module_glob(module: str) -> str:
+    path = ROOT / "src" / Path(*module.split("."))
+    return f"src/{module.replace('.', '/')}/*" if path.is_dir() else f"src/{module.replace('.', '/')}.py"
+
+
+def mutmut_config(modules: list[str]) -> dict:
+    chosen = os.environ.get("MUTANT_TESTS", "").split()
+    tests: list[str] = []
+    for module in modules:
+        for t in chosen or TESTS.get(module) or TESTS[module.rsplit(".", 1)[0]]:
+            if t not in tests and (ROOT / t).exists():
+                tests.append(t)
+    return {
+        "source_paths": ["src"],
+        "only_mutate": [module_glob(m) for m in modules],
+        "do_not_mutate": ["src/kontor/*/migrations/*", "src/kontor/*/management/*"],
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "no:randomly", "-m", "not browser and not slow",
+                                "-W", "ignore", *[f"--ignore={e}" for e in EXCLUDED]],
+        "pytest_add_cli_args_test_selection": tests,
+        "timeout_multiplier": 5.0,
+        "timeout_constant": 20.0,
+    }
+
+
+def toml_value(value) -> str:
+    return json.dumps(value)  # lists of strings, numbers and booleans read the same in TOML
+
+
+def write_workdir(modules: list[str]) -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    for name in ("src", "tests"):
+        link = WORK / name
+        if not link.is_symlink():
+            link.symlink_to(ROOT / name, target_is_directory=True)
+    project = (ROOT / "pyproject.toml").read_text()
+    start = project.find("[tool.mutmut]")
+    if start != -1:  # the project's own section (documentation) is replaced by the generated one
+        end = project.find("\n[", start + 1)
+        project = project[:start] + (project[end + 1:] if end != -1 else "")
+    section = "\n".join(f"{k} = {toml_value(v)}" for k, v in mutmut_config(modules).items())
+    text = f"{project.rstrip()}\n\n[tool.mutmut]\n{section}\n"
+    tomllib.loads(text)
+    target = WORK / "pyproject.toml"
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+
+
+def scores(modules: list[str]) -> int:
+    """Print killed/total per module from mutmut's results; return the number of survivors."""
+    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=WORK,
+                         capture_output=True, text=True, check=True).stdout
+    by_module: dict[str, Counter] = {m: Counter() for m in modules}
+    survivors: list[str] = []
+    for line in out.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if not name:
+            continue
+        module = next((m for m in sorted(modules, key=len, reverse=True) if name.startswith(m + ".")), None)
+        if module is None:
+            continue
+        by_module[module][status] += 1
+        if status in ("survived", "no tests", "suspicious"):
+            survivors.append(f"{name}: {status}")
+    print("\nmutation score per module (killed incl. timeouts / mutants):")
+    for module, counts in by_module.items():
+        total = sum(counts.values()) - counts["skipped"]
+        killed = counts["killed"] + counts["timeout"]
+        share = f"{100 * killed / total:5.1f} %" if total else "   -  "
+        print(f"  {module:28} {share}  {killed}/{total}  "
+              + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k not in ("killed",)))
+    if survivors:
+        print(f"\n{len(survivors)} not killed (see `cd var/mutation && ../../.venv/bin/mutmut show NAME`):")
+        print("\n".join(f"  {s}" for s in survivors))
+    return len(survivors)
+
+
+def main(argv: list[str]) -> int:
+    modules = argv or DEFAULT
+    unknown = [m for m in modules if not (ROOT / "src" / Path(*m.split("."))).exists()
+               and not (ROOT / "src" / Path(*m.split("."))).with_suffix(".py").exists()]
+    if unknown:
+        print(f"unknown module(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    write_workdir(modules)
+    env = {**os.environ, "KONTOR_CI": "1", "KONTOR_VAR_DIR": str(WORK / "var")}
+    jobs = os.environ.get("MUTANT_JOBS", "2")
+    names = [f"{m}.*" for m in modules]
+    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", jobs, *names], cwd=WORK, env=env,
+                   check=False)
+    scores(modules)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
