@@ -135,3 +135,27 @@ def test_inquiry_reminder_note_and_timeline(new_page, live, smtp_server, lang, d
     assert "Bitte um Rückruf" not in timeline  # the unchanged comment is no change (CRLF from the textarea)
     assert no_horizontal_scroll(page)
     shot(page, f"deal-timeline-{lang}-{device}")
+
+
+def test_dropping_a_deal_on_lost_asks_the_reason(new_page, live, admin_user, sample):
+    from kontor.crm.enums import Semantic
+    from kontor.crm.models import Stage
+
+    from .test_browser import drag
+
+    deal = sample["deal"]
+    lost = Stage.objects.filter(pipeline=deal.pipeline, semantic=Semantic.FAILURE).first()
+    page = new_page(locale="de-DE", viewport=DESKTOP)
+    login(page, "admin_test", "admin-pass-123")
+    page.goto("/deals/")
+    drag(page, f"[data-testid=deal-{deal.pk}]", f"[data-testid=column-{lost.pk}]")
+    page.wait_for_url(f"**/deals/{deal.pk}/lost/**")
+    assert "Angebot besprechen" in page.inner_text("main")
+    shot(page, "lost-reason-de-desktop")
+    page.fill("#id_reason", "Budget gestrichen")
+    page.click("button.danger")
+    page.wait_for_url(f"**/deals/{deal.pk}/")
+    assert "Grund für den Verlust: Budget gestrichen" in page.inner_text("#timeline")
+    deal.refresh_from_db()
+    assert deal.stage_id == lost.pk
+    assert Activity.objects.get(pk=sample["activity"].pk).completed
