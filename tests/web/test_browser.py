@@ -225,6 +225,8 @@ def test_wizard_classic_to_simple_with_progress(page, live, admin_user):
     page.fill("#id_new_pipeline_name", "Aus Leads")
     page.uncheck("#id_create_companies")
     page.click("#wizard-continue")
+    assert "40 Leads werden zu Aufträgen in „Aus Leads“" in page.inner_text("[data-testid=switch-preview]")
+    page.click("#switch-confirm")
     page.locator("#switch-progress").wait_for()
     switch = ModeSwitch.objects.order_by("-id").first()
     assert switch is not None

@@ -61,7 +61,7 @@ def test_wizard_starts_the_switch_and_shows_progress(admin_client, admin_user, c
     _leads(admin_user, 2)
     response = admin_client.post("/settings/crm-mode/switch/", {
         "mode": "simple", "pipeline": "new", "new_pipeline_name": "Aus Leads", "create_contacts": "on",
-        "keep_open_activities": "on"})
+        "keep_open_activities": "on", "confirmed": "1"})
     assert response.status_code == 302 and "/settings/crm-mode/switches/" in response["Location"]
     assert _mode() == CrmMode.SIMPLE
     assert CrmSettings.load().simple_pipeline == Pipeline.objects.get(name="Aus Leads")

@@ -17,15 +17,16 @@ def _unquote(line: str) -> str:
 
 
 def po_entries(path: Path) -> list[dict]:
-    """``[{"msgid", "plural", "msgstr": {index: text}, "fuzzy"}]`` of a .po file (header left out)."""
+    """``[{"msgid", "context", "plural", "msgstr": {index: text}, "fuzzy"}]`` of a .po file (header left
+    out)."""
     entries = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
-        entry: dict = {"msgid": None, "plural": None, "msgstr": {}, "fuzzy": False}
+        entry: dict = {"msgid": None, "context": None, "plural": None, "msgstr": {}, "fuzzy": False}
         current = None
         for line in block.strip().splitlines():
             if line.startswith("#,") and "fuzzy" in line:
                 entry["fuzzy"] = True
-            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[(\d)\])?) (".*")$', line)
+            match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[(\d)\])?) (".*")$', line)
             if match:
                 current = (match.group(1), int(match.group(2) or 0))
                 text = _unquote(match.group(3))
@@ -34,7 +35,9 @@ def po_entries(path: Path) -> list[dict]:
             else:
                 continue
             kind, index = current
-            if kind == "msgid":
+            if kind == "msgctxt":
+                entry["context"] = (entry["context"] or "") + text
+            elif kind == "msgid":
                 entry["msgid"] = (entry["msgid"] or "") + text
             elif kind == "msgid_plural":
                 entry["plural"] = (entry["plural"] or "") + text
@@ -59,7 +62,9 @@ def test_mo_matches_po(language):
     with (folder / "django.mo").open("rb") as handle:
         catalog = gettext.GNUTranslations(handle)
     for entry in po_entries(folder / "django.po"):
-        if entry["plural"] is None:
+        if entry["context"] is not None:
+            assert catalog.pgettext(entry["context"], entry["msgid"]) == entry["msgstr"][0], entry["msgid"]
+        elif entry["plural"] is None:
             assert catalog.gettext(entry["msgid"]) == entry["msgstr"][0], entry["msgid"]
         else:
             assert catalog.ngettext(entry["msgid"], entry["plural"], 1) == entry["msgstr"][0], entry["msgid"]

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from kontor.web.views import record_actions, settings_crm, settings_users
+from kontor.web.views import modes, record_actions, settings_crm, settings_users
 
 urlpatterns = [
     path("settings/", settings_crm.settings_index, name="settings_index"),
@@ -37,6 +37,8 @@ urlpatterns = [
     path("settings/directories/<str:directory>/<int:pk>/", settings_crm.directory_edit, name="directory_edit"),
     path("settings/directories/<str:directory>/<int:pk>/delete/", settings_crm.directory_delete,
          name="directory_delete"),
+    # the CRM mode switch's confirmation step
+    path("settings/crm-mode/preview/", modes.crm_mode_preview, name="crm_mode_preview"),
     # records: delete, bulk actions, duplicate check
     path("<str:kind>/<int:pk>/delete/", record_actions.record_delete, name="record_delete"),
     path("<str:kind>/bulk/", record_actions.bulk_action, name="bulk_action"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -45,6 +46,45 @@ def crm_mode(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _wizard(request: HttpRequest, form, status: int = 200) -> HttpResponse:
+    return render(request, "web/modes/wizard.html", {
+        "mode": CrmSettings.load().mode, "form": form, "leads_in_progress": _leads_in_progress(),
+        "CLASSIC": CrmMode.CLASSIC, "SIMPLE": CrmMode.SIMPLE,
+    }, status=status)
+
+
+@admin_required
+@require_POST
+def crm_mode_preview(request: HttpRequest) -> HttpResponse:
+    """Classic → simple with leads in progress: what the switch will do, counted before anything
+    changes (``kontor.modes.selectors.switch_preview``), and the button that starts it."""
+    from kontor.crm.enums import DEFAULT_STAGES
+    from kontor.crm.models import Pipeline
+    from kontor.modes.selectors import switch_preview
+
+    form = forms.SwitchToSimpleForm(request.POST)
+    if not form.is_valid():
+        return _wizard(request, form, status=422)
+    d = form.cleaned_data
+    if d["pipeline"] == forms.SwitchToSimpleForm.PIPELINE_NEW:
+        pipeline_name = d["new_pipeline_name"].strip()
+        stage = DEFAULT_STAGES[0][1 if translation.get_language() == "de" else 2]
+    else:
+        pipeline = Pipeline.objects.filter(pk=int(d["pipeline"])).first()
+        if pipeline is None:
+            form.add_error("pipeline", _("The record does not exist."))
+            return _wizard(request, form, status=422)
+        pipeline_name = pipeline.name
+        first = pipeline.stages.filter(semantic=Semantic.PROCESS).order_by("sort", "id").first()
+        stage = first.name if first else "—"
+    preview = switch_preview(create_contacts=d["create_contacts"], create_companies=d["create_companies"],
+                             keep_open_activities=d["keep_open_activities"])
+    carry = [("pipeline", d["pipeline"]), ("new_pipeline_name", d["new_pipeline_name"])]
+    carry += [(name, "on") for name in ("create_contacts", "create_companies", "keep_open_activities") if d[name]]
+    return render(request, "web/modes/preview.html", {"preview": preview, "pipeline": pipeline_name, "stage": stage,
+                                                      "carry": carry, "SIMPLE": CrmMode.SIMPLE})
+
+
 @admin_required
 @require_POST
 def crm_mode_switch(request: HttpRequest) -> HttpResponse:
@@ -57,6 +97,8 @@ def crm_mode_switch(request: HttpRequest) -> HttpResponse:
     kwargs: dict = {"actor": request.user, "mode": target}
     form = None
     if target == CrmMode.SIMPLE and _leads_in_progress():
+        if request.POST.get("confirmed") != "1":  # the conversion starts only after the preview
+            return crm_mode_preview(request)
         form = forms.SwitchToSimpleForm(request.POST)
         if not form.is_valid():
             return render(request, "web/modes/wizard.html", {

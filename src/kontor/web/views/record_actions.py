@@ -256,3 +256,27 @@ def duplicates_block(request: HttpRequest, kind: str) -> list[dict[str, Any]]:
     if request.method != "POST" or request.POST.get("create_anyway") == "1":
         return []
     return find_duplicates(kind, request.POST)
+
+
+def conversion_matches(lead: Lead) -> dict[str, list[tuple[int, str]]]:
+    """Existing customers a lead's conversion can link, found by the switch's matching rules: the
+    contacts with one of its phones or e-mails, the companies with its company name (or one of its
+    phones or e-mails)."""
+    from kontor.modes.matching import normalized_comms
+
+    phones, emails = normalized_comms(entity_type=EntityType.LEAD, entity_id=lead.pk)
+    data = _Values({"phones": phones, "emails": emails, "company_title": [lead.company_title or ""]})
+    found = find_duplicates("leads", data)
+    return {"contact": [(d["id"], f'{d["label"]} ({d["reason"]})') for d in found if d["link"] == "contact_id"][:3],
+            "company": [(d["id"], f'{d["label"]} ({d["reason"]})') for d in found if d["link"] == "company_id"][:3]}
+
+
+class _Values(dict):
+    """A ``QueryDict``-like mapping of lists (``getlist``/``get``) for ``find_duplicates``."""
+
+    def getlist(self, key: str) -> list[str]:
+        return list(super().get(key, []))
+
+    def get(self, key: str, default: Any = "") -> Any:  # type: ignore[override]
+        values = super().get(key) or []
+        return values[-1] if values else default

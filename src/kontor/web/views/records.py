@@ -13,13 +13,12 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from kontor.core.errors import ErrorCode, KontorError
-from kontor.crm import filtering, selectors, services
-from kontor.crm.enums import ActivityType, CrmMode, EntityType
+from kontor.crm import access, filtering, selectors, services
+from kontor.crm.enums import CrmMode, EntityType
 from kontor.crm.fields import Kind, specs_for
-from kontor.crm.models import Activity, Company, Contact, Deal, Lead, Pipeline, Stage
+from kontor.crm.models import Company, Contact, Deal, Lead, Pipeline, Stage
 from kontor.web import forms
 from kontor.web.display import RecordDisplay
 from kontor.web.views.common import (
@@ -30,28 +29,36 @@ from kontor.web.views.common import (
     paginate,
     query_without_page,
     record_url,
-    safe_next,
 )
+from kontor.web.views.record_actions import conversion_matches, duplicates_block
 
 
-def _get(model_or_qs, pk):
-    qs = model_or_qs if hasattr(model_or_qs, "filter") else model_or_qs.objects
-    obj = qs.filter(pk=pk).first()
+def _get(request: HttpRequest, model_or_qs, pk):
+    """The record ``pk`` if the user may read it (``kontor.crm.access``); a 404 otherwise, as for a
+    record that does not exist."""
+    qs = model_or_qs if hasattr(model_or_qs, "filter") else model_or_qs.objects.all()
+    obj = access.scope(qs, request.user).filter(pk=pk).first()
     if obj is None:
         raise Http404
     return obj
+
+
+def _scoped(request: HttpRequest, qs):
+    """``qs`` narrowed to the records the user may read."""
+    return access.scope(qs, request.user)
 
 
 def _comms(entity_type: EntityType, pk: int) -> dict[str, list]:
     return selectors.record_communications(entity_type, [pk])[pk]
 
 
-def _record_context(entity_type: EntityType, obj) -> dict[str, Any]:
+def _record_context(entity_type: EntityType, obj, user) -> dict[str, Any]:
     """Every field with a value, phones, e-mails, timeline and activities of a record, and an empty
     activity form."""
     name = entity_type.name.lower()
     comms = _comms(entity_type, obj.pk)
-    activities = list(selectors.activity_list(filters={"entity": name, "entity_id": obj.pk}, order="deadline"))
+    activities = list(access.scope(selectors.activity_list(filters={"entity": name, "entity_id": obj.pk},
+                                                           order="deadline"), user))
     return {
         "object": obj,
         "entity": name,
@@ -154,7 +161,8 @@ def _list_table(request: HttpRequest, entity: EntityType, qs) -> tuple[Any, dict
     for obj in page:
         cells = [_Column(show.cell(spec, obj, comms.get(obj.pk)),
                          spec.kind in (Kind.MONEY, Kind.INT, Kind.DOUBLE) and not spec.multiple) for spec in columns]
-        rows.append({"url": record_url(entity, obj.pk), "title": str(obj) or f"#{obj.pk}", "cells": cells})
+        rows.append({"pk": obj.pk, "url": record_url(entity, obj.pk), "title": str(obj) or f"#{obj.pk}",
+                     "cells": cells})
     keep = [(k, v) for k, values in request.GET.lists() if k not in ("columns", "page") for v in values]
     return page, {"columns": columns, "rows": rows, "choosable": choosable, "chosen": chosen, "filters": filters,
                   "keep": keep}
@@ -180,10 +188,10 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view") or ("kanban" if classic else "list")
     filters = clean_filters(request, ("q", "status_id", "assigned_id", "semantic"))
     try:
-        qs = selectors.lead_list(filters=filters)
+        qs = _scoped(request, selectors.lead_list(filters=filters))
     except KontorError as exc:
         messages.error(request, error_message(exc))
-        qs = selectors.lead_list(filters={})
+        qs = _scoped(request, selectors.lead_list(filters={}))
     context: dict[str, Any] = {"view": view, "filters": filters, "statuses": selectors.lead_status_list(),
                                "users": forms.user_choices()[1:], "classic": classic}
     if view == "kanban":
@@ -199,7 +207,8 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def lead_create(request: HttpRequest) -> HttpResponse:
     form = _record_form(request, EntityType.LEAD, initial={"assigned_id": str(request.user.pk), "currency": "EUR"})
-    if request.method == "POST":
+    dups = duplicates_block(request, "leads") if request.method == "POST" and form.is_valid() else []
+    if request.method == "POST" and not dups:
         lead = _save(request, form, lambda d: services.lead_create(actor=request.user,
                                                                    data=_payload(form, EntityType.LEAD)))
         if lead is not None:
@@ -209,13 +218,15 @@ def lead_create(request: HttpRequest) -> HttpResponse:
                 return redirect("web:deal_detail", lead.deal_id)
             messages.success(request, _("Lead created."))
             return redirect("web:lead_detail", lead.pk)
-    return render(request, "web/form.html", {"form": form, "title": _("New lead"), "back": "web:lead_list"})
+    return render(request, "web/form.html", {"form": form, "title": _("New lead"), "back": "web:lead_list",
+                                             "dup_kind": "leads", "duplicates": dups})
 
 
 @login_required
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = _get(Lead.objects.select_related("status", "source", "assigned", "contact", "company", "deal"), pk)
-    context = _record_context(EntityType.LEAD, lead)
+    lead = _get(request, Lead.objects.select_related("status", "source", "assigned", "contact", "company", "deal"),
+                pk)
+    context = _record_context(EntityType.LEAD, lead, request.user)
     converted = services.leads.lead_is_converted(lead)
     context.update({"converted": converted, "can_convert": not converted and crm_mode() == CrmMode.CLASSIC})
     return render(request, "web/leads/detail.html", context)
@@ -223,7 +234,7 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = _get(Lead.objects.select_related("status"), pk)
+    lead = _get(request, Lead.objects.select_related("status"), pk)
     if services.leads.lead_is_converted(lead):
         messages.error(request, _("This record can no longer be changed."))
         return redirect("web:lead_detail", pk)
@@ -241,8 +252,8 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
     """Classic mode: turn a lead into a deal and a contact and/or company (``lead_convert``)."""
-    lead = _get(Lead.objects.select_related("status", "contact", "company"), pk)
-    form = forms.ConvertForm(request.POST or None, lead=lead)
+    lead = _get(request, Lead.objects.select_related("status", "contact", "company"), pk)
+    form = forms.ConvertForm(request.POST or None, lead=lead, matches=conversion_matches(lead))
     if request.method == "POST" and form.is_valid():
         from kontor.modes.services import lead_convert as convert
 
@@ -254,12 +265,9 @@ def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
                 stage = Stage.objects.filter(pk=d["stage_id"]).first()
                 deal = {"pipeline_id": stage.pipeline_id if stage else None, "stage_id": int(d["stage_id"])}
 
-        def choice(value: str):
-            return value if value in ("create", "none") else {"id": int(value)}
-
         try:
-            convert(lead=lead, actor=request.user, deal=deal, contact=choice(d["contact"]),
-                    company=choice(d["company"]), keep_open_activities=d["keep_open_activities"])
+            convert(lead=lead, actor=request.user, deal=deal, contact=form.choice("contact"),
+                    company=form.choice("company"), keep_open_activities=d["keep_open_activities"])
         except KontorError as exc:
             add_service_error(form, exc)
         else:
@@ -285,13 +293,14 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         from kontor.web.views.kanban import deal_columns
 
         pipeline = _current_pipeline(request, pipelines)
-        context.update({"pipeline": pipeline, "columns": deal_columns(pipeline, q=filters.get("q", ""))})
+        context.update({"pipeline": pipeline,
+                        "columns": deal_columns(pipeline, q=filters.get("q", ""), user=request.user)})
     else:
         try:
-            qs = selectors.deal_list(filters=filters)
+            qs = _scoped(request, selectors.deal_list(filters=filters))
         except KontorError as exc:
             messages.error(request, error_message(exc))
-            qs = selectors.deal_list(filters={})
+            qs = _scoped(request, selectors.deal_list(filters={}))
         context["page"], context["table"] = _list_table(request, EntityType.DEAL, qs)
         context.update({"query": query_without_page(request),
                         "stages": [s for p in pipelines for s in p.stages.all()]})
@@ -328,9 +337,9 @@ def deal_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    deal = _get(Deal.objects.select_related("stage", "pipeline", "contact", "company", "lead", "assigned",
-                                            "source"), pk)
-    context = _record_context(EntityType.DEAL, deal)
+    deal = _get(request, Deal.objects.select_related("stage", "pipeline", "contact", "company", "lead", "assigned",
+                                                     "source"), pk)
+    context = _record_context(EntityType.DEAL, deal, request.user)
     context["contacts"] = list(deal.contacts.order_by("deal_links__sort"))
     context["stages"] = selectors.stage_list(pipeline=deal.pipeline)
     return render(request, "web/deals/detail.html", context)
@@ -338,7 +347,7 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    deal = _get(Deal, pk)
+    deal = _get(request, Deal, pk)
     form = _record_form(request, EntityType.DEAL, deal)
     if request.method == "POST" and _save(
         request, form,
@@ -357,10 +366,10 @@ def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def contact_list(request: HttpRequest) -> HttpResponse:
     filters = clean_filters(request, ("q", "company_id", "assigned_id"))
     try:
-        qs = selectors.contact_list(filters=filters)
+        qs = _scoped(request, selectors.contact_list(filters=filters))
     except KontorError as exc:
         messages.error(request, error_message(exc))
-        qs = selectors.contact_list(filters={})
+        qs = _scoped(request, selectors.contact_list(filters={}))
     page, table = _list_table(request, EntityType.CONTACT, qs)
     return render(request, "web/contacts/list.html", {"page": page, "table": table, "filters": filters,
                                                       "query": query_without_page(request),
@@ -373,28 +382,31 @@ def contact_create(request: HttpRequest) -> HttpResponse:
     if request.GET.get("company_id", "").isdigit():
         initial["company_id"] = int(request.GET["company_id"])
     form = _record_form(request, EntityType.CONTACT, initial=initial)
-    if request.method == "POST":
+    dups = duplicates_block(request, "contacts") if request.method == "POST" and form.is_valid() else []
+    if request.method == "POST" and not dups:
         contact = _save(request, form, lambda d: services.contact_create(actor=request.user,
                                                                          data=_payload(form, EntityType.CONTACT)))
         if contact is not None:
             messages.success(request, _("Contact created."))
             return redirect("web:contact_detail", contact.pk)
-    return render(request, "web/form.html", {"form": form, "title": _("New contact"), "back": "web:contact_list"})
+    return render(request, "web/form.html", {"form": form, "title": _("New contact"), "back": "web:contact_list",
+                                             "dup_kind": "contacts", "duplicates": dups})
 
 
 @login_required
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = _get(Contact.objects.select_related("company", "assigned"), pk)
-    context = _record_context(EntityType.CONTACT, contact)
-    context["deals"] = Deal.objects.filter(Q(contact=contact) | Q(deal_contacts__contact=contact)).distinct() \
-        .select_related("stage").order_by("-id")[:50]
-    context["leads"] = Lead.objects.filter(contact=contact).select_related("status").order_by("-id")[:50]
+    contact = _get(request, Contact.objects.select_related("company", "assigned"), pk)
+    context = _record_context(EntityType.CONTACT, contact, request.user)
+    context["deals"] = _scoped(request, Deal.objects.filter(Q(contact=contact) | Q(deal_contacts__contact=contact))
+                               .distinct()).select_related("stage").order_by("-id")[:50]
+    context["leads"] = _scoped(request, Lead.objects.filter(contact=contact)).select_related("status") \
+        .order_by("-id")[:50]
     return render(request, "web/contacts/detail.html", context)
 
 
 @login_required
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = _get(Contact, pk)
+    contact = _get(request, Contact, pk)
     form = _record_form(request, EntityType.CONTACT, contact)
     if request.method == "POST" and _save(
         request, form,
@@ -414,10 +426,10 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def company_list(request: HttpRequest) -> HttpResponse:
     filters = clean_filters(request, ("q", "assigned_id"))
     try:
-        qs = selectors.company_list(filters=filters)
+        qs = _scoped(request, selectors.company_list(filters=filters))
     except KontorError as exc:
         messages.error(request, error_message(exc))
-        qs = selectors.company_list(filters={})
+        qs = _scoped(request, selectors.company_list(filters={}))
     page, table = _list_table(request, EntityType.COMPANY, qs)
     return render(request, "web/companies/list.html", {"page": page, "table": table, "filters": filters,
                                                        "query": query_without_page(request),
@@ -427,28 +439,31 @@ def company_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def company_create(request: HttpRequest) -> HttpResponse:
     form = _record_form(request, EntityType.COMPANY, initial={"assigned_id": str(request.user.pk)})
-    if request.method == "POST":
+    dups = duplicates_block(request, "companies") if request.method == "POST" and form.is_valid() else []
+    if request.method == "POST" and not dups:
         company = _save(request, form, lambda d: services.company_create(actor=request.user,
                                                                          data=_payload(form, EntityType.COMPANY)))
         if company is not None:
             messages.success(request, _("Company created."))
             return redirect("web:company_detail", company.pk)
-    return render(request, "web/form.html", {"form": form, "title": _("New company"), "back": "web:company_list"})
+    return render(request, "web/form.html", {"form": form, "title": _("New company"), "back": "web:company_list",
+                                             "dup_kind": "companies", "duplicates": dups})
 
 
 @login_required
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    company = _get(Company.objects.select_related("assigned"), pk)
-    context = _record_context(EntityType.COMPANY, company)
-    context["contacts"] = company.contacts.order_by("last_name", "name")[:50]
-    context["deals"] = company.deals.select_related("stage").order_by("-id")[:50]
-    context["leads"] = Lead.objects.filter(company=company).select_related("status").order_by("-id")[:50]
+    company = _get(request, Company.objects.select_related("assigned"), pk)
+    context = _record_context(EntityType.COMPANY, company, request.user)
+    context["contacts"] = _scoped(request, company.contacts.all()).order_by("last_name", "name")[:50]
+    context["deals"] = _scoped(request, company.deals.all()).select_related("stage").order_by("-id")[:50]
+    context["leads"] = _scoped(request, Lead.objects.filter(company=company)).select_related("status") \
+        .order_by("-id")[:50]
     return render(request, "web/companies/detail.html", context)
 
 
 @login_required
 def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    company = _get(Company, pk)
+    company = _get(request, Company, pk)
     form = _record_form(request, EntityType.COMPANY, company)
     if request.method == "POST" and _save(
         request, form,
@@ -461,80 +476,7 @@ def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                              "cancel": record_url(EntityType.COMPANY, pk)})
 
 
-# --- activities --------------------------------------------------------------------------------
-
-
-@login_required
-def activity_list(request: HttpRequest) -> HttpResponse:
-    filters = clean_filters(request, ("q", "type", "responsible_id"))
-    state = request.GET.get("state", "open")
-    if state in ("open", "done"):
-        filters["completed"] = "true" if state == "done" else "false"
-    if filters.get("type") not in ActivityType.values:
-        filters.pop("type", None)
-    try:
-        qs = selectors.activity_list(filters=filters, order="deadline" if state == "open" else "-id")
-    except KontorError as exc:
-        messages.error(request, error_message(exc))
-        qs = selectors.activity_list(filters={"completed": "false"})
-    page = paginate(request, qs)
-    bindings = selectors.record_bindings([a.pk for a in page])
-    rows = [(a, _binding_links(bindings.get(a.pk, []))) for a in page]
-    return render(request, "web/activities/list.html", {
-        "page": page, "rows": rows, "filters": filters, "state": state, "query": query_without_page(request),
-        "types": ActivityType.choices, "users": forms.user_choices()[1:],
-    })
-
-
-def _binding_links(bindings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``[{"url", "label"}]`` for an activity's records, with their names (few rows: a page at most)."""
-    models = {"lead": Lead, "deal": Deal, "contact": Contact, "company": Company}
-    out = []
-    for b in bindings:
-        obj = models[b["entity"]].objects.filter(pk=b["id"]).first()
-        if obj is not None:
-            entity_type = EntityType.from_name(b["entity"])
-            out.append({"url": record_url(entity_type, obj.pk), "label": str(obj), "kind": entity_type.label})
-    return out
-
-
-@login_required
-@require_POST
-def activity_create(request: HttpRequest) -> HttpResponse:
-    entity = request.POST.get("entity", "")
-    entity_id = request.POST.get("entity_id", "")
-    try:
-        entity_type = EntityType.from_name(entity)
-        fallback = record_url(entity_type, int(entity_id))
-    except (KeyError, ValueError):
-        raise Http404 from None
-    form = forms.ActivityForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.activity_create(actor=request.user, data={
-                "type": d["type"], "subject": d["subject"], "description": d["description"],
-                "deadline": d["deadline"], "bindings": [{"entity": entity, "id": int(entity_id)}],
-            })
-        except KontorError as exc:
-            messages.error(request, error_message(exc))
-        else:
-            messages.success(request, _("Activity added."))
-    else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-    return redirect(safe_next(request, fallback) + "#activities")
-
-
-@login_required
-@require_POST
-def activity_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = _get(Activity, pk)
-    completed = request.POST.get("completed", "1") != "0"
-    services.activity_complete(activity=activity, actor=request.user, completed=completed)
-    messages.success(request, _("Activity completed.") if completed else _("Activity reopened."))
-    return redirect(safe_next(request, "/activities/"))
+# Activities, notes and the lost-deal reason: kontor.web.views.activities.
 
 
 # --- lookups for the contact/company pickers ---------------------------------------------------
@@ -545,13 +487,13 @@ def lookup(request: HttpRequest, kind: str) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     field = request.GET.get("field", "")
     if kind == "contacts":
-        items = list(selectors.contact_list(filters={"q": q})[:10]) if q else []
+        items = list(_scoped(request, selectors.contact_list(filters={"q": q}))[:10]) if q else []
     elif kind == "companies":
-        items = list(selectors.company_list(filters={"q": q})[:10]) if q else []
+        items = list(_scoped(request, selectors.company_list(filters={"q": q}))[:10]) if q else []
     elif kind == "leads":
-        items = list(selectors.lead_list(filters={"q": q})[:10]) if q else []
+        items = list(_scoped(request, selectors.lead_list(filters={"q": q}))[:10]) if q else []
     elif kind == "deals":
-        items = list(selectors.deal_list(filters={"q": q})[:10]) if q else []
+        items = list(_scoped(request, selectors.deal_list(filters={"q": q}))[:10]) if q else []
     else:
         raise Http404
     return render(request, "web/widgets/lookup_results.html", {"items": items, "field": field, "q": q})
