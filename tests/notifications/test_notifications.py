@@ -261,3 +261,23 @@ def test_mark_all_read(people, django_capture_on_commit_callbacks):
     client.force_login(people["anna"])
     client.post("/notifications/read/")
     assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def test_api_and_facade_changes_notify_too(people, django_capture_on_commit_callbacks):
+    """Every path that assigns a record goes through the same event subscribers."""
+    from kontor.accounts.services import token_create
+    from kontor.bitrix.services import webhook_create
+
+    _token, raw = token_create(user=people["ben"])
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/inquiries", {"name": "Per API", "emails": ["api@example.org"],
+                                                  "assigned_id": people["anna"].pk}, content_type="application/json")
+    assert response.status_code in (200, 201), response.content
+    _hook, secret = webhook_create(user=people["ben"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(f"/rest/{people['ben'].pk}/{secret}/crm.contact.add.json",
+                                 {"fields[NAME]": "Per Facade", "fields[ASSIGNED_BY_ID]": people["anna"].pk})
+    assert response.status_code == 200, response.content
+    titles = sorted(n.data["title"] for n in Notification.objects.filter(user=people["anna"]))
+    assert any("Per API" in t for t in titles) and "Per Facade" in titles

@@ -55,6 +55,8 @@ def assigned_on_create(event: Event) -> None:
     that change tells its own story); the notification itself is written after commit."""
     if event.record_id is None or event.actor_id is None:
         return
+    if "assigned_id" in event.options and event.options["assigned_id"] in (None, event.actor_id):
+        return  # the service told who is responsible (inquiry intake): nobody else to tell, no read
     entity = event.entity or ""
     record = _record(entity, event.record_id)
     if record is None:

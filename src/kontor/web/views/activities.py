@@ -49,11 +49,12 @@ def _get_activity(request: HttpRequest, pk: int) -> Activity:
     return activity
 
 
-def binding_links(bindings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``[{"url", "label", "kind"}]`` for an activity's records, with their names (a page at most)."""
+def binding_links(bindings: list[dict[str, Any]], user: Any) -> list[dict[str, Any]]:
+    """``[{"url", "label", "kind"}]`` for an activity's records the user may see, with their names (a
+    page at most)."""
     out = []
     for b in bindings:
-        obj = RECORD_MODELS[b["entity"]].objects.filter(pk=b["id"]).first()
+        obj = access.scope(RECORD_MODELS[b["entity"]].objects.filter(pk=b["id"]), user).first()
         if obj is not None:
             entity_type = EntityType.from_name(b["entity"])
             out.append({"url": record_url(entity_type, obj.pk), "label": str(obj), "kind": entity_type.label})
@@ -100,7 +101,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     qs = qs.order_by(F("deadline").asc(nulls_last=True), "id") if state == "open" else qs.order_by("-id")
     page = paginate(request, qs)
     bindings = selectors.record_bindings([a.pk for a in page])
-    rows = [(a, binding_links(bindings.get(a.pk, []))) for a in page]
+    rows = [(a, binding_links(bindings.get(a.pk, []), request.user)) for a in page]
     form = forms.ActivityForm(initial={"responsible_id": str(request.user.pk)})
     return render(request, "web/activities/list.html", {
         "page": page, "rows": rows, "sections": _sections(rows) if state == "open" else [],
@@ -114,8 +115,8 @@ def _binding_from_request(request: HttpRequest) -> tuple[str, int] | None:
     entity_id = request.POST.get("entity_id") or request.GET.get("entity_id") or ""
     if entity not in RECORD_MODELS or not entity_id.isdigit():
         return None
-    if not RECORD_MODELS[entity].objects.filter(pk=int(entity_id)).exists():
-        return None
+    if not access.scope(RECORD_MODELS[entity].objects.filter(pk=int(entity_id)), request.user).exists():
+        return None  # as for a record that does not exist
     return entity, int(entity_id)
 
 
@@ -154,7 +155,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _get_activity(request, pk)
-    links = binding_links(selectors.record_bindings([activity.pk]).get(activity.pk, []))
+    links = binding_links(selectors.record_bindings([activity.pk]).get(activity.pk, []), request.user)
     return render(request, "web/activities/detail.html", {"activity": activity, "links": links})
 
 
@@ -209,8 +210,9 @@ def activity_complete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- notes -------------------------------------------------------------------------------------
 
 
-def _note(pk: int) -> TimelineEntry:
-    entry = TimelineEntry.objects.filter(pk=pk, kind=TimelineKind.COMMENT).first()
+def _note(request: HttpRequest, pk: int) -> TimelineEntry:
+    """A note on a record the user may see, else 404."""
+    entry = access.scope_related(TimelineEntry.objects.filter(pk=pk, kind=TimelineKind.COMMENT), request.user).first()
     if entry is None:
         raise Http404
     return entry
@@ -239,7 +241,7 @@ def note_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = _note(pk)
+    entry = _note(request, pk)
     back = record_url(entry.entity_type, entry.entity_id) + "#timeline"
     if not notes.note_can_change(entry=entry, user=request.user):
         messages.error(request, _("Only the author of a note or an administrator may change it."))
@@ -259,7 +261,7 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def note_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = _note(pk)
+    entry = _note(request, pk)
     back = record_url(entry.entity_type, entry.entity_id) + "#timeline"
     try:
         notes.note_delete(entry=entry, actor=request.user)
