@@ -225,3 +225,14 @@ def test_sources_and_directories(admin_client, admin_user, seeded):
     assert "wird noch von Datensätzen verwendet" in page and DirectoryItem.objects.filter(pk=item.pk).exists()
     assert admin_client.get("/settings/directories/NOPE/").status_code == 404
     assert Deal.objects.count() == 1 and Lead.objects.count() == 1
+
+
+def test_api_changes_the_role_through_the_same_service(admin_api, admin_user, manager_user):
+    response = admin_api.patch(f"/api/v1/users/{manager_user.pk}", {"role": "admin"})
+    assert response.status_code == 200 and response.json()["role"] == "admin"
+    manager_user.refresh_from_db()
+    assert manager_user.role == Role.ADMIN and manager_user.is_staff
+    bad = admin_api.patch(f"/api/v1/users/{manager_user.pk}", {"role": "boss"})
+    assert bad.status_code == 422 and bad.json()["field"] == "role"
+    own = admin_api.patch(f"/api/v1/users/{admin_user.pk}", {"role": "manager"})
+    assert own.status_code == 409 and own.json()["field"] == "role"

@@ -15,7 +15,7 @@ from pydantic import StrictBool, StrictInt
 
 from kontor.accounts.models import ApiToken
 from kontor.accounts.roles import user_set_access
-from kontor.accounts.services import token_create, token_revoke, user_create, user_set_active
+from kontor.accounts.services import token_create, token_revoke, user_create, user_set_active, user_set_role
 from kontor.api.auth import current_user, require_admin
 from kontor.api.schemas import Id, InputSchema, TokenCreatedOut, TokenIn, TokenOut, UserIn, UserOut, errors, no_query
 from kontor.core.errors import ErrorCode, KontorError, not_found, validation
@@ -25,10 +25,11 @@ router = Router()
 
 
 class UserPatch(InputSchema):
-    """What an admin may change of another user here: whether they can log in, their custom role
-    (``null``: the built-in one) and their department."""
+    """What an admin may change of another user here: whether they can log in, their role (``admin``
+    or ``manager``), their custom role (``null``: the built-in one) and their department."""
 
     is_active: StrictBool | None = None
+    role: str | None = None
     access_role_id: StrictInt | None = None
     department_id: StrictInt | None = None
 
@@ -121,12 +122,14 @@ def patch_user(request, user_id: Id, payload: UserPatch):
     actor, user = current_user(request), _user_or_404(user_id)
     given = payload.model_dump(exclude_unset=True)
     if not given:
-        raise validation("give at least one of is_active, access_role_id, department_id", "is_active")
+        raise validation("give at least one of is_active, role, access_role_id, department_id", "is_active")
     if "is_active" in given and given["is_active"] is None:
         raise validation("is_active must be true or false", "is_active")
     with transaction.atomic():
         if given.get("is_active") is not None:
             user = user_set_active(actor=actor, user=user, active=given["is_active"])
+        if "role" in given:  # the service the web UI's user settings use too
+            user = user_set_role(actor=actor, user=user, role=given["role"])
         access = {k: v for k, v in given.items() if k in ("access_role_id", "department_id")}
         if access:
             user = user_set_access(actor=actor, user=user, **access)
