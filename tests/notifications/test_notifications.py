@@ -86,8 +86,6 @@ def test_record_assigned_by_someone_else_notifies_and_mails(people, smtp_server,
 
 def test_english_user_gets_english_mail(people, smtp_server, django_capture_on_commit_callbacks):
     anna = people["anna"]
-    if not hasattr(anna, "language"):
-        pytest.skip("users have no language setting yet")
     anna.language = "en"
     anna.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -281,3 +279,11 @@ def test_api_and_facade_changes_notify_too(people, django_capture_on_commit_call
     assert response.status_code == 200, response.content
     titles = sorted(n.data["title"] for n in Notification.objects.filter(user=people["anna"]))
     assert any("Per API" in t for t in titles) and "Per Facade" in titles
+
+
+def test_language_switch_is_remembered_for_mails(people):
+    client = Client()
+    client.force_login(people["anna"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/deals/"})
+    people["anna"].refresh_from_db()
+    assert people["anna"].language == "en"

@@ -53,9 +53,8 @@ def test_inquiry_reminder_note_and_timeline(new_page, live, smtp_server, lang, d
     viewport = DESKTOP if device == "desktop" else PHONE
     manager = user_create(username="mara", password="mara-pass-123", email="mara@kontor.example",
                           first_name="Mara", last_name="Vertrieb")
-    if hasattr(manager, "language"):
-        manager.language = lang
-        manager.save()
+    manager.language = lang
+    manager.save()
     WebForm.objects.create(name="Kontakt", slug="kontakt", responsible=manager, consent_required=True,
                            privacy_url="https://example.de/datenschutz")
 

@@ -90,6 +90,9 @@ class User(AbstractUser):
     # PROTECT: deleting a role in use must not silently widen its users' rights to "all".
     access_role = models.ForeignKey(AccessRole, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="users", verbose_name=_("access role"))
+    #: The language the user chose in the web UI ("" = the installation's); their e-mails use it.
+    language = models.CharField(_("language"), max_length=8, blank=True, default="",
+                                choices=settings.LANGUAGES)
 
     @property
     def is_crm_admin(self) -> bool:

@@ -85,6 +85,20 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
 
 
 @transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the language ``user`` chose (``de``, ``en``; ``""`` for the installation's): their
+    notification e-mails are written in it."""
+    from django.conf import settings
+
+    if language not in {"", *dict(settings.LANGUAGES)}:
+        raise KontorError(ErrorCode.VALIDATION, f"language must be one of {', '.join(dict(settings.LANGUAGES))}",
+                          field="language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
 def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     """A new API token for ``user``; returns the row and the raw token, which is never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)

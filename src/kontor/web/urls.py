@@ -2,7 +2,6 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from kontor.web import views
 from kontor.web.views import (
@@ -30,7 +29,7 @@ urlpatterns = [
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", account.password_change, name="password_change"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", account.language_set, name="set_language"),
     # leads
     path("leads/", records.lead_list, name="lead_list"),
     path("leads/new/", records.lead_create, name="lead_create"),

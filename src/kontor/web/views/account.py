@@ -1,11 +1,16 @@
-"""The user's own account in the web UI: changing the password."""
+"""The user's own account in the web UI: changing the password, choosing the language."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
+
+from kontor.accounts.services import user_set_language
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -22,3 +27,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 password_change = PasswordChangeView.as_view()
+
+
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's ``set_language`` (cookie and session), and for a logged-in user also remembered on the
+    account, so that e-mails to them are written in it."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
+    return response
