@@ -40,19 +40,29 @@ def _demo(admin_user) -> None:
         company = services.company_create(actor=admin_user, data={"title": title})
         contacts.append(services.contact_create(actor=admin_user, data={
             "name": first, "last_name": last, "company_id": company.pk,
-            "emails": [f"{first.lower()}.{last.lower()}@example.de"]}))
+            "emails": [f"{first.lower()}.{last.lower()}@example.de"], "phones": [f"+49 171 234567{len(contacts)}"]}))
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     for i, (title, amount, code) in enumerate(DEALS):
         contact = contacts[i % len(contacts)]
         stage = Stage.objects.get(pipeline__is_default=True, code=code)
-        services.deal_create(actor=admin_user, data={"title": title, "opportunity": Decimal(amount),
-                                                     "stage_id": stage.pk, "contact_id": contact.pk,
-                                                     "company_id": contact.company_id})
+        deal = services.deal_create(actor=admin_user, data={
+            "title": title, "opportunity": Decimal(amount), "stage_id": stage.pk, "contact_id": contact.pk,
+            "company_id": contact.company_id,
+            "currency": "USD" if title in ("Server-Migration", "Imagefilm") else "EUR"})
+        if i % 3 != 2:  # the next activity on the card; some overdue
+            services.activity_create(actor=admin_user, data={
+                "type": "call" if i % 2 else "meeting", "subject": ("Angebot nachfassen", "Termin vor Ort")[i % 2],
+                "deadline": timezone.now() + timedelta(days=(i % 4) - 1, hours=2),
+                "bindings": [{"entity": "deal", "id": deal.pk}]})
 
 
 def test_screenshots(new_page, admin_user):
     OUT.mkdir(parents=True, exist_ok=True)
     _demo(admin_user)
-    desktop = new_page(viewport={"width": 1440, "height": 800})
+    desktop = new_page(viewport={"width": 1366, "height": 800})
     login(desktop, "admin_test", "admin-pass-123")
     desktop.goto("/deals/")
     desktop.screenshot(path=str(OUT / "kanban-desktop.png"))
@@ -129,3 +139,48 @@ def test_custom_field_screenshots(new_page, admin_user, language):
         page.select_option("#id_type", "enumeration")
         page.screenshot(path=str(OUT / f"custom-field-new-{language}-{device}.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_issue12_screenshots(new_page, admin_user, language):
+    """Issue 12: the kanban with per-currency sums, drop zones and card details; lists on a phone;
+    open menus and a picker; the header search; an error page; dark mode."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    _demo(admin_user)
+    from kontor.crm.models import Deal
+
+    deal = Deal.objects.get(title="Website-Relaunch")
+    locale = "de-DE" if language == "de" else "en-US"
+    for device, viewport, scale in (("desktop", {"width": 1366, "height": 800}, 1),
+                                    ("phone", {"width": 390, "height": 844}, 2)):
+        for scheme in ("light", "dark"):
+            page = new_page(viewport=viewport, device_scale_factor=scale, locale=locale)
+            page.emulate_media(color_scheme=scheme)
+            login(page, "admin_test", "admin-pass-123")
+            suffix = f"{language}-{device}" + ("-dark" if scheme == "dark" else "")
+            page.goto("/deals/?view=kanban")
+            page.screenshot(path=str(OUT / f"kanban-{suffix}.png"))
+            assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            if scheme == "dark" and device == "phone":
+                page.goto(f"/deals/{deal.pk}/")
+                page.screenshot(path=str(OUT / f"deal-detail-{suffix}.png"), full_page=True)
+                continue
+            if scheme == "dark":
+                continue
+            page.click(".user-menu > summary")
+            page.screenshot(path=str(OUT / f"user-menu-{suffix}.png"))
+            page.keyboard.press("Escape")
+            page.goto("/deals/?view=list")
+            page.screenshot(path=str(OUT / f"deal-list-{suffix}.png"), full_page=True)
+            page.goto("/activities/")
+            page.screenshot(path=str(OUT / f"activities-{suffix}.png"), full_page=True)
+            page.goto(f"/deals/{deal.pk}/edit/")
+            page.fill("#id_company_id_search", "Mü")
+            page.locator("#id_company_id_results [role=option]").first.wait_for()
+            page.keyboard.press("ArrowDown")
+            page.locator("#id_company_id_search").scroll_into_view_if_needed()
+            page.screenshot(path=str(OUT / f"picker-{suffix}.png"))
+            page.goto("/search/?q=" + ("0171 2345671" if language == "de" else "Weber"))
+            page.screenshot(path=str(OUT / f"search-{suffix}.png"), full_page=True)
+            page.goto("/deals/999999/")
+            page.screenshot(path=str(OUT / f"error-404-{suffix}.png"))
