@@ -124,10 +124,20 @@ def test_admin_first_day_in_the_browser(new_page, live, admin_user, viewport, la
     page.locator("[name=phones]").first.blur()
     page.locator("[data-testid=duplicate]", has_text="Petra Pohl").wait_for()
     shot(page, f"duplicate-warning-{name}")
+    # 3c. bulk action on the deal list: select two deals, move them to another stage
+    deals = [services.deal_create(actor=admin_user, data={"title": f"Zaun {i}", "opportunity": "1200"})
+             for i in range(3)]
     page.goto("/deals/?view=list")
-    page.locator("#bulk-form").wait_for()
+    page.check(f"input[name=ids][value='{deals[0].pk}']")
+    page.check(f"input[name=ids][value='{deals[1].pk}']")
+    page.select_option("#bulk-action", "stage")
+    won = pipeline.stages.get(code="WON")
+    page.select_option("#bulk-stage", str(won.pk))
+    assert page.inner_text("[data-bulk-count] strong") == "2"
     shot(page, f"deal-list-bulk-{name}")
-    assert no_horizontal_scroll(page) or viewport is DESKTOP
+    page.click("[data-testid=bulk-apply]")
+    page.get_by_text("2 Aufträge wurden verschoben." if lang == "de" else "2 deals were moved.").wait_for()
+    assert set(Deal.objects.filter(stage=won).values_list("pk", flat=True)) == {deals[0].pk, deals[1].pk}
 
     # 4. switch the CRM mode after the preview
     set_mode(CrmMode.CLASSIC)
