@@ -125,6 +125,8 @@ def activity_create(request: HttpRequest) -> HttpResponse:
     """A new activity: from a record's page pre-bound to it (``entity``/``entity_id``), from the
     activities page for the records picked in the form."""
     binding = _binding_from_request(request)
+    if binding is None and (request.POST.get("entity") or request.GET.get("entity")):
+        raise Http404  # a record that does not exist (or that the user may not see)
     data = request.POST if request.method == "POST" else None
     form = forms.ActivityForm(data, initial={"responsible_id": str(request.user.pk)})
     records_form = None if binding else forms.ActivityRecordsForm(data)
@@ -140,12 +142,14 @@ def activity_create(request: HttpRequest) -> HttpResponse:
                 add_service_error(form, exc)
             else:
                 messages.success(request, _("Activity added."))
-                return redirect(safe_next(request, fallback))
+                target = safe_next(request, fallback)
+                return redirect(target if "#" in target or not binding else target + "#activities")
         if binding and request.POST.get("inline") == "1":  # the short form on a record's page
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else ""
                 messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-            return redirect(safe_next(request, fallback))
+            target = safe_next(request, fallback)
+            return redirect(target if "#" in target else target + "#activities")
     record = RECORD_MODELS[binding[0]].objects.get(pk=binding[1]) if binding else None
     return render(request, "web/activities/form.html", {
         "form": form, "records_form": records_form, "title": _("New activity"), "binding": binding,
