@@ -324,3 +324,14 @@ def test_web_edit_without_the_right_says_so_and_changes_nothing(team):
     page = web.post(f"/deals/{team.deal_olga.pk}/edit/", data)
     assert page.status_code == 200 and "Ihre Rolle erlaubt das nicht." in page.content.decode()
     assert Deal.objects.get(pk=team.deal_olga.pk).title == "Olga's deal"
+
+
+def test_global_search_finds_only_records_in_scope(team):
+    contact_create(actor=team.sven, data={"name": "Sven's client"})
+    contact_create(actor=team.olga, data={"name": "Olga's client"})
+    page = team.web(team.olga).get("/search/", {"q": "client"}).content.decode()
+    assert "Olga&#x27;s client" in page and "Sven&#x27;s client" not in page
+    deals = team.web(team.olga).get("/search/", {"q": "deal"}).content.decode()
+    assert "Olga&#x27;s deal" in deals and "Sven&#x27;s deal" not in deals
+    everybody = team.web(team.piet).get("/search/", {"q": "client"}).content.decode()
+    assert "Sven&#x27;s client" in everybody and "Olga&#x27;s client" in everybody
