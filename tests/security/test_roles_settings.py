@@ -105,3 +105,21 @@ def test_builtin_roles_keep_their_behaviour(admin_api, manager_api, admin_user):
     assert manager_api.patch(f"/api/v1/deals/{deal.pk}", {"title": "Changed"}).status_code == 200
     assert len(manager_api.get("/api/v1/deals").json()["items"]) == 1
     assert admin_api.delete(f"/api/v1/deals/{deal.pk}").status_code == 204
+
+
+def test_user_settings_page_gives_a_role_and_a_department(admin_user, manager_user):
+    from kontor.accounts.roles import department_create, role_create
+
+    role = role_create(actor=None, name="Eigene", permissions={"deal": {"read": "own"}})
+    north = department_create(actor=None, name="Nord")
+    web = _client(admin_user)
+    page = web.get(f"/settings/users/{manager_user.pk}/").content.decode()
+    assert "Zugriff auf Datensätze" in page and "Alle Datensätze (eingebaut)" in page
+    response = web.post(f"/settings/users/{manager_user.pk}/", {"role": "manager", "access_role": role.pk,
+                                                                "department": north.pk})
+    assert response.status_code == 302
+    manager_user.refresh_from_db()
+    assert (manager_user.access_role_id, manager_user.department_id) == (role.pk, north.pk)
+    web.post(f"/settings/users/{manager_user.pk}/", {"role": "manager", "access_role": "", "department": ""})
+    manager_user.refresh_from_db()
+    assert (manager_user.access_role_id, manager_user.department_id) == (None, None)

@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from kontor.accounts.models import Role
+from kontor.accounts.models import AccessRole, Department, Role
 from kontor.crm.enums import Semantic
 
 #: The colours offered beside the free colour input (Bitrix24's stage colours).
@@ -44,6 +44,13 @@ class UserInviteForm(forms.Form):
 
 class UserRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    # A manager's custom role and department (Settings → Roles and departments; kontor.crm.access).
+    access_role = forms.ModelChoiceField(label=_("Access to records"), required=False,
+                                         queryset=AccessRole.objects.order_by("name"),
+                                         empty_label=_("All records (built-in)"))
+    department = forms.ModelChoiceField(label=_("Department"), required=False,
+                                        queryset=Department.objects.order_by("name"),
+                                        empty_label=_("No department"))
 
 
 class LanguageForm(forms.Form):

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kontor.accounts.models import Role, User
+from kontor.accounts.roles import user_set_access
 from kontor.accounts.services import user_create, user_password_token, user_set_active, user_set_role
 from kontor.core.errors import KontorError
 from kontor.core.normalize import normalize_email
@@ -83,10 +85,16 @@ def user_new(request: HttpRequest) -> HttpResponse:
 @admin_required
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = _user(pk)
-    form = sf.UserRoleForm(request.POST or None, initial={"role": target.role})
+    form = sf.UserRoleForm(request.POST or None, initial={"role": target.role, "access_role": target.access_role_id,
+                                                          "department": target.department_id})
     if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
         try:
-            user_set_role(actor=request.user, user=target, role=form.cleaned_data["role"])
+            with transaction.atomic():
+                user_set_role(actor=request.user, user=target, role=d["role"])
+                user_set_access(actor=request.user, user=target,
+                                access_role_id=d["access_role"].pk if d["access_role"] else None,
+                                department_id=d["department"].pk if d["department"] else None)
         except KontorError as exc:
             add_service_error(form, exc)
         else:
