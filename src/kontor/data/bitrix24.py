@@ -307,8 +307,16 @@ class PortalImport:
     def users(self) -> None:
         User = get_user_model()
         counts = self.summary.count("users")
-        for done, row in enumerate(self.source.pages("user.get", {"sort": "ID", "order": "ASC"}), start=1):
+        # Active and former employees both own records; asked for separately, since a portal may answer
+        # only the active ones when no filter is given.
+        seen: set[str] = set()
+        rows = (row for active in (True, False)
+                for row in self.source.pages("user.get", {"sort": "ID", "order": "ASC", "FILTER": {"ACTIVE": active}}))
+        for done, row in enumerate(rows, start=1):
             source_id = str(row.get("ID"))
+            if source_id in seen:
+                continue
+            seen.add(source_id)
             email = str(row.get("EMAIL") or "").strip()
             user = User.objects.filter(pk=self.target("user", source_id)).first() if self.target(
                 "user", source_id) else None
@@ -340,13 +348,16 @@ class PortalImport:
         return list(rows or [])
 
     def _sync_entries(self, kind: str, source_entity: str, target_entity: str, prefix_from: str = "",
-                      prefix_to: str = "") -> None:
+                      prefix_to: str = "") -> set[str]:
+        """Make the directory's entries those of the source (added, renamed, re-sorted); the codes seen."""
         counts = self.summary.count(kind)
+        seen: set[str] = set()
         existing = {e["STATUS_ID"]: e for e in self._entries(target_entity, local=True)}
         for entry in self._entries(source_entity, local=False):
             code = str(entry.get("STATUS_ID") or "")
             bare = code.split(":", 1)[1] if prefix_from and ":" in code else code
             target_code = f"{prefix_to}:{bare}" if prefix_to else bare
+            seen.add(target_code)
             semantics = entry.get("SEMANTICS") or (entry.get("EXTRA") or {}).get("SEMANTICS") or ""
             semantics = {"success": "S", "failure": "F", "apology": "F", "process": ""}.get(
                 str(semantics).lower(), str(semantics).upper())
@@ -366,6 +377,7 @@ class PortalImport:
                         counts.unchanged += 1
             except (RestError, KontorError) as exc:
                 self.fail(kind, f"{source_entity}/{code}", _reason(exc))
+        return seen
 
     def directories(self) -> None:
         types = {str(t.get("ID")) for t in self.source.result("crm.status.entity.types") or []}
@@ -381,6 +393,7 @@ class PortalImport:
         for category in categories:
             source_id = str(category.get("id"))
             name = str(category.get("name") or "")
+            created = False
             if str(category.get("isDefault")) in ("Y", "True", "true", "1") or source_id == "0":
                 target = 0
                 if self.target("pipeline", source_id) is None:
@@ -388,6 +401,7 @@ class PortalImport:
                 counts.unchanged += 1
             else:
                 target_id = self.target("pipeline", source_id)
+                created = False
                 try:
                     with transaction.atomic():
                         if target_id is None or not self._category_exists(target_id):
@@ -396,6 +410,7 @@ class PortalImport:
                             target_id = int(made["category"]["id"])
                             self.remember("pipeline", source_id, target_id)
                             counts.created += 1
+                            created = True
                         else:
                             counts.unchanged += 1
                 except (RestError, KontorError) as exc:
@@ -404,8 +419,15 @@ class PortalImport:
                 target = target_id
             source_entity = "DEAL_STAGE" if source_id == "0" else f"DEAL_STAGE_{source_id}"
             target_entity = "DEAL_STAGE" if target == 0 else f"DEAL_STAGE_{target}"
-            self._sync_entries("stages", source_entity, target_entity, prefix_from="C" if source_id != "0" else "",
-                               prefix_to=f"C{target}" if target else "")
+            prefix_from = "C" if source_id != "0" else ""
+            seen = self._sync_entries("stages", source_entity, target_entity, prefix_from=prefix_from,
+                                      prefix_to=f"C{target}" if target else "")
+            if target and created and seen:
+                # A pipeline made here came with Kontor's default stages: those the portal has not are removed.
+                for entry in self._entries(target_entity, local=True):
+                    if entry["STATUS_ID"] not in seen:
+                        with transaction.atomic():
+                            self.facade("crm.status.delete", {"id": entry["ID"]})
             self.progress("pipelines", 1)
 
     def _category_exists(self, target_id: int) -> bool:
