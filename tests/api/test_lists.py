@@ -18,7 +18,8 @@ def test_envelope_and_paging(admin_api, make_company):
     for i in range(7):
         make_company(title=f"Firma {i}")
     first = admin_api.get("/api/v1/companies", limit=3).json()
-    assert set(first) == {"items", "total", "limit", "offset"}
+    assert set(first) == {"items", "total", "has_more", "limit", "offset"}
+    assert first["has_more"] is True
     assert (first["total"], first["limit"], first["offset"]) == (7, 3, 0)
     assert len(first["items"]) == 3
     rest = admin_api.get("/api/v1/companies", limit=3, offset=6).json()

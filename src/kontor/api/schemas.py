@@ -94,13 +94,17 @@ class Paging(Schema):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"page size, at most {MAX_LIMIT}")
     offset: int = Field(0, ge=0, le=2**62)
     order: Text | None = Field(None, description="field names, '-' for descending, e.g. -created_at")
+    count: bool = Field(True, description="false: do not count the matching records (`total` is null; "
+                        "`has_more` tells whether another page follows) — for big lists and endless scrolling")
 
 
 def page_of(item: type[BaseModel], name: str) -> type[Schema]:
-    """``{"items": [...], "total", "limit", "offset"}`` for ``item``."""
+    """``{"items": [...], "total", "has_more", "limit", "offset"}`` for ``item``."""
     items: Any = list[item]  # type: ignore[valid-type]  # a class made at run time
-    return create_model(name, __base__=Schema, items=(items, ...), total=(int, ...), limit=(int, ...),
-                        offset=(int, ...))
+    return create_model(name, __base__=Schema, items=(items, ...),
+                        total=(int | None, Field(..., description="all matching records; null with count=false")),
+                        has_more=(bool, Field(..., description="another page follows this one")),
+                        limit=(int, ...), offset=(int, ...))
 
 
 # --- records: lead, deal, contact, company, generated from their field specs ----------------------
@@ -273,7 +277,7 @@ def list_filters(request: HttpRequest) -> dict[str, Any]:
     """Every query parameter except paging and order, as the selectors take them (a repeated
     parameter as a list). The selectors reject unknown names."""
     return {key: values[0] if len(values) == 1 else values for key, values in request.GET.lists()
-            if key not in ("limit", "offset", "order")}
+            if key not in ("limit", "offset", "order", "count")}
 
 
 def no_query(request: HttpRequest, *allowed: str) -> None:

@@ -104,8 +104,17 @@ def lead_status_out(status: LeadStatus) -> dict[str, Any]:
             "semantic": status.semantic, "color": status.color, "system": status.system}
 
 
-def page(qs: QuerySet, *, limit: int, offset: int, render) -> dict[str, Any]:
-    """The list envelope ``{"items", "total", "limit", "offset"}`` for one page of ``qs``."""
+def page(qs: QuerySet, *, limit: int, offset: int, render, count: bool = True) -> dict[str, Any]:
+    """The list envelope ``{"items", "total", "has_more", "limit", "offset"}`` for one page of ``qs``.
+
+    One row more than the page is read to know whether another page follows. ``total`` is counted
+    only when asked for and not already known: a page that ends the list (not past its end) knows it.
+    With ``count=False`` it is ``None`` (``?count=false``: no ``COUNT(*)`` over a big list)."""
     # The wire shape needs only the foreign keys' ids: joining the related rows would only cost time.
-    items = list(qs.select_related(None)[offset:offset + limit])
-    return {"items": render(items), "total": qs.count(), "limit": limit, "offset": offset}
+    items = list(qs.select_related(None)[offset:offset + limit + 1])
+    has_more = len(items) > limit
+    items = items[:limit]
+    total: int | None = None
+    if count:
+        total = offset + len(items) if not has_more and (items or not offset) else qs.count()
+    return {"items": render(items), "total": total, "has_more": has_more, "limit": limit, "offset": offset}

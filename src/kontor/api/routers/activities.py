@@ -27,7 +27,7 @@ def _read(pk: int) -> dict:
 @router.get("", response={200: ActivityPage, **errors(401, 422)}, summary="List activities")
 def list_activities(request, params: Query[ActivityFilters]):
     qs = access.scope(activity_list(filters=list_filters(request), order=params.order), current_user(request))
-    return page(qs, limit=params.limit, offset=params.offset, render=activities_out)
+    return page(qs, limit=params.limit, offset=params.offset, count=params.count, render=activities_out)
 
 
 @router.post("", response={201: ActivityOut, **errors(400, 401, 403, 422)},

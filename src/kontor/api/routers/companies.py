@@ -38,7 +38,8 @@ def _read(pk: int) -> dict:
             description=FILTER_HELP)
 def list_companies(request, params: Query[CompanyFilters]):
     qs = access.scope(company_list(filters=list_filters(request), order=params.order), current_user(request))
-    return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.COMPANY))
+    return page(qs, limit=params.limit, offset=params.offset, count=params.count,
+                render=partial(records_out, EntityType.COMPANY))
 
 
 @router.post("", response={201: CompanyOut, **errors(400, 401, 403, 422)}, summary="Create a company")

@@ -28,7 +28,8 @@ def _read(pk: int) -> dict:
             description=FILTER_HELP)
 def list_deals(request, params: Query[DealFilters]):
     qs = access.scope(deal_list(filters=list_filters(request), order=params.order), current_user(request))
-    return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.DEAL))
+    return page(qs, limit=params.limit, offset=params.offset, count=params.count,
+                render=partial(records_out, EntityType.DEAL))
 
 
 @router.post("", response={201: DealOut, **errors(400, 401, 403, 422)},

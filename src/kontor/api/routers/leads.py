@@ -32,7 +32,8 @@ def _read(pk: int) -> dict:
             description=FILTER_HELP)
 def list_leads(request, params: Query[LeadFilters]):
     qs = access.scope(lead_list(filters=list_filters(request), order=params.order), current_user(request))
-    return page(qs, limit=params.limit, offset=params.offset, render=partial(records_out, EntityType.LEAD))
+    return page(qs, limit=params.limit, offset=params.offset, count=params.count,
+                render=partial(records_out, EntityType.LEAD))
 
 
 @router.post("", response={201: LeadOut, **errors(400, 401, 403, 409, 422)}, summary="Create a lead")
