@@ -44,17 +44,20 @@ test-postgres: install
 # The benchmarks (README "Benchmarks") on a fresh SQLite file in var/, then on PostgreSQL (database
 # kontor_bench, created when missing): the mode switch on BENCH_LEADS leads, then the deal list on
 # BENCH_DEALS deals of a sales team, then intake against BENCH_CONTACTS more contacts, then a CSV import of
-# BENCH_IMPORT_CONTACTS contacts beside them.
-# BENCH_LEADS=100000 BENCH_DEALS=100000 BENCH_CONTACTS=100000 make bench for a quick run.
+# BENCH_IMPORT_CONTACTS contacts beside them. The intake line runs the bare-framework floor app (bench/floor) beside
+# Kontor, 16 concurrent writers for 30 s, and inquiries while a switch converts BENCH_SWITCH_LEADS leads.
+# BENCH_LEADS=100000 BENCH_DEALS=100000 BENCH_CONTACTS=100000 BENCH_SWITCH_LEADS=100000 make bench for a quick run.
 BENCH_LEADS ?= 1000000
 BENCH_DEALS ?= 1000000
 BENCH_CONTACTS ?= 1000000
 BENCH_IMPORT_CONTACTS ?= 100000
+BENCH_SWITCH_LEADS ?= 1000000
 BENCH_PG_URL ?= postgresql://127.0.0.1:5432/kontor_bench
 BENCH_SQLITE_URL = sqlite:///$(CURDIR)/var/bench.sqlite3
 BENCH_RUN = $(BIN)/kontor bench_convert --leads $(BENCH_LEADS) --activities-per-lead 2 --fresh && \
 	$(BIN)/kontor bench_list --deals $(BENCH_DEALS) --fresh && \
-	$(BIN)/kontor bench_intake --contacts $(BENCH_CONTACTS) && \
+	$(BIN)/kontor bench_intake --contacts $(BENCH_CONTACTS) --floor --writers 16 --writers-seconds 30 \
+		--during-switch $(BENCH_SWITCH_LEADS) && \
 	$(BIN)/kontor bench_import --contacts $(BENCH_IMPORT_CONTACTS)
 
 bench: install
