@@ -335,3 +335,16 @@ def test_global_search_finds_only_records_in_scope(team):
     assert "Olga&#x27;s deal" in deals and "Sven&#x27;s deal" not in deals
     everybody = team.web(team.piet).get("/search/", {"q": "client"}).content.decode()
     assert "Sven&#x27;s client" in everybody and "Olga&#x27;s client" in everybody
+
+
+def test_web_delete_and_bulk_actions_stay_in_scope(team):
+    web = team.web(team.dora)  # department role: may delete within North
+    assert web.get(f"/deals/{team.deal_sven.pk}/delete/").status_code == 404
+    assert web.post(f"/deals/{team.deal_sven.pk}/delete/").status_code == 404
+    # A bulk reassignment naming a deal out of scope leaves that deal alone.
+    web.post("/deals/bulk/", {"action": "assign", "assigned_id": team.dora.pk,
+                              "ids": [team.deal_olga.pk, team.deal_sven.pk]})
+    assert Deal.objects.get(pk=team.deal_olga.pk).assigned_id == team.dora.pk
+    assert Deal.objects.get(pk=team.deal_sven.pk).assigned_id == team.sven.pk
+    web.post("/deals/bulk/", {"action": "delete", "confirm": "1", "ids": [team.deal_sven.pk]})
+    assert Deal.objects.filter(pk=team.deal_sven.pk).exists()

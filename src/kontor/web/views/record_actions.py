@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 
 from kontor.core.errors import ErrorCode, KontorError
 from kontor.core.normalize import normalize_email, normalize_phone, normalize_title
-from kontor.crm import services
+from kontor.crm import access, services
 from kontor.crm.enums import CommType, EntityType, Semantic
 from kontor.crm.models import Activity, Communication, Company, Contact, Deal, Lead, LeadStatus, Stage
 from kontor.web.views.common import error_message, safe_next
@@ -76,14 +76,18 @@ def _kind(kind: str) -> dict[str, Any]:
 def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Asks first (GET), deletes on POST. 403 for users who may not."""
     info = _kind(kind)
-    obj = info["model"].objects.filter(pk=pk).first()
+    obj = access.scope(info["model"].objects.filter(pk=pk), request.user).first()  # out of the role's scope: 404
     if obj is None:
         raise Http404
     if not may_delete(request.user, obj):
         raise PermissionDenied(_("Only an administrator or the responsible person may delete this."))
     label = str(obj) or f"#{obj.pk}"
     if request.method == "POST":
-        info["delete"](obj, request.user)
+        try:
+            info["delete"](obj, request.user)
+        except KontorError as exc:  # the role does not allow deleting it
+            messages.error(request, error_message(exc))
+            return redirect(safe_next(request, reverse(info["list"])))
         messages.success(request, _("%(name)s was deleted.") % {"name": label})
         return redirect(safe_next(request, reverse(info["list"])))
     cancel = reverse(info["detail"], args=[pk]) if info["detail"] else reverse(info["list"])
@@ -99,7 +103,7 @@ def _selected(request: HttpRequest, info: dict[str, Any]) -> list[Any]:
         ids.append(int(value))
     if len(ids) > BULK_LIMIT:
         raise KontorError(ErrorCode.VALIDATION, _("Choose at most %(n)s records.") % {"n": BULK_LIMIT}, field="ids")
-    return list(info["model"].objects.filter(pk__in=ids).order_by("id"))
+    return list(access.scope(info["model"].objects.filter(pk__in=ids), request.user).order_by("id"))
 
 
 @login_required
