@@ -271,3 +271,11 @@ def test_record_form_sends_textarea_lines_with_lf(manager_client, sample):
     form = forms.RecordForm(data, entity=EntityType.DEAL, initial=initial)
     assert form.is_valid(), form.errors
     assert form.payload()["comments"] == "Zeile 1\n\nZeile 2"
+
+
+def test_activity_without_chosen_responsible_is_the_creators(manager_client, manager_user, sample):
+    deal = sample["deal"]
+    manager_client.post("/activities/new/", {"entity": "deal", "entity_id": deal.pk, "inline": "1", "type": "call",
+                                             "subject": "Kurz anrufen", "responsible_id": ""})
+    assert Activity.objects.get(subject="Kurz anrufen").responsible_id == manager_user.pk
+    assert "Kurz anrufen" in _page(manager_client, "/activities/")

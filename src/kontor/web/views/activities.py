@@ -136,8 +136,11 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         valid = form.is_valid() & (records_form is None or records_form.is_valid())
         if valid:
             bindings = [{"entity": binding[0], "id": binding[1]}] if binding else records_form.bindings()  # type: ignore[union-attr]
+            payload = form.payload()
+            if payload["responsible_id"] is None:
+                del payload["responsible_id"]  # nobody chosen: the service makes the creator responsible
             try:
-                services.activity_create(actor=request.user, data={**form.payload(), "bindings": bindings})
+                services.activity_create(actor=request.user, data={**payload, "bindings": bindings})
             except KontorError as exc:
                 add_service_error(form, exc)
             else:
