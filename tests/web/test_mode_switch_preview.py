@@ -84,3 +84,16 @@ def test_result_page_shows_the_measured_breakdown(admin_client, leads):
     assert "Unternehmen: 1 angelegt, 2 Leads vorhandenen zugeordnet" in page
     assert "3 offene Aktivitäten sind jetzt bei den Aufträgen und bleiben offen" in page
     assert Deal.objects.filter(pipeline__name="Anfragen").count() == 5
+
+
+def test_breakdown_adds_up_over_a_resumed_job(admin_client, leads):
+    """The job stopped after one batch and resumed (as after a crash) counts every lead once."""
+    admin_client.post("/settings/crm-mode/switch/", {**FORM, "confirmed": "1"})
+    switch = ModeSwitch.objects.get()
+    half = switch_run(switch.pk, batch_size=2, max_batches=1)
+    assert half.status == "running" and half.converted == 2
+    assert (half.contacts_created, half.contacts_matched) == (1, 1)
+    done = switch_run(switch.pk, batch_size=2)
+    assert done.status == "done" and done.converted == 5
+    assert (done.contacts_created, done.contacts_matched, done.companies_created, done.companies_matched,
+            done.activities_open) == (4, 1, 1, 2, 3)
