@@ -279,3 +279,20 @@ def test_activity_without_chosen_responsible_is_the_creators(manager_client, man
                                              "subject": "Kurz anrufen", "responsible_id": ""})
     assert Activity.objects.get(subject="Kurz anrufen").responsible_id == manager_user.pk
     assert "Kurz anrufen" in _page(manager_client, "/activities/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_forms_get_their_creator_as_responsible(admin_user):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("web", "0002_webform_assignment_consent_company")])
+    old = executor.loader.project_state([("web", "0002_webform_assignment_consent_company")]).apps
+    OldForm = old.get_model("web", "WebForm")
+    made = OldForm.objects.create(name="Alt", slug="alt", created_by_id=admin_user.pk)
+    orphan = OldForm.objects.create(name="Ohne", slug="ohne")
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert WebForm.objects.get(pk=made.pk).responsible_id == admin_user.pk
+    assert WebForm.objects.get(pk=orphan.pk).responsible_id is None
