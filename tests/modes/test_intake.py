@@ -131,3 +131,12 @@ def test_statements_per_inquiry_stay_few(admin_api, simple):
         admin_api.post(URL, {"name": "Neu", "phones": ["030 4440000"], "emails": ["neu@example.org"]})
     assert len(known.captured_queries) <= 10, [q["sql"][:80] for q in known.captured_queries]
     assert len(new.captured_queries) <= 13, [q["sql"][:80] for q in new.captured_queries]
+
+
+def test_empty_keys_neither_match_nor_lock(admin_api, simple):
+    from kontor.modes.matching import contact_match, customer_keys
+
+    junk = admin_api.post(URL, {"name": "Ohne", "phones": ["ruft zurück"], "emails": ["keine"]}).json()
+    assert Communication.objects.filter(entity_id=junk["contact_id"], normalized="").count() == 2
+    assert contact_match(phones=[""], emails=[""]) is None
+    assert customer_keys(phones=["", "+49301234567"], emails=[""]) == ["phone:+49301234567"]

@@ -34,27 +34,21 @@ def lock_customer_keys(keys: Iterable[str]) -> None:
 
 
 def customer_keys(*, phones: Iterable[str] = (), emails: Iterable[str] = (), company_title: str = "") -> list[str]:
-    """The lock keys of an inquiry's normalised phones, e-mails and company title."""
-    keys = [f"phone:{p}" for p in phones] + [f"email:{e}" for e in emails]
+    """The lock keys of an inquiry's normalised phones, e-mails and company title (a value that could
+    not be normalised has an empty key: it never matches, so it locks nothing)."""
+    keys = [f"phone:{p}" for p in phones if p] + [f"email:{e}" for e in emails if e]
     if company_title:
         keys.append(f"company:{normalize_title(company_title)}")
     return keys
 
 
 def contact_match(*, phones: Iterable[str] = (), emails: Iterable[str] = ()) -> Contact | None:
-    """The oldest contact having one of these normalised phones or e-mails."""
-    phones, emails = list(phones), list(emails)
-    if not phones and not emails:
-        return None
-    comms = Communication.objects.filter(entity_type=EntityType.CONTACT)
-    ids: list[int] = []
-    if phones:
-        ids += comms.filter(type=CommType.PHONE, normalized__in=phones).values_list("entity_id", flat=True)
-    if emails:
-        ids += comms.filter(type=CommType.EMAIL, normalized__in=emails).values_list("entity_id", flat=True)
-    if not ids:
-        return None
-    return Contact.objects.filter(pk__in=ids).order_by("id").first()
+    """The oldest contact having one of these normalised phones or e-mails (empty keys — values that
+    could not be normalised — never match)."""
+    from kontor.modes.intake import match_customer
+
+    found = match_customer(phones=list(phones), emails=list(emails))
+    return Contact.objects.filter(pk=found.contact_id).first() if found else None
 
 
 def company_match(*, title: str) -> Company | None:
