@@ -164,7 +164,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KONTOR_TEST_SQLITE", "")}  # "" = in memory
+    # Tests run on a WAL file, as production does (in memory, SQLite has no WAL and no second
+    # connection sees the data): a file per test process in /dev/shm (tmpfs) or the temp directory,
+    # removed at the end of the run. KONTOR_TEST_SQLITE=PATH picks the file, ":memory:" runs in memory.
+    _tmp = "/dev/shm" if os.access("/dev/shm", os.W_OK) else __import__("tempfile").gettempdir()
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KONTOR_TEST_SQLITE")
+                                    or os.path.join(_tmp, f"kontor-test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("TEST", {})
 
