@@ -104,11 +104,18 @@ def test_new_password_link_for_an_existing_user(admin_client, manager_user):
     assert "/account/set-password/" in page
 
 
-def test_own_language_is_kept_in_the_cookie(manager_client):
+def test_own_language_is_kept_on_the_account_and_applied_at_login(manager_client, manager_user):
     response = manager_client.post("/account/language/", {"language": "en"})
     assert response.status_code == 302 and response.cookies["django_language"].value == "en"
+    manager_user.refresh_from_db()
+    assert manager_user.language == "en"
     assert "My language" in manager_client.get("/account/language/").content.decode()
     assert manager_client.post("/account/language/", {"language": "xx"}).status_code == 200
+    # Another browser (no cookie): the login applies the account's language.
+    other = Client()
+    login = other.post("/login/", {"username": "manager_test", "password": "manager-pass-123"})
+    assert login.status_code == 302 and login.cookies["django_language"].value == "en"
+    assert "<h1>Deals</h1>" in other.get("/deals/?view=list").content.decode()
 
 
 def test_rename_recolour_and_reorder_stages(admin_client, admin_user, seeded):

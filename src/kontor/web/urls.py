@@ -16,6 +16,7 @@ from kontor.web.views import (
     records,
     roles,
     search,
+    settings_users,
     webforms,
     webhooks,
     webhooks_outgoing,
@@ -25,8 +26,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
-         name="login"),
+    path("login/", settings_users.login, name="login"),  # Django's, then the user's own language
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", account.password_change, name="password_change"),
     path("i18n/setlang/", account.language_set, name="set_language"),

@@ -26,7 +26,13 @@ from django.views.decorators.http import require_POST
 
 from kontor.accounts.models import Role, User
 from kontor.accounts.roles import user_set_access
-from kontor.accounts.services import user_create, user_password_token, user_set_active, user_set_role
+from kontor.accounts.services import (
+    user_create,
+    user_password_token,
+    user_set_active,
+    user_set_language,
+    user_set_role,
+)
 from kontor.core.errors import KontorError
 from kontor.core.normalize import normalize_email
 from kontor.web import settings_forms as sf
@@ -148,18 +154,41 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 set_password = SetPasswordView.as_view()
 
 
+def _language_cookie(request: HttpRequest, response: HttpResponse, language: str) -> None:
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=request.is_secure())
+
+
 @login_required
 def account_language(request: HttpRequest) -> HttpResponse:
-    """Everyone's own language, kept in the language cookie (so it applies at the next login too)."""
-    current = translation.get_language() or settings.LANGUAGE_CODE
+    """Everyone's own language: remembered on the account (``user_set_language``: e-mails, and the
+    next login on any device) and in the language cookie (this browser, at once)."""
+    current = request.user.language or translation.get_language() or settings.LANGUAGE_CODE
     form = sf.LanguageForm(request.POST or None, initial={"language": current[:2]})
     if request.method == "POST" and form.is_valid():
         language = form.cleaned_data["language"]
+        user_set_language(user=request.user, language=language)
         translation.activate(language)
         messages.success(request, _("Language saved."))
         response = redirect("web:account_language")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600,
-                            samesite="Lax", secure=request.is_secure())
+        _language_cookie(request, response, language)
         return response
     return render(request, "web/settings/language.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; afterwards the user's own language (``User.language``) applies, on any device."""
+
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        language = getattr(form.get_user(), "language", "")
+        if language in dict(settings.LANGUAGES):
+            _language_cookie(self.request, response, language)
+        return response
+
+
+login = LoginView.as_view()
 
