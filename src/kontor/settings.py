@@ -153,7 +153,9 @@ DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _de
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite backend plus a file lock that queues writers (kontor.core.sqlite.base).
     DATABASES["default"]["ENGINE"] = "kontor.core.sqlite"
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Persistent, like PostgreSQL's: a new SQLite connection per request ran its PRAGMAs and started
+    # with a cold page cache — a quarter of an inquiry's time.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while the conversion job writes; IMMEDIATE takes the write lock at
         # BEGIN so two writers queue up instead of failing with "database is locked" mid-transaction.
