@@ -158,3 +158,27 @@ def test_dropping_a_deal_on_lost_asks_the_reason(new_page, live, admin_user, sam
     deal.refresh_from_db()
     assert deal.stage_id == lost.pk
     assert Activity.objects.get(pk=sample["activity"].pk).completed
+
+
+@pytest.mark.parametrize(("lang", "viewport"), [("en", PHONE)])
+def test_admin_sets_form_assignment_and_consent(new_page, live, admin_user, manager_user, lang, viewport):
+    webform = WebForm.objects.create(name="Kontakt", slug="kontakt", created_by=admin_user)
+    page = new_page(locale="en-US", viewport=viewport)
+    login(page, "admin_test", "admin-pass-123")
+    page.goto("/deals/")
+    page.click(".user-menu summary")
+    page.click("button[value=en]")
+    page.locator("html[lang=en]").wait_for()
+    page.goto(f"/settings/forms/{webform.pk}/")
+    page.select_option("#id_responsible", str(admin_user.pk))
+    page.get_by_label("Max Manager").check()
+    page.get_by_label("Ada Admin").last.check()
+    page.check("#id_consent_required")
+    page.fill("#id_privacy_url", "https://example.de/privacy")
+    assert no_horizontal_scroll(page)
+    shot(page, f"webform-settings-{lang}-phone")
+    page.click("form button[type=submit] >> nth=-1")
+    page.get_by_text("Changes saved.").wait_for()
+    webform.refresh_from_db()
+    assert webform.consent_required and webform.privacy_url == "https://example.de/privacy"
+    assert set(webform.round_robin_users.values_list("username", flat=True)) == {"admin_test", "manager_test"}
