@@ -121,3 +121,22 @@ def test_deleting_a_deal_removes_its_only_activities(admin_api, make_deal):
                                                 ("delete", "/1")])
 def test_activities_need_credentials(anon_api, method, suffix):
     assert getattr(anon_api, method)(f"/api/v1/activities{suffix}").status_code == 401
+
+
+def test_start_end_and_communications(admin_api, make_deal, make_contact):
+    deal, contact = make_deal(), make_contact()
+    r = admin_api.post("/api/v1/activities", {
+        "type": "call", "subject": "Rückruf", "start_time": "2030-05-01T10:00:00+02:00",
+        "end_time": "2030-05-01T10:05:00+02:00", "bindings": [{"entity": "deal", "id": deal["id"]}],
+        "communications": [{"type": "PHONE", "value": "+49 30 1234567", "entity_type": "contact",
+                            "entity_id": contact["id"]}]})
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["start_time"].startswith("2030-05-01T08:00:00") and body["end_time"].startswith("2030-05-01T08:05:00")
+    assert body["deadline"] == body["start_time"]  # a call's deadline is its start
+    assert body["communications"] == [{"type": "PHONE", "value": "+49 30 1234567", "entity_type": "contact",
+                                       "entity_id": contact["id"]}]
+    bad = admin_api.post("/api/v1/activities", {
+        "subject": "x", "bindings": [{"entity": "deal", "id": deal["id"]}],
+        "communications": [{"value": "1", "entity_type": "contact", "entity_id": 999999}]})
+    assert bad.status_code == 422 and "999999" in bad.json()["detail"]

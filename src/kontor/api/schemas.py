@@ -304,11 +304,30 @@ class BindingOut(Schema):
 ActivityType = Literal["call", "meeting", "email", "task", "todo"]
 
 
+class CommunicationIn(InputSchema):
+    """Who an activity is with (Bitrix24's COMMUNICATIONS): a phone or address and, optionally, its record."""
+
+    type: Literal["PHONE", "EMAIL", "IM", "WEB", ""] = "PHONE"
+    value: Text
+    entity_type: EntityName | None = None
+    entity_id: Id | None = None
+
+
+class CommunicationOut(Schema):
+    type: str
+    value: str
+    entity_type: EntityName | None
+    entity_id: int | None
+
+
 class ActivityIn(InputSchema):
     type: ActivityType | None = None
     subject: Text | None = None
     description: Text | None = None
     deadline: DateTime | None = None
+    start_time: DateTime | None = Field(None, description="a call's or meeting's start (the deadline if none given)")
+    end_time: DateTime | None = Field(None, description="the end (a task's deadline when none is given)")
+    communications: Annotated[list[CommunicationIn], Field(max_length=50)] | None = None
     completed: bool | None = None
     responsible_id: Id | None = None
     bindings: Annotated[list[BindingIn], Field(max_length=50)] | None = None
@@ -322,6 +341,9 @@ class ActivityOut(Schema):
     subject: str
     description: str
     deadline: datetime | None
+    start_time: datetime | None
+    end_time: datetime | None
+    communications: list[CommunicationOut]
     completed: bool
     completed_at: datetime | None
     responsible_id: int | None

@@ -73,11 +73,20 @@ def records_out(entity: EntityType, records: Sequence[Any],
     return out
 
 
+def _communication_out(item: dict[str, Any]) -> dict[str, Any]:
+    entity_type = item.get("entity_type")
+    return {"type": item.get("type", ""), "value": item.get("value", ""),
+            "entity_type": EntityType(entity_type).name.lower() if entity_type else None,
+            "entity_id": item.get("entity_id")}
+
+
 def activities_out(activities: Sequence[Activity]) -> list[dict[str, Any]]:
     bindings = record_bindings([a.pk for a in activities])
     return [
         {
             "id": a.pk, "type": a.type, "subject": a.subject, "description": a.description, "deadline": a.deadline,
+            "start_time": a.start_time, "end_time": a.end_time,
+            "communications": [_communication_out(c) for c in a.communications or []],
             "completed": a.completed, "completed_at": a.completed_at, "responsible_id": a.responsible_id,
             "direction": a.direction, "priority": a.priority, "bindings": bindings[a.pk],
             "created_at": a.created_at, "updated_at": a.updated_at,
