@@ -304,7 +304,7 @@ class BindingOut(Schema):
 ActivityType = Literal["call", "meeting", "email", "task", "todo"]
 
 
-class CommunicationIn(InputSchema):
+class ActivityCommunicationIn(InputSchema):
     """Who an activity is with (Bitrix24's COMMUNICATIONS): a phone or address and, optionally, its record."""
 
     type: Literal["PHONE", "EMAIL", "IM", "WEB", ""] = "PHONE"
@@ -313,7 +313,7 @@ class CommunicationIn(InputSchema):
     entity_id: Id | None = None
 
 
-class CommunicationOut(Schema):
+class ActivityCommunicationOut(Schema):
     type: str
     value: str
     entity_type: EntityName | None
@@ -327,7 +327,7 @@ class ActivityIn(InputSchema):
     deadline: DateTime | None = None
     start_time: DateTime | None = Field(None, description="a call's or meeting's start (the deadline if none given)")
     end_time: DateTime | None = Field(None, description="the end (a task's deadline when none is given)")
-    communications: Annotated[list[CommunicationIn], Field(max_length=50)] | None = None
+    communications: Annotated[list[ActivityCommunicationIn], Field(max_length=50)] | None = None
     completed: bool | None = None
     responsible_id: Id | None = None
     bindings: Annotated[list[BindingIn], Field(max_length=50)] | None = None
@@ -343,7 +343,7 @@ class ActivityOut(Schema):
     deadline: datetime | None
     start_time: datetime | None
     end_time: datetime | None
-    communications: list[CommunicationOut]
+    communications: list[ActivityCommunicationOut]
     completed: bool
     completed_at: datetime | None
     responsible_id: int | None
