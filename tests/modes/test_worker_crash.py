@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -32,6 +33,27 @@ def _wait(predicate, timeout=120.0, step=0.05):
     raise AssertionError("timed out")
 
 
+def _in_batch(env) -> bool:
+    """Whether a write transaction (the worker's batch) is open on the database."""
+    url = env["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        db = sqlite3.connect(url.removeprefix("sqlite:///").replace("sqlite://", ""), timeout=0)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.rollback()
+            return False
+        except sqlite3.OperationalError:  # "database is locked": the batch holds the write lock
+            return True
+        finally:
+            db.close()
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND state = 'idle in transaction' AND pid <> pg_backend_pid()")
+        return cur.fetchone()[0] > 0
+
+
 def test_killed_worker_is_resumed_with_exact_counts(external_db, kontor_cli, tmp_path):
     _kontor = kontor_cli
     env, query = external_db
@@ -43,9 +65,12 @@ def test_killed_worker_is_resumed_with_exact_counts(external_db, kontor_cli, tmp
     assert "queued" in out
     switch = "SELECT status, converted, failed, total FROM modes_modeswitch ORDER BY id DESC LIMIT 1"
 
-    first = _worker(env, tmp_path, "worker1")
+    # Each batch sleeps half a second between converting its leads and writing its counts (inside
+    # its transaction), so the kill lands in the middle of a batch.
+    first = _worker({**env, "KONTOR_SWITCH_BATCH_PAUSE": "0.5"}, tmp_path, "worker1")
     try:
         _wait(lambda: query(switch)[1] >= 300)
+        _wait(lambda: _in_batch(env), timeout=30, step=0.01)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
     finally:

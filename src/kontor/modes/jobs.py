@@ -54,6 +54,9 @@ MAX_ERRORS = 1000
 #: Pause after each batch (seconds). On SQLite it lets web requests take the write lock between
 #: batches on a busy installation; 0 (the default) converts at full speed.
 PAUSE_SECONDS = float(os.environ.get("KONTOR_SWITCH_PAUSE_SECONDS", "0"))
+#: Tests only: sleep this long inside each batch's transaction, after its leads are converted and
+#: before its counts are written, so a test can kill the worker in the middle of a batch.
+BATCH_PAUSE_SECONDS = float(os.environ.get("KONTOR_SWITCH_BATCH_PAUSE", "0"))
 #: Batches converted side by side on PostgreSQL, each in its own connection (SQLite: always 1).
 WORKERS = max(1, int(os.environ.get("KONTOR_SWITCH_WORKERS", "2")))
 #: SQLite page cache of the job's connection, in MB (counts toward the worker's memory).
@@ -460,6 +463,8 @@ def _run_batch(converter: LeadBulkConverter, switch_id: int, runner: str, lo: in
                 try:
                     with transaction.atomic():
                         converted = converter.convert_range(lo, hi)
+                        if BATCH_PAUSE_SECONDS:
+                            time.sleep(BATCH_PAUSE_SECONDS)
                         tally = converter.tally()
                 except Exception as exc:
                     if _is_deadlock(exc) and attempt < 2:
