@@ -296,3 +296,13 @@ def test_existing_forms_get_their_creator_as_responsible(admin_user):
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert WebForm.objects.get(pk=made.pk).responsible_id == admin_user.pk
     assert WebForm.objects.get(pk=orphan.pk).responsible_id is None
+
+
+def test_only_admin_or_responsible_may_delete_an_activity(other_client, admin_client, sample):
+    activity = sample["activity"]  # Ada Admin is responsible
+    assert "/delete/" not in _page(other_client, f"/activities/{activity.pk}/")
+    assert other_client.post(f"/activities/{activity.pk}/delete/").status_code == 403
+    assert Activity.objects.filter(pk=activity.pk).exists()
+    assert f"/activities/{activity.pk}/delete/" in _page(admin_client, f"/activities/{activity.pk}/")
+    admin_client.post(f"/activities/{activity.pk}/delete/")
+    assert not Activity.objects.filter(pk=activity.pk).exists()

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,6 +36,7 @@ from kontor.web.views.common import (
     record_url,
     safe_next,
 )
+from kontor.web.views.record_actions import may_delete
 
 SCOPES = ("mine", "all", "others")
 RECORD_MODELS: dict[str, Any] = {"lead": Lead, "deal": Deal, "contact": Contact, "company": Company}
@@ -163,7 +165,8 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _get_activity(request, pk)
     links = binding_links(selectors.record_bindings([activity.pk]).get(activity.pk, []), request.user)
-    return render(request, "web/activities/detail.html", {"activity": activity, "links": links})
+    return render(request, "web/activities/detail.html", {"activity": activity, "links": links,
+                                                          "may_delete": may_delete(request.user, activity)})
 
 
 @login_required
@@ -188,7 +191,11 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete an activity: administrators and its responsible person (the rule of every record's
+    delete, ``record_actions.may_delete``); others get 403."""
     activity = _get_activity(request, pk)
+    if not may_delete(request.user, activity):
+        raise PermissionDenied(_("Only administrators and the responsible person may delete this."))
     if request.method == "POST":
         try:
             services.activity_delete(activity=activity, actor=request.user)
