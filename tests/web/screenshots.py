@@ -179,6 +179,7 @@ def test_issue12_screenshots(new_page, admin_user, language):
             page.locator("#id_company_id_results [role=option]").first.wait_for()
             page.keyboard.press("ArrowDown")
             page.locator("#id_company_id_search").scroll_into_view_if_needed()
+            page.wait_for_timeout(400)  # Pico's 0.2 s colour transition of the selected option
             page.screenshot(path=str(OUT / f"picker-{suffix}.png"))
             page.goto("/search/?q=" + ("0171 2345671" if language == "de" else "Weber"))
             page.screenshot(path=str(OUT / f"search-{suffix}.png"), full_page=True)
