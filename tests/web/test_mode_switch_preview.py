@@ -97,3 +97,20 @@ def test_breakdown_adds_up_over_a_resumed_job(admin_client, leads):
     assert done.status == "done" and done.converted == 5
     assert (done.contacts_created, done.contacts_matched, done.companies_created, done.companies_matched,
             done.activities_open) == (4, 1, 1, 2, 3)
+
+
+def test_api_preview_and_breakdown(admin_api, manager_api, leads):
+    preview = admin_api.get("/api/v1/crm-mode/switch-preview")
+    assert preview.status_code == 200
+    assert {k: preview.json()[k] for k in ("leads", "contacts_new", "contacts_matched", "activities_open")} == {
+        "leads": 5, "contacts_new": 4, "contacts_matched": 1, "activities_open": 3}
+    assert admin_api.get("/api/v1/crm-mode/switch-preview?create_companies=false").json()["companies_new"] == 0
+    bad = admin_api.get("/api/v1/crm-mode/switch-preview?colour=red")
+    assert bad.status_code == 422 and bad.json()["field"] == "colour"
+    assert admin_api.get("/api/v1/crm-mode/switch-preview?keep_open_activities=maybe").status_code == 422
+    assert manager_api.get("/api/v1/crm-mode/switch-preview").status_code == 403
+    switch = admin_api.post("/api/v1/crm-mode/switch", {"mode": "simple"}).json()
+    switch_run(switch["id"])
+    done = admin_api.get(f"/api/v1/crm-mode/switches/{switch['id']}").json()
+    assert done["breakdown"] == {"contacts_created": 4, "contacts_matched": 1, "companies_created": 1,
+                                 "companies_matched": 2, "activities_open": 3}

@@ -24,6 +24,10 @@ def switch_as_dict(switch: ModeSwitch) -> dict:
         "pipeline_id": switch.pipeline_id,
         "options": dict(switch.options or {}),
         "fields_created": list((switch.options or {}).get("fields_created") or []),
+        # What the conversion did, as measured batch by batch (the web UI's result page shows it).
+        "breakdown": {"contacts_created": switch.contacts_created, "contacts_matched": switch.contacts_matched,
+                      "companies_created": switch.companies_created,
+                      "companies_matched": switch.companies_matched, "activities_open": switch.activities_open},
         "actor_id": switch.actor_id,
         "started_at": _iso(switch.started_at),
         "finished_at": _iso(switch.finished_at),

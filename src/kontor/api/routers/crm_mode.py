@@ -8,10 +8,10 @@ from typing import Any, Literal
 from ninja import Router, Schema, Status
 
 from kontor.api.auth import current_user, require_admin
-from kontor.api.schemas import Id, InputSchema, Text, errors
-from kontor.core.errors import not_found
+from kontor.api.schemas import Id, InputSchema, Text, errors, no_query
+from kontor.core.errors import not_found, validation
 from kontor.modes.models import ModeSwitch
-from kontor.modes.selectors import crm_mode_state, switch_as_dict
+from kontor.modes.selectors import crm_mode_state, switch_as_dict, switch_preview
 from kontor.modes.services import crm_mode_switch, simple_settings_update
 
 router = Router()
@@ -30,6 +30,9 @@ class SwitchOut(Schema):
     options: dict[str, Any]
     #: Custom fields the switch created on the target records so the leads' values travel.
     fields_created: list[dict[str, str]]
+    #: What the conversion did so far: contacts_created, contacts_matched, companies_created,
+    #: companies_matched, activities_open (counted per committed batch).
+    breakdown: dict[str, int]
     actor_id: int | None
     started_at: datetime | None
     finished_at: datetime | None
@@ -76,6 +79,25 @@ def switch_mode(request, payload: SwitchIn):
     require_admin(request)
     switch = crm_mode_switch(actor=current_user(request), **payload.model_dump())
     return Status(202 if switch.active else 200, switch_as_dict(switch))
+
+
+_PREVIEW_FLAGS = ("create_contacts", "create_companies", "keep_open_activities")
+
+
+@router.get("/switch-preview", response={200: dict[str, Any], **errors(401, 403, 422)},
+            summary="What a switch to simple mode would do now, counted before anything changes")
+def switch_preview_get(request):
+    """``?create_contacts=&create_companies=&keep_open_activities=`` (``true``/``false``, default
+    true) as for ``POST /switch``; the counts the web UI's confirmation step shows."""
+    require_admin(request)
+    no_query(request, *_PREVIEW_FLAGS)
+    flags = {}
+    for name in _PREVIEW_FLAGS:
+        value = request.GET.get(name, "true").strip().lower()
+        if value not in ("true", "false", "1", "0"):
+            raise validation(f"{name} must be true or false", name)
+        flags[name] = value in ("true", "1")
+    return switch_preview(**flags)
 
 
 @router.get("/switches/{switch_id}", response={200: SwitchOut, **errors(401, 403, 404, 422)},
