@@ -105,3 +105,18 @@ def test_catalogue_lists_and_adds_products(admin_client, manager_client, seeded)
     assert bad.status_code == 400
     assert admin_client.post(f"/products/{lizenz.pk}/delete/").status_code == 302
     assert not Product.objects.filter(pk=lizenz.pk).exists()
+
+
+def test_a_leads_product_rows(admin_client, admin_user, classic):
+    from kontor.crm.services import lead_create
+
+    lead = lead_create(actor=admin_user, data={"title": "Anfrage Schulung"})
+    page = admin_client.get(f"/leads/{lead.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Keine Produkte in diesem Lead." in page and f"/leads/{lead.pk}/products/" in page
+    r = admin_client.post(f"/leads/{lead.pk}/products/", _rows_form(lead.pk, [
+        {"product_id": "", "name": "Schulung", "price": "800", "quantity": "2", "discount": "", "tax": ""},
+    ]), HTTP_ACCEPT_LANGUAGE="de")
+    assert r.status_code == 302 and r["Location"] == f"/leads/{lead.pk}/"
+    lead.refresh_from_db()
+    assert lead.opportunity == Decimal("1600.00")
+    assert "1.600,00 EUR" in admin_client.get(f"/leads/{lead.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()

@@ -37,6 +37,7 @@ urlpatterns = [
     path("leads/<int:pk>/edit/", records.lead_edit, name="lead_edit"),
     path("leads/<int:pk>/convert/", records.lead_convert, name="lead_convert"),
     path("leads/<int:pk>/move/", kanban.lead_move, name="lead_move"),
+    path("leads/<int:pk>/products/", products.lead_products, name="lead_products"),
     # deals
     path("deals/", records.deal_list, name="deal_list"),
     path("deals/new/", records.deal_create, name="deal_create"),

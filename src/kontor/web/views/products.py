@@ -1,4 +1,4 @@
-"""Product rows of a deal (shown on its page, edited on their own page) and the product catalogue.
+"""Product rows of a deal or a lead (shown on its page, edited on their own page) and the product catalogue.
 
 The rows are always saved whole through ``kontor.products.services.product_rows_set``, as the facade's
 ``crm.deal.productrows.set`` does; the deal's amount follows them.
@@ -20,7 +20,7 @@ from kontor.accounts.models import Action
 from kontor.core.errors import KontorError
 from kontor.core.money import AmountError, currency_choices, input_amount, parse_amount
 from kontor.crm import access
-from kontor.crm.models import Deal
+from kontor.crm.models import Deal, Lead
 from kontor.products.models import Product
 from kontor.products.services import product_create, product_delete, product_rows_set
 from kontor.web.views.common import error_message
@@ -30,11 +30,11 @@ NEW_ROWS = 3
 MAX_FORM_ROWS = 200
 
 
-def _deal(request: HttpRequest, pk: int) -> Deal:
-    deal = access.scope(Deal.objects.all(), request.user).filter(pk=pk).first()
-    if deal is None:
+def _record(request: HttpRequest, model: type[Deal] | type[Lead], pk: int) -> Deal | Lead:
+    record = access.scope(model.objects.all(), request.user).filter(pk=pk).first()
+    if record is None:
         raise Http404
-    return deal
+    return record
 
 
 def _number(text: str, label: str, row: int, places: int) -> Decimal | None:
@@ -78,7 +78,7 @@ def _rows(typed: list[dict[str, str]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _typed_rows(deal: Deal) -> list[dict[str, str]]:
+def _typed_rows(deal: Deal | Lead) -> list[dict[str, str]]:
     rows = [{"product_id": str(r.product_id or ""), "name": r.product_name, "price": input_amount(r.price),
              "quantity": input_amount(r.quantity.normalize() if r.quantity == r.quantity.to_integral() else r.quantity)
              if r.quantity is not None else "",
@@ -94,7 +94,17 @@ def _typed_rows(deal: Deal) -> list[dict[str, str]]:
 def deal_products(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a deal's product rows: change, delete (tick), add (the empty lines, a catalogue product or
     a name of one's own)."""
-    deal = _deal(request, pk)
+    return _products(request, _record(request, Deal, pk), "web:deal_detail")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_products(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a lead's product rows, as a deal's (a converted lead is read-only history)."""
+    return _products(request, _record(request, Lead, pk), "web:lead_detail")
+
+
+def _products(request: HttpRequest, deal: Deal | Lead, detail_url: str) -> HttpResponse:
     errors: list[str] = []
     typed = _typed_rows(deal)
     if request.method == "POST":
@@ -108,13 +118,14 @@ def deal_products(request: HttpRequest, pk: int) -> HttpResponse:
             errors.append(error_message(exc))
         else:
             messages.success(request, _("Product rows saved."))
-            return redirect("web:deal_detail", pk=deal.pk)
+            return redirect(detail_url, pk=deal.pk)
         while len(typed) < NEW_ROWS:
             typed.append({"product_id": "", "name": "", "price": "", "quantity": "", "discount": "", "tax": "",
                           "delete": ""})
     products = Product.objects.filter(active=True).order_by("sort", "name")
     return render(request, "web/deals/products.html", {
-        "object": deal, "rows": typed, "products": products, "errors": errors,
+        "object": deal, "rows": typed, "products": products, "errors": errors, "detail_url": detail_url,
+        "is_lead": isinstance(deal, Lead),
     }, status=400 if errors else 200)
 
 
