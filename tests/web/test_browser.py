@@ -1,18 +1,18 @@
 """The web UI in a real Chromium (Playwright, sync API) against the live server.
 
 Each test logs in, clicks through the pages as a user would and checks what the page shows and what
-the database holds. The CRM-mode switch runs in a thread (``switch_run``) so the progress bar moves
-without a background worker process.
+the database holds. The CRM-mode switch goes through the task queue: the wizard queues it and a real
+``kontor db_worker`` process runs it while the page shows the progress.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import os
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 
 from kontor.crm import services
 from kontor.crm.enums import CrmMode
@@ -186,26 +186,23 @@ def _make_leads(admin_user, n: int) -> None:
                                                          "bindings": [{"entity": "lead", "id": lead.pk}]})
 
 
-def run_switch_in_thread(live_server, switch_id: int) -> threading.Thread:
-    """Run the switch job the way the worker would, in a thread, in small batches so the progress
-    bar has steps to show. An in-memory SQLite test database lives in one connection, which the
-    live server shares; the thread shares it too."""
-    from kontor.modes.jobs import switch_run
+def start_worker() -> subprocess.Popen:
+    """The real background worker (``kontor db_worker --batch``) on the live server's database (the
+    SQLite test database is a WAL file other processes can open): it takes the task the wizard
+    queued and converts in batches of 5 with a pause, so the progress bar has steps to show."""
+    from django.db import connection
 
-    shared = live_server.thread.connections_override.get("default")
-
-    def work():
-        if shared is not None:
-            connections["default"] = shared
-        try:
-            switch_run(switch_id, batch_size=5, progress=lambda _switch: time.sleep(0.05))
-        finally:
-            if shared is None:
-                connections.close_all()
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    return thread
+    s = connection.settings_dict
+    if connection.vendor == "postgresql":
+        url = (f"postgresql://{s.get('USER') or ''}{':' + s['PASSWORD'] if s.get('PASSWORD') else ''}"
+               f"@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}")
+    elif connection.is_in_memory_db():
+        pytest.skip("the worker process needs a database file (KONTOR_TEST_SQLITE=:memory: is set)")
+    else:
+        url = f"sqlite:///{s['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "KONTOR_SWITCH_BATCH_SIZE": "5", "KONTOR_SWITCH_PAUSE_SECONDS": "0.05"}
+    return subprocess.Popen([sys.executable, "-m", "kontor", "db_worker", "--batch", "--no-startup-delay"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def test_wizard_classic_to_simple_with_progress(page, live, admin_user):
@@ -230,10 +227,14 @@ def test_wizard_classic_to_simple_with_progress(page, live, admin_user):
     page.locator("#switch-progress").wait_for()
     switch = ModeSwitch.objects.order_by("-id").first()
     assert switch is not None
-    thread = run_switch_in_thread(live, switch.pk) if switch.status in ("queued", "running") else None
-    page.locator("#switch-progress[data-status='done']").wait_for(timeout=60_000)
-    if thread is not None:
-        thread.join(timeout=60)
+    assert switch.status == "queued"  # the task waits in the queue for a worker
+    worker = start_worker()
+    try:
+        page.locator("#switch-progress[data-status='done']").wait_for(timeout=120_000)
+        assert worker.wait(timeout=60) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
     assert page.locator("#switch-bar").get_attribute("value") == "100"
     assert "40 von 40 Leads verarbeitet" in page.inner_text("#switch-progress")
     assert "Leads" not in nav_texts(page)
