@@ -352,3 +352,24 @@ def test_search_shortcut_and_phone_search(page, data):
     page.locator("h1").click()
     page.keyboard.press("Control+k")
     assert page.evaluate("document.activeElement.id") == "global-search"
+
+
+def test_drag_a_deal_onto_the_won_drop_zone(page, data):
+    """Won and lost are drop zones under the board: a card dropped there moves the deal and leaves the
+    board; the zone's count and per-currency sum follow."""
+    from kontor.crm.models import Deal
+
+    from .test_browser import drag
+
+    deal = Deal.objects.get(title="Auftrag Neu")
+    won = Stage.objects.filter(pipeline=deal.pipeline, semantic="success").first()
+    page.set_viewport_size(DESKTOP)
+    login(page, "admin_test", "admin-pass-123")
+    page.goto("/deals/?view=kanban")
+    before = int(page.locator(f"#stats-deal-{won.pk} .count").get_attribute("data-count"))
+    drag(page, f"[data-testid=deal-{deal.pk}]", f"[data-testid=column-{won.pk}]")
+    page.locator(f"#stats-deal-{won.pk} .count[data-count='{before + 1}']").wait_for()
+    assert not page.locator(f"[data-testid=deal-{deal.pk}]").is_visible()
+    deal.refresh_from_db()
+    assert deal.stage_id == won.pk
+    assert "EUR" in page.locator(f"#stats-deal-{won.pk} .sum").inner_text()
