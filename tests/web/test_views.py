@@ -36,9 +36,47 @@ def test_login_page_and_login(admin_user, seeded):
     assert client.get("/deals/").status_code == 200
 
 
+#: What each page shows of the sample records (and what it must not show).
+PAGE_CONTENT = {
+    "/deals/": (["Website-Relaunch"], []),
+    "/deals/?view=list": (["Website-Relaunch", "Müller GmbH"], []),
+    "/leads/": (["Frühere Anfrage"], []),
+    "/leads/?view=list": (["Frühere Anfrage", "Lea"], []),
+    "/contacts/": (["Anna", "Schmidt", "Müller GmbH"], ["Website-Relaunch"]),
+    "/companies/": (["Müller GmbH"], ["Schmidt"]),
+    "/activities/": (["Angebot besprechen"], ["Vertrag abgelegt", "Fremde Aufgabe"]),
+    "/activities/?state=done": (["Vertrag abgelegt"], ["Angebot besprechen", "Fremde Aufgabe"]),
+    "/deals/new/": (['name="title"', 'name="opportunity"'], ["Website-Relaunch"]),
+    "/contacts/new/": (['name="last_name"', 'name="emails"'], []),
+    "/companies/new/": (['name="title"'], []),
+    "/leads/new/": (['name="title"', 'name="company_title"'], []),
+}
+
+
 @pytest.mark.parametrize("url", PAGES)
-def test_pages_render_for_a_manager(manager_client, sample, url):
-    assert manager_client.get(url).status_code == 200
+def test_pages_show_the_records_to_a_manager(manager_client, manager_user, admin_user, sample, url):
+    from kontor.crm import services
+
+    set_mode = CrmSettings.objects.filter(pk=1).update
+    set_mode(mode=CrmMode.CLASSIC)
+    services.lead_create(actor=admin_user, data={"title": "Frühere Anfrage", "name": "Lea", "last_name": "Lang"})
+    set_mode(mode=CrmMode.SIMPLE)
+    deal = {"entity": "deal", "id": sample["deal"].pk}
+    # The activity list shows the user's own activities unless asked for all.
+    Activity.objects.filter(pk=sample["activity"].pk).update(responsible=manager_user)
+    done = services.activity_create(actor=admin_user, data={
+        "type": "call", "subject": "Vertrag abgelegt", "bindings": [deal], "responsible_id": manager_user.pk})
+    services.activity_complete(activity=done, actor=admin_user)
+    services.activity_create(actor=admin_user, data={"type": "call", "subject": "Fremde Aufgabe", "bindings": [deal],
+                                                     "responsible_id": admin_user.pk})
+    response = manager_client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    shown, hidden = PAGE_CONTENT[url]
+    for text in shown:
+        assert text in html, f"{url} does not show {text!r}"
+    for text in hidden:
+        assert text not in html, f"{url} shows {text!r}"
 
 
 @pytest.mark.parametrize("url", ["/settings/crm-mode/", "/settings/simple-mode/", "/settings/forms/"])
