@@ -107,3 +107,36 @@ def test_a_writer_waiting_longer_than_its_timeout_gets_database_is_locked(databa
     _transaction(waiter, lambda c: c.execute("UPDATE counter SET n = n + 1 WHERE id = 1"))
     holder.close()
     waiter.close()
+
+
+def test_a_long_job_sees_that_writers_wait(database):
+    """``writers_waiting()`` (what the switch asks between batches) is true while another connection
+    waits for the write lock, false once nobody does."""
+    holder = _wrapper(database, "holder")
+    holder.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    holder.cursor().execute("UPDATE counter SET n = n + 1 WHERE id = 1")
+    assert holder.writers_waiting() is False
+    done = threading.Event()
+
+    def waiter() -> None:
+        conn = _wrapper(database, "waiter")
+        try:
+            _transaction(conn, lambda c: c.execute("UPDATE counter SET n = n + 1 WHERE id = 1"))
+        finally:
+            conn.close()
+            done.set()
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    seen = False
+    for _ in range(500):
+        if holder.writers_waiting():
+            seen = True
+            break
+        time.sleep(0.01)
+    holder.commit()
+    holder.set_autocommit(True)
+    thread.join(30)
+    assert seen and done.is_set()
+    assert holder.writers_waiting() is False
+    holder.close()

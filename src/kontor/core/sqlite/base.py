@@ -12,7 +12,11 @@ couple of milliseconds of the holder's COMMIT, never a 100 ms nap later. The loc
 transaction (COMMIT, ROLLBACK, or the connection closing; the kernel drops it when a process dies).
 A waiter gives up after the connection's ``timeout`` option (seconds) with SQLite's own
 "database is locked" error. Writes outside a transaction (autocommit) still use the busy handler.
-In-memory databases (the test default) have no file to lock and skip all this.
+In-memory databases have no file to lock and skip all this.
+
+While it waits, a writer holds a shared lock on ``<database>.lock-wait``: ``writers_waiting()``
+tells a long job (the CRM-mode switch) between its batches that web requests are queued, and it
+lets them go first.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _lock_fd: int | None = None
     _lock_path: str | None = None
     _lock_held = False
+    _wait_fd: int | None = None
 
     def _lock_file(self) -> int | None:
         name = str(self.settings_dict.get("NAME") or "")
@@ -42,29 +47,64 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._lock_fd is not None and self._lock_path != path:
             os.close(self._lock_fd)
             self._lock_fd = None
+            if self._wait_fd is not None:
+                os.close(self._wait_fd)
+                self._wait_fd = None
         if self._lock_fd is None:
             self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._wait_fd = os.open(f"{path}-wait", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             self._lock_path = path
         return self._lock_fd
+
+    def writers_waiting(self) -> bool:
+        """Whether another connection is waiting for the write lock (waiters hold a shared lock on
+        ``<database>.lock-wait`` while they wait). The CRM-mode switch asks this between batches and
+        lets them go first."""
+        if self._lock_file() is None or self._wait_fd is None:
+            return False
+        try:
+            fcntl.flock(self._wait_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
+        return False
 
     def write_lock_acquire(self) -> None:
         """Wait for the database's write lock (see the module's docstring)."""
         fd = self._lock_file()
         if fd is None or self._lock_held:
             return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._lock_held = True
+            return
+        except BlockingIOError:
+            pass
         timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
         deadline = time.monotonic() + timeout
         wait = FIRST_WAIT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._lock_held = True
-                return
+        waiting = False
+        if self._wait_fd is not None:
+            try:  # tell the switch job someone waits (it checks between batches)
+                fcntl.flock(self._wait_fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                waiting = True
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise OperationalError(f"database is locked (waited {timeout:g} s for the write lock)") from None
-                time.sleep(wait)
-                wait = min(wait * 2, MAX_WAIT)
+                pass  # the job is looking right now; it will see the next waiter
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    self._lock_held = True
+                    return
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise OperationalError(
+                            f"database is locked (waited {timeout:g} s for the write lock)") from None
+                    time.sleep(wait)
+                    wait = min(wait * 2, MAX_WAIT)
+        finally:
+            if waiting and self._wait_fd is not None:
+                fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
 
     def write_lock_release(self) -> None:
         if self._lock_held and self._lock_fd is not None:
@@ -98,3 +138,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
+            if self._wait_fd is not None:
+                os.close(self._wait_fd)
+                self._wait_fd = None
