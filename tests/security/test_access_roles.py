@@ -348,3 +348,11 @@ def test_web_delete_and_bulk_actions_stay_in_scope(team):
     assert Deal.objects.get(pk=team.deal_sven.pk).assigned_id == team.sven.pk
     web.post("/deals/bulk/", {"action": "delete", "confirm": "1", "ids": [team.deal_sven.pk]})
     assert Deal.objects.filter(pk=team.deal_sven.pk).exists()
+
+
+def test_duplicate_warnings_name_only_records_in_scope(team):
+    contact_create(actor=team.sven, data={"name": "Hidden Twin", "emails": ["twin@example.org"]})
+    mine = team.web(team.olga).get("/duplicates/contacts/", {"emails": "twin@example.org", "name": "Twin"})
+    assert mine.status_code == 200 and "Hidden Twin" not in mine.content.decode()
+    theirs = team.web(team.piet).get("/duplicates/contacts/", {"emails": "twin@example.org", "name": "Twin"})
+    assert "Hidden Twin" in theirs.content.decode()

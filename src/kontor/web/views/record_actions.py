@@ -201,9 +201,10 @@ def _values(data, name: str) -> list[str]:
     return out
 
 
-def find_duplicates(kind: str, data) -> list[dict[str, Any]]:
+def find_duplicates(kind: str, data, user: Any = None) -> list[dict[str, Any]]:
     """Records that look like the one being created: ``[{"kind", "id", "label", "url", "reason",
-    "link"}]`` (``link``: the form field a match can be linked through, or "")."""
+    "link"}]`` (``link``: the form field a match can be linked through, or ""). Only records ``user``
+    may read are named (``kontor.crm.access``; ``None``: all)."""
     phones = sorted({p for p in (normalize_phone(v) for v in _values(data, "phones")) if p})
     emails = sorted({e for e in (normalize_email(v) for v in _values(data, "emails")) if e})
     title = normalize_title(data.get("company_title" if kind == "leads" else "title", "")) \
@@ -224,7 +225,7 @@ def find_duplicates(kind: str, data) -> list[dict[str, Any]]:
         return reasons
 
     contact_reasons = by_comms(EntityType.CONTACT) if phones or emails else {}
-    for contact in Contact.objects.filter(pk__in=contact_reasons).order_by("id")[:10]:
+    for contact in access.scope(Contact.objects.filter(pk__in=contact_reasons), user).order_by("id")[:10]:
         found.append({"kind": _("Contact"), "id": contact.pk, "label": str(contact),
                       "url": reverse("web:contact_detail", args=[contact.pk]), "reason": contact_reasons[contact.pk],
                       "link": "contact_id" if kind == "leads" else ""})
@@ -232,13 +233,14 @@ def find_duplicates(kind: str, data) -> list[dict[str, Any]]:
     if title:
         for pk in Company.objects.filter(title_normalized=title).values_list("pk", flat=True)[:10]:
             company_reasons.setdefault(pk, _("same company name"))
-    for company in Company.objects.filter(pk__in=company_reasons).order_by("id")[:10]:
+    for company in access.scope(Company.objects.filter(pk__in=company_reasons), user).order_by("id")[:10]:
         found.append({"kind": _("Company"), "id": company.pk, "label": str(company),
                       "url": reverse("web:company_detail", args=[company.pk]), "reason": company_reasons[company.pk],
                       "link": "company_id" if kind in ("leads", "contacts") else ""})
     if kind == "leads" and (phones or emails):
         lead_reasons = by_comms(EntityType.LEAD)
-        open_leads = Lead.objects.filter(pk__in=lead_reasons, status__semantic=Semantic.PROCESS).order_by("id")[:10]
+        open_leads = access.scope(Lead.objects.filter(pk__in=lead_reasons, status__semantic=Semantic.PROCESS),
+                                  user).order_by("id")[:10]
         for lead in open_leads:
             found.append({"kind": _("Lead"), "id": lead.pk, "label": str(lead) or f"#{lead.pk}",
                           "url": reverse("web:lead_detail", args=[lead.pk]), "reason": lead_reasons[lead.pk],
@@ -251,7 +253,8 @@ def duplicates(request: HttpRequest, kind: str) -> HttpResponse:
     """The live check of a create form (fetched after a phone, e-mail or name input loses focus)."""
     if kind not in ("leads", "contacts", "companies"):
         raise Http404
-    return render(request, "web/records/duplicates.html", {"duplicates": find_duplicates(kind, request.GET),
+    return render(request, "web/records/duplicates.html", {"duplicates": find_duplicates(kind, request.GET,
+                                                                                         request.user),
                                                            "live": True})
 
 
@@ -259,10 +262,10 @@ def duplicates_block(request: HttpRequest, kind: str) -> list[dict[str, Any]]:
     """On submit of a create form: the matches unless the user chose "create anyway"."""
     if request.method != "POST" or request.POST.get("create_anyway") == "1":
         return []
-    return find_duplicates(kind, request.POST)
+    return find_duplicates(kind, request.POST, request.user)
 
 
-def conversion_matches(lead: Lead) -> dict[str, list[tuple[int, str]]]:
+def conversion_matches(lead: Lead, user: Any = None) -> dict[str, list[tuple[int, str]]]:
     """Existing customers a lead's conversion can link, found by the switch's matching rules: the
     contacts with one of its phones or e-mails, the companies with its company name (or one of its
     phones or e-mails)."""
@@ -270,7 +273,7 @@ def conversion_matches(lead: Lead) -> dict[str, list[tuple[int, str]]]:
 
     phones, emails = normalized_comms(entity_type=EntityType.LEAD, entity_id=lead.pk)
     data = _Values({"phones": phones, "emails": emails, "company_title": [lead.company_title or ""]})
-    found = find_duplicates("leads", data)
+    found = find_duplicates("leads", data, user)
     return {"contact": [(d["id"], f'{d["label"]} ({d["reason"]})') for d in found if d["link"] == "contact_id"][:3],
             "company": [(d["id"], f'{d["label"]} ({d["reason"]})') for d in found if d["link"] == "company_id"][:3]}
 

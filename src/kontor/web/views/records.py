@@ -67,7 +67,7 @@ def _record_context(entity_type: EntityType, obj, user) -> dict[str, Any]:
         "timeline": selectors.record_timeline(entity_type, obj.pk, limit=50),
         "open_activities": [a for a in activities if not a.completed],
         "done_activities": [a for a in activities if a.completed],
-        "activity_form": forms.ActivityForm(),
+        "activity_form": forms.ActivityForm(initial={"responsible_id": str(user.pk)}),
     }
 
 
@@ -253,7 +253,7 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def lead_convert(request: HttpRequest, pk: int) -> HttpResponse:
     """Classic mode: turn a lead into a deal and a contact and/or company (``lead_convert``)."""
     lead = _get(request, Lead.objects.select_related("status", "contact", "company"), pk)
-    form = forms.ConvertForm(request.POST or None, lead=lead, matches=conversion_matches(lead))
+    form = forms.ConvertForm(request.POST or None, lead=lead, matches=conversion_matches(lead, request.user))
     if request.method == "POST" and form.is_valid():
         from kontor.modes.services import lead_convert as convert
 
