@@ -81,7 +81,8 @@ def test_a_lead_status_change_and_its_other_fields(admin_user, classic):
     lead = services.lead_create(actor=admin_user, data={"title": "Anfrage", "status_id": "NEW"})
     services.lead_update(lead=lead, actor=admin_user, data={"status_id": "IN_PROCESS", "phones": ["+49 30 123456"]})
     assert entries(LEAD, lead.pk)[1:] == [
-        ("status_changed", {"from": "NEW", "to": "IN_PROCESS"}, admin_user.pk),
+        ("status_changed", {"from": "NEW", "to": "IN_PROCESS", "from_name": "Unbearbeitet",
+                            "to_name": "In Bearbeitung"}, admin_user.pk),
         ("updated", {"changes": [{"field": "phones", "label_de": "Telefon", "label_en": "Phone", "old": [],
                                   "new": ["+49 30 123456"]}]}, admin_user.pk),
     ]

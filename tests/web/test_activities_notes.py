@@ -306,3 +306,22 @@ def test_only_admin_or_responsible_may_delete_an_activity(other_client, admin_cl
     assert f"/activities/{activity.pk}/delete/" in _page(admin_client, f"/activities/{activity.pk}/")
     admin_client.post(f"/activities/{activity.pk}/delete/")
     assert not Activity.objects.filter(pk=activity.pk).exists()
+
+
+def test_change_entries_keep_names_of_the_time(manager_client, sample, admin_user):
+    """The timeline stores the names a change referred to: a user renamed later and a company deleted
+    later still read as they were."""
+    import re
+
+    deal, company = sample["deal"], sample["company"]
+    kim = user_create(username="kim", password="kim-pass-123", first_name="Kim", last_name="Klar")
+    services.deal_update(deal=deal, actor=admin_user, data={"assigned_id": kim.pk, "company_id": None})
+    entry = TimelineEntry.objects.filter(entity_id=deal.pk, kind=TimelineKind.UPDATED).order_by("id").first()
+    assigned = next(c for c in entry.data["changes"] if c["field"] == "assigned_id")
+    assert (assigned["old_name"], assigned["new_name"]) == ("Ada Admin", "Kim Klar")
+    kim.first_name = "Kimberly"
+    kim.save()
+    services.company_delete(company=company, actor=admin_user)
+    text = re.sub(r"<[^>]+>", "", _page(manager_client, f"/deals/{deal.pk}/"))
+    assert "Verantwortlich: Ada Admin → Kim Klar" in text
+    assert "Firma: Müller GmbH → —" in text  # deleted since; its name then

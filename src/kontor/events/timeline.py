@@ -10,7 +10,8 @@ Entries and their ``data``:
 - ``created``: lead ``{"title"}``, deal ``{"title", "stage"}``, contact and company ``{}``;
 - ``updated``: ``{"changes": [{"field", "label_de", "label_en", "old", "new"}, …]}`` in field order,
   values as the native API writes them (money ``"12500.00"``, dates ISO, references by id, phones
-  and e-mails as lists); money adds ``old_currency``/``new_currency``;
+  and e-mails as lists); money adds ``old_currency``/``new_currency``, references (users, directory
+  entries, linked records) ``old_name``/``new_name`` as they were named at the change;
 - ``status_changed`` (lead): ``{"from", "to", "from_name", "to_name"}`` status codes and their names
   at the time;
 - ``stage_changed`` (deal): ``{"from", "to", "from_name", "to_name", "pipeline_id"}``;
@@ -103,6 +104,10 @@ def describe_changes(entity_type: EntityType, record_id: int, changes: Mapping[s
         item: dict[str, Any] = {"field": spec.name if spec else key,
                                 "label_de": spec.label_de if spec else key, "label_en": spec.label_en if spec else key,
                                 "old": old, "new": new}
+        if spec is not None and spec.kind in (Kind.USER, Kind.ENUM, Kind.LINK):
+            # Names as they were at the change: a user, status or contact renamed or deleted later
+            # does not rewrite the history.
+            item["old_name"], item["new_name"] = reference_name(spec, old), reference_name(spec, new)
         if spec is not None and spec.kind == Kind.MONEY and not spec.is_custom:
             item["old"], item["new"] = _amount(old), _amount(new)
             if currency is None:
@@ -113,6 +118,38 @@ def describe_changes(entity_type: EntityType, record_id: int, changes: Mapping[s
             item["new_currency"] = currencies[1] if currencies else currency
         out.append((position, item))
     return [item for _, item in sorted(out, key=lambda pair: pair[0])]
+
+
+def reference_name(spec: Any, value: Any) -> str:
+    """The name a reference value had now: a user's display name, a directory entry's or custom
+    item's name, a linked record's title or a stage's/pipeline's name ("" when there is none)."""
+    from django.contrib.auth import get_user_model
+
+    from kontor.crm.fields import Kind
+    from kontor.crm.models import RECORD_MODELS, DirectoryItem, LeadStatus, Pipeline, Source, Stage
+
+    if value is None or value == "" or isinstance(value, list | dict):
+        return ""
+    try:
+        if spec.kind == Kind.USER:
+            user = get_user_model().objects.filter(pk=int(value)).first()
+            return user.display_name if user else ""
+        if spec.kind == Kind.ENUM:
+            if spec.is_custom:
+                return dict(spec.items).get(int(value), "") if str(value).isdigit() else ""
+            if spec.directory == "STATUS":
+                qs = LeadStatus.objects.filter(code=value)
+            elif spec.directory == "SOURCE":
+                qs = Source.objects.filter(code=value)
+            else:
+                qs = DirectoryItem.objects.filter(directory=spec.directory, code=value)
+            return qs.values_list("name", flat=True).first() or ""
+        models = {"stage": Stage, "pipeline": Pipeline, **{e.name.lower(): m for e, m in RECORD_MODELS.items()}}
+        model = models.get(spec.link or "")
+        obj = model._default_manager.filter(pk=int(value)).first() if model is not None else None
+        return (getattr(obj, "name", None) or str(obj)) if obj is not None else ""
+    except (TypeError, ValueError):
+        return ""
 
 
 def _amount(value: Any) -> Any:

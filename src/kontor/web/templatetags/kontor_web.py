@@ -148,6 +148,11 @@ def _change_html(entity_type: int, change: dict[str, Any], displays: dict) -> st
             return format_html("{}", money(value, change.get(f"{side}_currency") or ""))
         if spec.kind == Kind.MULTI:
             return format_html("{}", ", ".join(str(v) for v in value) if isinstance(value, list) else value)
+        name = change.get(f"{side}_name")
+        if name and spec.kind in (Kind.USER, Kind.ENUM):  # as it was named at the change
+            return format_html("{}", name)
+        if name and spec.kind == Kind.LINK and display._record(spec.link or "", value) is None:
+            return format_html("{}", name)  # the record is gone: its name then
         if spec.kind in (Kind.TEXT, Kind.LONGTEXT) and isinstance(value, str):
             return format_html("{}", Truncator(value).chars(TIMELINE_TEXT_CHARS))
         try:
