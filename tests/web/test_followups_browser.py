@@ -182,3 +182,49 @@ def test_admin_sets_form_assignment_and_consent(new_page, live, admin_user, mana
     webform.refresh_from_db()
     assert webform.consent_required and webform.privacy_url == "https://example.de/privacy"
     assert set(webform.round_robin_users.values_list("username", flat=True)) == {"admin_test", "manager_test"}
+
+
+def test_followups_pages_meet_wcag_aa(browser, live, admin_user, manager_user, sample):
+    """axe-core (as in test_a11y.py) on the pages of issue 17, German desktop and English phone, light and
+    dark: my activities with an overdue one, an activity's page and form, a note's form, the lost reason,
+    the notification centre, the web form with consent, the form's settings."""
+    from kontor.crm.enums import EntityType, Semantic
+    from kontor.crm.models import Stage
+    from kontor.crm.services.notes import note_add
+    from kontor.notifications.services import notify
+
+    from .test_a11y import axe_problems
+
+    deal, activity = sample["deal"], sample["activity"]
+    activity.deadline = timezone.now() - timedelta(days=2)
+    activity.save()
+    note = note_add(entity_type=EntityType.DEAL, entity_id=deal.pk, text="Rückruf vereinbart", actor=admin_user)
+    notify(admin_user, "assigned", entity="deal", record_id=deal.pk, data={"title": deal.title, "actor": "Max"})
+    webform = WebForm.objects.create(name="Kontakt", slug="kontakt", consent_required=True,
+                                     privacy_url="https://example.de/datenschutz", responsible=admin_user)
+    lost = Stage.objects.filter(pipeline=deal.pipeline, semantic=Semantic.FAILURE).first()
+    pages = ["/activities/", f"/activities/{activity.pk}/", f"/activities/{activity.pk}/edit/", "/activities/new/",
+             f"/activities/{activity.pk}/delete/", f"/notes/{note.pk}/edit/", f"/deals/{deal.pk}/",
+             f"/deals/{deal.pk}/lost/?stage_id={lost.pk}", "/notifications/", f"/settings/forms/{webform.pk}/"]
+    problems: list[str] = []
+    for name, locale, viewport, scheme in (("de-desktop", "de-DE", DESKTOP, "light"),
+                                           ("en-phone-dark", "en-US", PHONE, "dark")):
+        context = browser.new_context(locale=locale, viewport=viewport, color_scheme=scheme, base_url=live.url,
+                                      bypass_csp=True)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.goto("/forms/kontakt/")
+        problems += axe_problems(page, f"{name} /forms/kontakt/")
+        login(page, "admin_test", "admin-pass-123")
+        if locale.startswith("en"):
+            page.click(".user-menu summary")
+            page.click("button[value=en]")
+            page.locator("html[lang=en]").wait_for()
+        for path in pages:
+            page.goto(path)
+            page.wait_for_load_state("domcontentloaded")
+            problems += axe_problems(page, f"{name} {path}")
+            if not no_horizontal_scroll(page):
+                problems.append(f"{name} {path}: wider than the screen")
+        context.close()
+    assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems[:40])
