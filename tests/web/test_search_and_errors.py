@@ -102,3 +102,12 @@ def test_api_and_facade_errors_stay_json(admin_client, admin_user):
     assert response.json()["code"] == "not_found"
     response = Client().get("/rest/1/nonsense/crm.deal.list.json")
     assert response.status_code >= 400 and response["Content-Type"].startswith("application/json")
+
+
+def test_csrf_failure_page(admin_user, seeded):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    response = client.post("/deals/new/", {"title": "x"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Das Formular ist abgelaufen" in html and "Zurück zur Startseite" in html and "kontor.css" in html
