@@ -140,12 +140,17 @@ def test_web_form_makes_a_lead_in_classic_mode(classic):
     assert not Deal.objects.exists()
 
 
-def test_web_form_bad_phone_is_shown_on_the_field(seeded):
+def test_web_form_keeps_an_unreadable_phone_as_typed(seeded):
+    """As Bitrix24 does: a submission is never lost for a phone like "nach 17 Uhr" — the text is
+    stored (not normalised, never matched) and the deal made."""
     webform = WebForm.objects.create(name="Kontakt", slug="kontakt")
-    response = _submit(webform, phone="abc", email="")
-    assert response.status_code == 422
-    assert "gültige Telefonnummer" in response.content.decode()
-    assert not Deal.objects.exists()
+    response = _submit(webform, phone="nach 17 Uhr", email="")
+    assert response.status_code == 200 and "Vielen Dank" in response.content.decode()
+    deal = Deal.objects.get()
+    from kontor.crm.models import Communication
+
+    phone = Communication.objects.get(entity_id=deal.contact_id, type="PHONE")
+    assert (phone.value, phone.normalized) == ("nach 17 Uhr", "")
 
 
 def test_inactive_web_form_is_gone(seeded):
