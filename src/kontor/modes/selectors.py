@@ -60,8 +60,10 @@ def switch_preview(*, create_contacts: bool = True, create_companies: bool = Tru
     """What a switch to simple mode would do now, counted with set-based SQL before anything changes,
     by the job's rules (``kontor.modes.jobs``): the leads in progress become deals; a lead's contact
     is the one it names, else (when matching is on) the oldest contact with one of its phones or
-    e-mails, else a new one; a company likewise by its case-folded company name. "new contacts" is
-    an upper bound: two leads of one new person make one contact."""
+    e-mails, else a new one; a company likewise by its case-folded company name. Two leads of one new
+    person (a phone or e-mail in common) make one new contact, as in the job: a lead counts as new
+    unless an earlier unmatched lead shares one of its phones or e-mails. (A chain — A and B share a
+    phone, B and C an e-mail — is counted as one contact where the job makes two: "about".)"""
     from django.db.models import Exists, OuterRef
 
     from kontor.crm.enums import CommType, EntityType, Semantic
@@ -86,7 +88,15 @@ def switch_preview(*, create_contacts: bool = True, create_companies: bool = Tru
             own = Communication.objects.filter(entity_type=EntityType.LEAD, entity_id=OuterRef("pk"),
                                                type__in=(CommType.PHONE, CommType.EMAIL)).filter(Exists(known))
             out["contacts_matched"] = free.filter(Exists(own)).count()
-        out["contacts_new"] = free.count() - out["contacts_matched"]
+            unmatched = free.exclude(Exists(own))
+            keys = Communication.objects.filter(entity_type=EntityType.LEAD, type__in=(CommType.PHONE, CommType.EMAIL),
+                                                entity_id__in=unmatched.values("pk")).exclude(normalized="")
+            earlier = keys.filter(type=OuterRef("type"), normalized=OuterRef("normalized"),
+                                  entity_id__lt=OuterRef("entity_id"))
+            same_person = keys.filter(Exists(earlier)).values("entity_id").distinct().count()
+            out["contacts_new"] = free.count() - out["contacts_matched"] - same_person
+        else:
+            out["contacts_new"] = free.count()
     if create_companies:
         out["companies_linked"] = leads.filter(company__isnull=False).count()
         named = leads.filter(company__isnull=True).exclude(company_title_normalized="")
