@@ -5,12 +5,15 @@ buttons only for users who may add."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from kontor.crm import services
 from kontor.crm.enums import Semantic
 from kontor.crm.models import Lead, LeadStatus
 from kontor.modes.selectors import switch_preview
+from kontor.products.models import Product
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +68,53 @@ def test_leads_matching_an_existing_contact_are_not_new(admin_user, classic):
     services.lead_create(actor=admin_user, data={"title": "B", "name": "Alt", "emails": ["alt@example.com"]})
     preview = switch_preview()
     assert (preview["contacts_matched"], preview["contacts_new"]) == (2, 0)
+
+
+# --- product forms: the ISO 4217 select, amounts in the user's language --------------------------
+
+
+def _rows_form(rows: list[dict[str, str]], **extra: str) -> dict[str, str]:
+    data = {"rows": str(len(rows)), **extra}
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"row-{i}-{key}"] = value
+    return data
+
+
+ROW = {"product_id": "", "name": "Schulung", "price": "1.250,50", "quantity": "2", "discount": "", "tax": ""}
+
+
+def test_product_rows_pick_the_records_currency_from_the_iso_list(admin_client, sample):
+    deal = sample["deal"]
+    page = admin_client.get(f"/deals/{deal.pk}/products/").content.decode()
+    assert '<select id="rows-currency" name="currency">' in page
+    assert '<option value="EUR" selected>EUR – Euro</option>' in page and "CHF – Schweizer Franken" in page
+    r = admin_client.post(f"/deals/{deal.pk}/products/", _rows_form([ROW], currency="CHF"))
+    assert r.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.currency, deal.opportunity) == ("CHF", Decimal("2501.00"))
+    assert "2.501,00 CHF" in admin_client.get(f"/deals/{deal.pk}/").content.decode()
+
+
+def test_product_rows_refuse_a_currency_that_is_no_iso_code_and_change_nothing(admin_client, sample):
+    deal = sample["deal"]
+    r = admin_client.post(f"/deals/{deal.pk}/products/", _rows_form([ROW], currency="Euro"))
+    assert r.status_code == 400 and "EURO ist kein Währungscode" in r.content.decode()
+    # A bad amount after a good currency: neither is saved (one transaction).
+    r = admin_client.post(f"/deals/{deal.pk}/products/", _rows_form([{**ROW, "price": "1250.50"}], currency="USD"))
+    assert r.status_code == 400 and "12.500,50" in r.content.decode()
+    deal.refresh_from_db()
+    assert (deal.currency, deal.opportunity) == ("EUR", Decimal("12500.00")) and not deal.product_rows.exists()
+
+
+def test_catalogue_uses_the_iso_select_and_german_amounts(admin_client, seeded):
+    page = admin_client.get("/products/").content.decode()
+    assert '<select id="p-currency" name="currency">' in page and "CHF – Schweizer Franken" in page
+    r = admin_client.post("/products/", {"name": "Wartung", "price": "1.234,50", "currency": "chf", "tax": "7,7"})
+    assert r.status_code == 302
+    assert Product.objects.filter(name="Wartung", price=Decimal("1234.50"), currency="CHF",
+                                  tax_rate=Decimal("7.70")).exists()
+    bad = admin_client.post("/products/", {"name": "Lizenz", "price": "1.200,00", "currency": "Euro"})
+    assert bad.status_code == 400 and not Product.objects.filter(name="Lizenz").exists()
+    bad = admin_client.post("/products/", {"name": "Lizenz", "price": "1200.00", "currency": "EUR"})
+    assert bad.status_code == 400 and "12.500,50" in bad.content.decode()

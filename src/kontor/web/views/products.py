@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from kontor.accounts.models import Action
 from kontor.core.errors import KontorError
-from kontor.core.money import AmountError, currency_choices, input_amount, parse_amount
+from kontor.core.money import AmountError, currency_choices, input_amount, is_currency, parse_amount
 from kontor.crm import access
 from kontor.crm.models import Deal, Lead
 from kontor.products.models import Product
@@ -104,14 +105,33 @@ def lead_products(request: HttpRequest, pk: int) -> HttpResponse:
     return _products(request, _record(request, Lead, pk), "web:lead_detail")
 
 
+def _set_currency(deal: Deal | Lead, currency: str, actor) -> None:
+    """The rows are in the record's currency: choosing another one on the rows' page changes it."""
+    from kontor.crm.services import deal_update, lead_update
+
+    if currency == deal.currency:
+        return
+    if isinstance(deal, Deal):
+        deal_update(deal=deal, actor=actor, data={"currency": currency})
+    else:
+        lead_update(lead=deal, actor=actor, data={"currency": currency})
+
+
 def _products(request: HttpRequest, deal: Deal | Lead, detail_url: str) -> HttpResponse:
     errors: list[str] = []
     typed = _typed_rows(deal)
+    currency = deal.currency
     if request.method == "POST":
         try:
             access.require(request.user, deal, Action.EDIT)
             typed = _posted(request)
-            product_rows_set(owner=deal, rows=_rows(typed), actor=request.user)
+            currency = (request.POST.get("currency") or deal.currency).strip().upper()
+            if not is_currency(currency):
+                raise ValueError(_("%(code)s is not a currency code (ISO 4217, such as EUR).")
+                                 % {"code": currency[:20]})
+            with transaction.atomic():  # currency and rows together, or neither
+                _set_currency(deal, currency, request.user)
+                product_rows_set(owner=deal, rows=_rows(typed), actor=request.user)
         except ValueError as exc:
             errors.append(str(exc))
         except KontorError as exc:
@@ -125,7 +145,7 @@ def _products(request: HttpRequest, deal: Deal | Lead, detail_url: str) -> HttpR
     products = Product.objects.filter(active=True).order_by("sort", "name")
     return render(request, "web/deals/products.html", {
         "object": deal, "rows": typed, "products": products, "errors": errors, "detail_url": detail_url,
-        "is_lead": isinstance(deal, Lead),
+        "is_lead": isinstance(deal, Lead), "currency": currency, "currencies": currency_choices(keep=currency),
     }, status=400 if errors else 200)
 
 
