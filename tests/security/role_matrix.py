@@ -99,6 +99,8 @@ API: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/webhooks/outgoing"): ADMIN,
     ("POST", "/api/v1/webhooks/outgoing/{webhook_id}/deliveries/{delivery_id}/resend"): ADMIN,
     ("POST", "/api/v1/webhooks/outgoing/{webhook_id}/enable"): ADMIN,
+    # added 2 Dec (settings screens, search, notifications, activities, products, roles)
+    ("GET", "/api/v1/crm-mode/switch-preview"): ADMIN,
 }
 
 #: Bodies for operations whose schema-made minimal body would not get as far as the role check.
@@ -323,6 +325,53 @@ WEB: dict[str, str] = {
     "web:webform_list": ADMIN,
     "web:webhook_list": USER,
     "web:webhook_revoke": USER,
+    # added 2 Dec (settings screens, search, notifications, activities, products, roles)
+    "web:account_language": USER,
+    "web:activity_delete": ADMIN,  # admins, and (per record) the activity's author: the sample's is the admin's
+    "web:activity_detail": USER,
+    "web:activity_edit": USER,
+    "web:bulk_action": USER,
+    "web:crm_mode_preview": ADMIN,
+    "web:deal_lost": USER,
+    "web:deal_products": USER,
+    "web:directory_delete": ADMIN,
+    "web:directory_edit": ADMIN,
+    "web:directory_list": ADMIN,
+    "web:directory_reorder": ADMIN,
+    "web:duplicates": USER,
+    "web:lead_products": USER,
+    "web:lead_status_delete": ADMIN,
+    "web:lead_status_edit": ADMIN,
+    "web:lead_status_list": ADMIN,
+    "web:lead_status_reorder": ADMIN,
+    "web:note_create": USER,
+    "web:note_delete": USER,
+    "web:note_edit": USER,
+    "web:notification_list": USER,
+    "web:notification_open": USER,
+    "web:notification_read": USER,
+    "web:pipeline_delete": ADMIN,
+    "web:pipeline_detail": ADMIN,
+    "web:pipeline_list": ADMIN,
+    "web:pipeline_reorder": ADMIN,
+    "web:product_list": USER,
+    "web:product_remove": USER,
+    "web:record_delete": USER,
+    "web:search": USER,
+    "web:set_password": PUBLIC,  # the one-time link from user_link: the signed token is the credential
+    "web:settings_index": ADMIN,
+    "web:source_delete": ADMIN,
+    "web:source_edit": ADMIN,
+    "web:source_list": ADMIN,
+    "web:source_reorder": ADMIN,
+    "web:stage_delete": ADMIN,
+    "web:stage_edit": ADMIN,
+    "web:stage_reorder": ADMIN,
+    "web:user_active": ADMIN,
+    "web:user_edit": ADMIN,
+    "web:user_link": ADMIN,
+    "web:user_list": ADMIN,
+    "web:user_new": ADMIN,
 }
 
 #: Arguments of web URLs other than ``pk``, and which sample a ``pk`` means when the name does not say.
