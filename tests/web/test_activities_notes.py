@@ -151,7 +151,7 @@ def test_open_edit_and_delete_an_activity(manager_client, manager_user, sample):
                                                                          manager_user.pk)
     assert timezone.localtime(activity.deadline).strftime("%Y-%m-%d %H:%M") == "2026-12-10 10:00"
     bad = manager_client.post(f"/activities/{activity.pk}/edit/", {"type": "call", "subject": ""})
-    assert bad.status_code == 200 and "Dieses Feld ist zwingend erforderlich." in bad.content.decode()
+    assert bad.status_code == 422 and "Dieses Feld ist zwingend erforderlich." in bad.content.decode()
     assert _page(manager_client, f"/activities/{activity.pk}/delete/")
     manager_client.post(f"/activities/{activity.pk}/delete/")
     assert not Activity.objects.filter(pk=activity.pk).exists()

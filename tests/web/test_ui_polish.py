@@ -118,3 +118,40 @@ def test_catalogue_uses_the_iso_select_and_german_amounts(admin_client, seeded):
     assert bad.status_code == 400 and not Product.objects.filter(name="Lizenz").exists()
     bad = admin_client.post("/products/", {"name": "Lizenz", "price": "1200.00", "currency": "EUR"})
     assert bad.status_code == 400 and "12.500,50" in bad.content.decode()
+
+
+# --- activity: start, end and who it is with ----------------------------------------------------
+
+
+def test_activity_page_and_form_show_and_edit_times_and_communications(admin_client, admin_user, sample):
+    from kontor.crm.models import Activity
+
+    contact = sample["contact"]
+    activity = services.activity_create(actor=admin_user, data={
+        "type": "meeting", "subject": "Workshop", "bindings": [{"entity": "deal", "id": sample["deal"].pk}],
+        "start_time": "2026-12-03T09:00:00+01:00", "end_time": "2026-12-03T11:30:00+01:00",
+        "communications": [{"type": "EMAIL", "value": "anna@mueller.example", "entity_type": 3,
+                            "entity_id": contact.pk}]})
+    page = admin_client.get(f"/activities/{activity.pk}/").content.decode()
+    assert "03.12.2026 09:00 – 11:30" in page
+    assert '<a href="mailto:anna@mueller.example">anna@mueller.example</a>' in page
+    assert f'href="/contacts/{contact.pk}/"' in page and "Kontaktdaten" in page
+
+    form = admin_client.get(f"/activities/{activity.pk}/edit/").content.decode()
+    assert 'name="start_time" value="2026-12-03T09:00"' in form and 'name="end_time" value="2026-12-03T11:30"' in form
+    assert "anna@mueller.example</textarea>" in form
+
+    post = {"type": "meeting", "subject": "Workshop", "deadline": "2026-12-03T09:00",
+            "start_time": "2026-12-03T10:00", "end_time": "2026-12-03T12:00",
+            "communications": "anna@mueller.example\n0171 2345678\n", "description": "",
+            "responsible_id": str(admin_user.pk)}
+    assert admin_client.post(f"/activities/{activity.pk}/edit/", post).status_code == 302
+    activity = Activity.objects.get(pk=activity.pk)
+    assert (activity.start_time.isoformat(), activity.end_time.isoformat()) == (
+        "2026-12-03T09:00:00+00:00", "2026-12-03T11:00:00+00:00")
+    assert activity.communications == [  # the kept line keeps its contact
+        {"type": "EMAIL", "value": "anna@mueller.example", "entity_type": 3, "entity_id": contact.pk},
+        {"type": "PHONE", "value": "0171 2345678", "entity_type": None, "entity_id": None}]
+
+    bad = admin_client.post(f"/activities/{activity.pk}/edit/", {**post, "end_time": "2026-12-03T08:00"})
+    assert bad.status_code == 422 and "Das Ende liegt vor dem Beginn." in bad.content.decode()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -447,19 +448,73 @@ class ActivityForm(forms.Form):
                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                               format="%Y-%m-%dT%H:%M"),
                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+    start_time = forms.DateTimeField(label=_("Start"), required=False,
+                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                format="%Y-%m-%dT%H:%M"),
+                                     input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+    end_time = forms.DateTimeField(label=_("End"), required=False,
+                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                              format="%Y-%m-%dT%H:%M"),
+                                   input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+    communications = forms.CharField(
+        label=_("Phone numbers and e-mail addresses"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Who the activity is with: one phone number, e-mail address or website per line "
+                    "(\u201cIM: name\u201d for a messenger)."))
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     responsible_id = forms.ChoiceField(label=_("Responsible"), required=False, choices=())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, communications: list[dict[str, Any]] | None = None, **kwargs):
+        """``communications``: the activity's stored ones, shown one per line; a line kept as it was
+        keeps the record it names."""
+        self.stored_communications = list(communications or [])
         super().__init__(*args, **kwargs)
         self.fields["responsible_id"].choices = user_choices()
+        if communications and not self.is_bound:
+            self.initial["communications"] = "\n".join(communication_line(c) for c in communications)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end < start:
+            self.add_error("end_time", _("The end is before the start."))
+        return data
 
     def payload(self) -> dict[str, Any]:
         """The activity service's fields from the form (no bindings)."""
         d = self.cleaned_data
+        kept = {(c.get("type"), c.get("value")): c for c in self.stored_communications}
+        communications = []
+        for line in (d.get("communications") or "").splitlines():
+            entry = communication_entry(line)
+            if entry is not None:
+                communications.append(kept.get((entry["type"], entry["value"]), entry))
         return {"type": d["type"], "subject": d["subject"], "description": d["description"],
-                "deadline": d["deadline"],
+                "deadline": d["deadline"], "start_time": d.get("start_time"), "end_time": d.get("end_time"),
+                "communications": communications,
                 "responsible_id": int(d["responsible_id"]) if d.get("responsible_id") else None}
+
+
+def communication_line(item: Mapping[str, Any]) -> str:
+    """An activity's communication as one line of the form: the value, "IM: " before a messenger."""
+    value = str(item.get("value") or "")
+    return f"IM: {value}" if item.get("type") == "IM" else value
+
+
+def communication_entry(line: str) -> dict[str, Any] | None:
+    """A line of the form as the service's communication: an e-mail (has "@"), a website (http…,
+    www.…), a messenger ("IM: …"), else a phone number; ``None`` for an empty line."""
+    text = line.strip()
+    if not text:
+        return None
+    if text[:3].upper() == "IM:":
+        kind, text = "IM", text[3:].strip()
+    elif text.lower().startswith(("http://", "https://", "www.")):
+        kind = "WEB"
+    elif "@" in text:
+        kind = "EMAIL"
+    else:
+        kind = "PHONE"
+    return {"type": kind, "value": text}
 
 
 class ActivityRecordsForm(forms.Form):

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from kontor.core.errors import KontorError
 from kontor.crm import access, selectors, services
-from kontor.crm.enums import ActivityType, EntityType, Semantic, TimelineKind
+from kontor.crm.enums import ActivityType, CommType, EntityType, Semantic, TimelineKind
 from kontor.crm.models import Activity, Company, Contact, Deal, Lead, Stage, TimelineEntry
 from kontor.crm.services import notes
 from kontor.web import forms
@@ -166,7 +166,34 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _get_activity(request, pk)
     links = binding_links(selectors.record_bindings([activity.pk]).get(activity.pk, []), request.user)
     return render(request, "web/activities/detail.html", {"activity": activity, "links": links,
+                                                          "communications": _communications(activity, request.user),
                                                           "may_delete": may_delete(request.user, activity)})
+
+
+def _communications(activity: Activity, user: Any) -> list[dict[str, Any]]:
+    """``[{"kind", "value", "href", "record"}]``: who the activity is with — its phone numbers and
+    e-mails as links, and the record each belongs to when the user may see it."""
+    hrefs = {"PHONE": "tel:", "EMAIL": "mailto:"}
+    out = []
+    for c in activity.communications or []:
+        kind, value = str(c.get("type") or ""), str(c.get("value") or "")
+        href = ""
+        if kind in hrefs:
+            href = hrefs[kind] + value.replace(" ", "")
+        elif kind == "WEB" and value.startswith(("http://", "https://")):
+            href = value
+        record = None
+        if c.get("entity_type") and c.get("entity_id"):
+            try:
+                entity = EntityType(int(c["entity_type"])).name.lower()
+            except ValueError:
+                entity = ""
+            if entity in RECORD_MODELS:
+                found = binding_links([{"entity": entity, "id": c["entity_id"]}], user)
+                record = found[0] if found else None
+        label = CommType(kind).label if kind in CommType.values else kind
+        out.append({"kind": label, "value": value, "href": href, "record": record})
+    return out
 
 
 @login_required
@@ -174,8 +201,10 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _get_activity(request, pk)
     initial = {"type": activity.type, "subject": activity.subject, "description": activity.description,
                "deadline": timezone.localtime(activity.deadline) if activity.deadline else None,
+               "start_time": timezone.localtime(activity.start_time) if activity.start_time else None,
+               "end_time": timezone.localtime(activity.end_time) if activity.end_time else None,
                "responsible_id": str(activity.responsible_id or "")}
-    form = forms.ActivityForm(request.POST or None, initial=initial)
+    form = forms.ActivityForm(request.POST or None, initial=initial, communications=activity.communications)
     if request.method == "POST" and form.is_valid():
         try:
             services.activity_update(activity=activity, actor=request.user, data=form.payload())
@@ -186,7 +215,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("web:activity_detail", pk)
     return render(request, "web/activities/form.html", {
         "form": form, "title": _("Edit activity"), "activity": activity,
-        "cancel": f"/activities/{activity.pk}/"})
+        "cancel": f"/activities/{activity.pk}/"}, status=422 if form.is_bound else 200)
 
 
 @login_required
