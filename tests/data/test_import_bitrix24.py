@@ -86,6 +86,9 @@ def source(tmp_path_factory):
         portal("crm.deal.productrows.set", {"id": deal["ID"], "rows": [
             {"PRODUCT_ID": product, "PRICE": 120, "QUANTITY": 3},
             {"PRODUCT_NAME": "Anfahrt", "PRICE": 45.5, "QUANTITY": 1}]})
+        lead = portal("crm.lead.add", {"fields": {"TITLE": "Angebot Wartungsvertrag", "NAME": "Lena"}})
+        portal("crm.lead.productrows.set", {"id": lead, "rows": [
+            {"PRODUCT_ID": product, "PRICE": 110, "QUANTITY": 12, "MEASURE_NAME": "Monat"}]})
         portal("crm.timeline.comment.add", {"fields": {"ENTITY_TYPE": "deal", "ENTITY_ID": deal["ID"],
                                                        "COMMENT": "Kunde ruft zurück"}})
         portal("crm.activity.add", {"fields": {
@@ -93,7 +96,7 @@ def source(tmp_path_factory):
             "START_TIME": "2030-05-01T10:00:00+02:00", "END_TIME": "2030-05-01T10:05:00+02:00",
             "COMMUNICATIONS": [{"VALUE": "+4930123456", "TYPE": "PHONE", "ENTITY_TYPE_ID": 3,
                                 "ENTITY_ID": contact["ID"]}]}})
-        portal.deal, portal.contact = deal, contact  # type: ignore[attr-defined]
+        portal.deal, portal.contact, portal.lead = deal, contact, lead  # type: ignore[attr-defined]
         yield portal
     finally:
         server.terminate()
@@ -155,6 +158,10 @@ def test_copies_a_portal_and_a_second_run_changes_nothing(source, admin_user):
     rows = deal.product_rows.order_by("sort", "id")
     assert [(r.product_name, int(r.quantity)) for r in rows] == [("Wartung", 3), ("Anfahrt", 1)]
     assert rows[0].product.name == "Wartung"
+    lead = Lead.objects.get(pk=_mine("lead", str(source.lead)))
+    assert [(r.product.name, r.product_name, int(r.quantity), r.measure) for r in lead.product_rows.all()] == [
+        ("Wartung", "Wartung", 12, "Monat")]
+    assert lead.opportunity == 1320
     assert TimelineEntry.objects.filter(kind="comment", entity_id=deal.pk, data__text="Kunde ruft zurück").exists()
 
     call = Activity.objects.get(subject="Rückruf")

@@ -7,6 +7,7 @@ with ``COMMUNICATIONS``, an activity of a kind Kontor does not have. (The retry 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
@@ -114,6 +115,11 @@ class RecordedPortal(SourcePortal):
             return [{"CONTACT_ID": 5, "SORT": 10, "IS_PRIMARY": "Y"}, {"CONTACT_ID": 6, "SORT": 20, "IS_PRIMARY": "N"}]
         if method == "crm.deal.productrows.get":
             return []
+        if method == "crm.lead.productrows.get":  # the converted lead's offer
+            return [{"ID": "31", "OWNER_ID": "8", "OWNER_TYPE": "L", "PRODUCT_ID": 0, "PRODUCT_NAME": "Beratung",
+                     "PRICE": 150, "QUANTITY": 2, "DISCOUNT_TYPE_ID": 2, "DISCOUNT_RATE": 0, "DISCOUNT_SUM": 0,
+                     "TAX_RATE": None, "TAX_INCLUDED": "N", "MEASURE_CODE": 796, "MEASURE_NAME": "Stk",
+                     "SORT": 10}] if str(params.get("id")) == "8" else []
         if method == "crm.activity.list":
             return page([{"ID": "77", "OWNER_TYPE_ID": "2", "OWNER_ID": "12", "TYPE_ID": "2",
                           "PROVIDER_ID": "VOXIMPLANT_CALL", "SUBJECT": "Eingehender Anruf", "DIRECTION": "1",
@@ -156,6 +162,10 @@ def test_bitrix24_formats_are_mapped(admin_user):
     assert (lead.status_id, lead.deal_id, lead.contact_id, lead.source_id) == ("CONVERTED", deal.pk, karl.pk,
                                                                               "TRADE_SHOW")
     assert deal.lead_id == lead.pk
+    # The lead's product rows, copied before it became read-only history; its amount follows them.
+    assert [(r.product_name, r.price, int(r.quantity), r.measure) for r in lead.product_rows.all()] == [
+        ("Beratung", Decimal("150.00"), 2, "Stk")]
+    assert lead.opportunity == Decimal("300.00")
 
     call = Activity.objects.get(subject="Eingehender Anruf")
     assert call.completed and call.responsible == fritz

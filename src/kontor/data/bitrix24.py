@@ -297,8 +297,9 @@ class PortalImport:
         self.products()
         for kind in RECORD_KINDS:
             self.records(kind)
+        self.product_rows("lead")  # before lead_links: a converted lead is read-only once converted
         self.lead_links()
-        self.product_rows()
+        self.product_rows("deal")
         self.activities()
         self.comments()
         self.mode()
@@ -689,17 +690,24 @@ class PortalImport:
                 company_id=links.get("company_id") or lead["company_id"])
 
     # --- product rows, activities, comments ---------------------------------------------------------
-    def product_rows(self) -> None:
-        deals = self._load_map("deal")
-        self._load_map("deal_rows")  # the digests of the rows written before
+    def product_rows(self, kind: str) -> None:
+        """The product rows of the copied deals or leads (``crm.{deal,lead}.productrows.get``, 50 to a
+        batch); the record's amount follows them, as in Bitrix24. A converted lead's rows stay as first
+        copied: it is read-only history, like its fields."""
+        from kontor.crm.models import Lead
+        from kontor.crm.services.leads import lead_is_converted
+
+        owners = self._load_map(kind)
+        rows_kind = f"{kind}_rows"
+        self._load_map(rows_kind)  # the digests of the rows written before
         counts = self.summary.count("product rows")
-        sources = list(deals)
+        sources = list(owners)
         for start in range(0, len(sources), BATCH):
             chunk = sources[start : start + BATCH]
-            got, _ = self.source.batch({d: ("crm.deal.productrows.get", {"id": d}) for d in chunk})
-            for source_deal, rows in got.items():
+            got, _ = self.source.batch({d: (f"crm.{kind}.productrows.get", {"id": d}) for d in chunk})
+            for source_owner, rows in got.items():
                 rows = [r for r in rows or [] if isinstance(r, dict)]
-                if not rows and self.digests.get(("deal_rows", source_deal)) is None:
+                if not rows and self.digests.get((rows_kind, source_owner)) is None:
                     continue
                 out = []
                 for r in rows:
@@ -711,16 +719,21 @@ class PortalImport:
                         item["PRODUCT_ID"] = product
                     out.append(item)
                 digest = _digest(out)
-                if self.digests.get(("deal_rows", source_deal)) == digest:
+                if self.digests.get((rows_kind, source_owner)) == digest:
                     counts.unchanged += len(out)
                     continue
+                target = owners[source_owner]
+                if kind == "lead":
+                    lead = Lead.objects.filter(pk=target).select_related("status").first()
+                    if lead is None or lead_is_converted(lead):
+                        continue
                 try:
                     with transaction.atomic():
-                        self.facade("crm.deal.productrows.set", {"id": deals[source_deal], "rows": out})
-                        self.remember("deal_rows", source_deal, deals[source_deal], digest)
+                        self.facade(f"crm.{kind}.productrows.set", {"id": target, "rows": out})
+                        self.remember(rows_kind, source_owner, target, digest)
                         counts.created += len(out)
                 except (RestError, KontorError) as exc:
-                    self.fail("product rows", f"deal {source_deal}", _reason(exc))
+                    self.fail("product rows", f"{kind} {source_owner}", _reason(exc))
             self.progress("product rows", start + len(chunk))
 
     def activities(self) -> None:
