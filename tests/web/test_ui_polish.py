@@ -155,3 +155,42 @@ def test_activity_page_and_form_show_and_edit_times_and_communications(admin_cli
 
     bad = admin_client.post(f"/activities/{activity.pk}/edit/", {**post, "end_time": "2026-12-03T08:00"})
     assert bad.status_code == 422 and "Das Ende liegt vor dem Beginn." in bad.content.decode()
+
+
+# --- "New …" only with the right to add ----------------------------------------------------------
+
+
+NEW_BUTTONS = {  # page → the "New …" links it shows to someone who may add
+    "/deals/?view=list": ["/deals/new/"],
+    "/contacts/": ["/contacts/new/"],
+    "/companies/": ["/companies/new/"],
+    "/activities/": ["/activities/new/"],
+}
+
+
+def test_new_buttons_only_for_roles_that_may_add(admin_user, manager_user, sample):
+    from django.test import Client
+
+    from kontor.accounts.roles import role_create, user_set_access
+
+    readers = {kind: {"read": "all", "add": "none", "edit": "own", "delete": "none", "export": "none"}
+               for kind in ("lead", "deal", "contact", "company", "activity")}
+    role = role_create(actor=None, name="Nur lesen", permissions=readers)
+    user_set_access(actor=None, user=manager_user, access_role_id=role.pk)
+    reader = Client()
+    reader.force_login(manager_user)
+    admin = Client()
+    admin.force_login(admin_user)
+    company, contact = sample["company"], sample["contact"]
+    pages = {**NEW_BUTTONS,
+             f"/companies/{company.pk}/": ["/contacts/new/?company_id=", "/deals/new/?company_id=",
+                                           "/activities/new/?entity=company"],
+             f"/contacts/{contact.pk}/": ["/deals/new/?contact_id=", "/activities/new/?entity=contact"]}
+    for path, links in pages.items():
+        shown = admin.get(path).content.decode()
+        hidden = reader.get(path)
+        assert hidden.status_code == 200, path
+        for link in links:
+            assert link in shown, (path, link)
+            assert link not in hidden.content.decode(), (path, link)
+    assert 'class="add-activity"' not in reader.get(f"/contacts/{contact.pk}/").content.decode()

@@ -12,7 +12,9 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kontor.accounts.models import Action
 from kontor.core.money import format_amount, format_count
+from kontor.crm import access
 from kontor.crm.enums import ActivityType, CrmMode, EntityType, TimelineKind
 from kontor.crm.fields import STANDARD, Kind
 from kontor.crm.models import CrmSettings, TimelineEntry
@@ -30,6 +32,13 @@ def crm_mode(context) -> str:
         if request is not None:
             request._kontor_crm_mode = cached
     return cached
+
+
+@register.filter
+def may_add(user: Any, kind: str) -> bool:
+    """Whether ``user``'s role lets them add records of ``kind`` ("lead", "deal", "contact",
+    "company", "activity"): "New …" buttons are shown only then (the services refuse anyway)."""
+    return access.may(user, kind, Action.ADD)
 
 
 @register.filter
