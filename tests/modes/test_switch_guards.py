@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -101,10 +102,10 @@ def test_a_batch_whose_lease_is_lost_converts_nothing(admin_api, classic):
     assert Deal.objects.filter(lead__isnull=False).count() == 6
 
 
-def test_starting_a_switch_queues_its_task_for_the_worker(admin_api, classic, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection: no test transaction around it
+def test_starting_a_switch_queues_its_task_for_the_worker(admin_api, classic):
     _leads(admin_api, 3)
-    with django_capture_on_commit_callbacks(execute=True):
-        sw = _start(admin_api)
+    sw = _start(admin_api)  # its transaction commits; the task is queued on commit
     queued = DBTaskResult.objects.filter(task_path="kontor.modes.tasks.switch_task", status="READY")
     assert [t.args_kwargs["args"] for t in queued] == [[sw["id"]]]
     # The worker (in this process, one pass over the queue) runs it; no watchdog re-queue is needed.
