@@ -194,3 +194,23 @@ def test_new_buttons_only_for_roles_that_may_add(admin_user, manager_user, sampl
             assert link in shown, (path, link)
             assert link not in hidden.content.decode(), (path, link)
     assert 'class="add-activity"' not in reader.get(f"/contacts/{contact.pk}/").content.decode()
+
+
+def test_new_pages_refuse_roles_that_may_not_add(manager_user, sample):
+    from django.test import Client
+
+    from kontor.accounts.roles import role_create, user_set_access
+
+    rights = {kind: {"read": "all", "add": "none", "edit": "own", "delete": "none", "export": "none"}
+              for kind in ("lead", "deal", "contact", "company", "activity")}
+    rights["contact"]["add"] = "own"
+    role = role_create(actor=None, name="Nur Kontakte anlegen", permissions=rights)
+    user_set_access(actor=None, user=manager_user, access_role_id=role.pk)
+    client = Client()
+    client.force_login(manager_user)
+    for path in ("/deals/new/", "/companies/new/", "/activities/new/", "/leads/new/"):
+        response = client.get(path)
+        assert response.status_code == 403, path
+        assert 'data-status="403"' in response.content.decode(), path  # the app's 403 page
+    assert client.post("/deals/new/", {"title": "Heimlich"}).status_code == 403
+    assert client.get("/contacts/new/").status_code == 200

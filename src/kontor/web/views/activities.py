@@ -37,6 +37,7 @@ from kontor.web.views.common import (
     safe_next,
 )
 from kontor.web.views.record_actions import may_delete
+from kontor.web.views.records import require_add
 
 SCOPES = ("mine", "all", "others")
 RECORD_MODELS: dict[str, Any] = {"lead": Lead, "deal": Deal, "contact": Contact, "company": Company}
@@ -126,6 +127,7 @@ def _binding_from_request(request: HttpRequest) -> tuple[str, int] | None:
 def activity_create(request: HttpRequest) -> HttpResponse:
     """A new activity: from a record's page pre-bound to it (``entity``/``entity_id``), from the
     activities page for the records picked in the form."""
+    require_add(request, "activity")
     binding = _binding_from_request(request)
     if binding is None and (request.POST.get("entity") or request.GET.get("entity")):
         raise Http404  # a record that does not exist (or that the user may not see)

@@ -9,11 +9,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from kontor.accounts.models import Action
 from kontor.core.errors import ErrorCode, KontorError
 from kontor.crm import access, filtering, selectors, services
 from kontor.crm.enums import CrmMode, EntityType
@@ -69,6 +71,13 @@ def _record_context(entity_type: EntityType, obj, user) -> dict[str, Any]:
         "done_activities": [a for a in activities if a.completed],
         "activity_form": forms.ActivityForm(initial={"responsible_id": str(user.pk)}),
     }
+
+
+def require_add(request: HttpRequest, kind: str) -> None:
+    """A "new …" page only for users whose role may add ``kind`` (403 page otherwise; the service
+    would refuse the save anyway)."""
+    if not access.may(request.user, kind, Action.ADD):
+        raise PermissionDenied(_("Your role does not allow this."))
 
 
 def _record_form(request: HttpRequest, entity: EntityType, obj=None, initial: dict[str, Any] | None = None):
@@ -206,6 +215,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def lead_create(request: HttpRequest) -> HttpResponse:
+    require_add(request, "lead")
     form = _record_form(request, EntityType.LEAD, initial={"assigned_id": str(request.user.pk), "currency": "EUR"})
     dups = duplicates_block(request, "leads") if request.method == "POST" and form.is_valid() else []
     if request.method == "POST" and not dups:
@@ -318,6 +328,7 @@ def _current_pipeline(request: HttpRequest, pipelines: list[Pipeline]) -> Pipeli
 
 @login_required
 def deal_create(request: HttpRequest) -> HttpResponse:
+    require_add(request, "deal")
     initial: dict[str, Any] = {"assigned_id": str(request.user.pk), "currency": "EUR"}
     if request.GET.get("stage"):
         initial["stage_id"] = request.GET["stage"]
@@ -378,6 +389,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def contact_create(request: HttpRequest) -> HttpResponse:
+    require_add(request, "contact")
     initial: dict[str, Any] = {"assigned_id": str(request.user.pk)}
     if request.GET.get("company_id", "").isdigit():
         initial["company_id"] = int(request.GET["company_id"])
@@ -438,6 +450,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def company_create(request: HttpRequest) -> HttpResponse:
+    require_add(request, "company")
     form = _record_form(request, EntityType.COMPANY, initial={"assigned_id": str(request.user.pk)})
     dups = duplicates_block(request, "companies") if request.method == "POST" and form.is_valid() else []
     if request.method == "POST" and not dups:
