@@ -140,12 +140,13 @@ def demo_leads_bulk_create(*, leads: int, activities_per_lead: int, progress=Non
                     p["a0"] = act0
                     cur.execute(
                         "INSERT INTO crm_activity (type, subject, description, deadline, completed, completed_at,"
-                        " direction, priority, responsible_id, author_id, owner_type, owner_id, created_at, updated_at)"
+                        " direction, priority, responsible_id, author_id, owner_type, owner_id, created_at, updated_at,"
+                        " communications)"
                         " SELECT CASE WHEN k.n = 0 THEN 'call' ELSE 'email' END,"
                         " CASE WHEN k.n = 0 THEN 'Rückruf ' ELSE 'E-Mail ' END || l.title, '',"
                         " CASE WHEN k.n = 0 THEN %(deadline)s ELSE NULL END,"
                         " CASE WHEN k.n = 0 THEN FALSE ELSE TRUE END, CASE WHEN k.n = 0 THEN NULL ELSE %(now)s END,"
-                        " NULL, 2, %(user)s, %(user)s, 1, l.id, %(now)s, %(now)s"
+                        " NULL, 2, %(user)s, %(user)s, 1, l.id, %(now)s, %(now)s, '[]'"
                         f" FROM crm_lead l CROSS JOIN {_series('0', str(activities_per_lead - 1)).replace('seq', 'k')}"
                         " WHERE l.id > %(l0)s AND l.id <= %(l1)s ORDER BY l.id, k.n", p)
                     made["activities"] += cur.rowcount
