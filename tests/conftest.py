@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -173,3 +174,34 @@ def external_db(tmp_path, transactional_db):
 def kontor_cli():
     """``run_kontor(env, *args)``: the ``kontor`` command in a subprocess."""
     return run_kontor
+
+
+# --- the browser (one per session, for every browser test in any directory) ---------------------
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("KONTOR_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        message = "no Chromium found (install Debian's `chromium` package; /usr/bin/chromium)"
+        if os.environ.get("KONTOR_CI") == "1":
+            pytest.fail(f"browser tests need Chromium under CI: {message}")
+        pytest.skip(message)
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

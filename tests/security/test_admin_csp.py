@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kontor.accounts.roles import role_create
-from web.conftest import browser, ensure_seed, live  # noqa: F401  (the browser fixtures of the web tests)
+from web.conftest import ensure_seed, live  # noqa: F401  (the browser fixtures of the web tests)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

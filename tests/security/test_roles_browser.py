@@ -7,7 +7,7 @@ import pytest
 
 from kontor.accounts.models import AccessRole
 from kontor.accounts.roles import department_create, role_create
-from web.conftest import browser, ensure_seed, live, login, new_page  # noqa: F401  (browser fixtures)
+from web.conftest import ensure_seed, live, login, new_page  # noqa: F401  (browser fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

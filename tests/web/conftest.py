@@ -8,8 +8,6 @@ The browser tests drive Debian's Chromium through Playwright's sync API against 
 from __future__ import annotations
 
 import importlib
-import os
-import shutil
 from decimal import Decimal
 
 import pytest
@@ -20,17 +18,8 @@ from kontor.crm import services
 from kontor.crm.enums import CrmMode
 from kontor.crm.models import CrmSettings, Pipeline
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("KONTOR_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    return None
-
+# The session's one Chromium (fixture ``browser``) lives in tests/conftest.py: a second Playwright
+# instance in the same thread fails ("Sync API inside the asyncio loop").
 
 def ensure_seed() -> None:
     """The rows a new installation gets from the seed migration (a transactional test's flush
@@ -86,23 +75,6 @@ def sample(admin_user, seeded):
 
 
 # --- the browser ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def browser():
-    path = chromium_path()
-    if path is None:
-        message = "no Chromium found (install Debian's `chromium` package; /usr/bin/chromium)"
-        if os.environ.get("KONTOR_CI") == "1":
-            pytest.fail(f"browser tests need Chromium under CI: {message}")
-        pytest.skip(message)
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
