@@ -38,8 +38,10 @@ run: install
 test: install
 	$(BIN)/pytest
 
+# The browser tests drive the UI once, on SQLite; on PostgreSQL everything else runs (PG_PYTEST_ARGS= for all).
+PG_PYTEST_ARGS ?= -m "not browser"
 test-postgres: install
-	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/pytest
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/pytest $(PG_PYTEST_ARGS)
 
 # The benchmarks (README "Benchmarks") on a fresh SQLite file in var/, then on PostgreSQL (database
 # kontor_bench, created when missing): the mode switch on BENCH_LEADS leads, then the deal list on
