@@ -232,3 +232,23 @@ def test_empty_filter_value_means_the_field_is_empty(admin_api, make_contact, ma
     make_contact(name="Employed", company_id=company["id"])
     assert [c["id"] for c in admin_api.get("/api/v1/contacts", company_id="").json()["items"]] == [alone["id"]]
     assert [c["id"] for c in admin_api.get("/api/v1/contacts", post="", name="Alone").json()["items"]] == [alone["id"]]
+
+
+@pytest.mark.parametrize(("params", "field"), [({"entity_id": "abc"}, "entity_id"),
+                                               ({"responsible_id": "1.5"}, "responsible_id"),
+                                               ({"entity": "deal"}, "entity_id"),
+                                               ({"entity": "invoice", "entity_id": 1}, "entity"),
+                                               ({"completed": "maybe"}, "completed")])
+def test_bad_activity_filters_are_422_naming_the_filter(admin_api, params, field):
+    response = admin_api.get("/api/v1/activities", **params)
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+
+
+def test_activities_of_one_record(admin_api, default_pipeline, make_deal):
+    deal, other = make_deal(title="Mit Anruf"), make_deal(title="Ohne")
+    bound = admin_api.post("/api/v1/activities", {"subject": "Anruf",
+                                                  "bindings": [{"entity": "deal", "id": deal["id"]}]}).json()
+    admin_api.post("/api/v1/activities", {"subject": "Anderes", "bindings": [{"entity": "deal", "id": other["id"]}]})
+    page = admin_api.get("/api/v1/activities", entity="deal", entity_id=deal["id"]).json()
+    assert [a["id"] for a in page["items"]] == [bound["id"]]

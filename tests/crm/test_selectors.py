@@ -103,3 +103,13 @@ def test_filters_go_through_the_filter_engine(admin_user):
     with pytest.raises(KontorError) as err:
         lead_list(filters={"semantic": "maybe"})
     assert err.value.field == "semantic"
+
+
+@pytest.mark.parametrize("name", ["entity_id", "responsible_id", "completed"])
+def test_a_malformed_activity_filter_is_a_validation_error_naming_it(name):
+    """The web UI and the facade hand query strings to the selectors unparsed (the API's schema
+    parses them first), so the selector names the filter itself."""
+    filters = {"entity": "deal", "entity_id": "1", name: "abc"}
+    with pytest.raises(KontorError) as err:
+        list(activity_list(filters=filters))
+    assert err.value.field == name
