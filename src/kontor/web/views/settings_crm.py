@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -86,20 +86,6 @@ def _after_reorder(request: HttpRequest, fallback: str) -> HttpResponse:
 # --- pipelines and stages ------------------------------------------------------------------------
 
 
-def _pipeline(pk: int) -> Pipeline:
-    pipeline = Pipeline.objects.filter(pk=pk).first()
-    if pipeline is None:
-        raise Http404
-    return pipeline
-
-
-def _stage(pk: int) -> Stage:
-    stage = Stage.objects.select_related("pipeline").filter(pk=pk).first()
-    if stage is None:
-        raise Http404
-    return stage
-
-
 @admin_required
 def pipeline_list(request: HttpRequest) -> HttpResponse:
     form = sf.NameForm(request.POST or None)
@@ -136,7 +122,7 @@ def pipeline_reorder(request: HttpRequest) -> HttpResponse:
 @admin_required
 def pipeline_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A pipeline's name and its stages: add, rename, colour, meaning, order, delete."""
-    pipeline = _pipeline(pk)
+    pipeline = get_object_or_404(Pipeline, pk=pk)
     rename = sf.NameForm(request.POST if request.POST.get("form") == "rename" else None,
                          initial={"name": pipeline.name}, prefix="pipeline")
     add = sf.StageForm(request.POST if request.POST.get("form") == "stage" else None, prefix="stage")
@@ -179,7 +165,7 @@ class _NoOrder:
 @admin_required
 @require_POST
 def stage_reorder(request: HttpRequest, pk: int) -> HttpResponse:
-    pipeline = _pipeline(pk)
+    pipeline = get_object_or_404(Pipeline, pk=pk)
     _reorder(list(pipeline.stages.order_by("sort", "id")), request,
              lambda s, data: pipelines.stage_update(stage=s, actor=request.user, data=data))
     return _after_reorder(request, reverse("web:pipeline_detail", args=[pk]))
@@ -187,7 +173,7 @@ def stage_reorder(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 def stage_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    stage = _stage(pk)
+    stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=pk)
     form = sf.StageForm(request.POST or None, initial={"name": stage.name, "color": (stage.color or "").lower()
                                                        or sf.PALETTE[0], "semantic": stage.semantic})
     if request.method == "POST" and form.is_valid():
@@ -232,7 +218,7 @@ def _target_stage(request: HttpRequest, allowed: list[tuple[str, list]]) -> Stag
 @admin_required
 def stage_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete a stage; its deals first move to the stage the admin picks."""
-    stage = _stage(pk)
+    stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=pk)
     deals = Deal.objects.filter(stage=stage)
     count = deals.count()
     targets = _stage_targets(exclude_stage=stage.pk)
@@ -261,7 +247,7 @@ def stage_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @admin_required
 def pipeline_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete a pipeline (not the default one); its deals first move to a stage of another pipeline."""
-    pipeline = _pipeline(pk)
+    pipeline = get_object_or_404(Pipeline, pk=pk)
     deals = Deal.objects.filter(pipeline=pipeline)
     count = deals.count()
     targets = _stage_targets(exclude_pipeline=pipeline.pk)
@@ -288,13 +274,6 @@ def pipeline_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- lead statuses -------------------------------------------------------------------------------
-
-
-def _status(code: str) -> LeadStatus:
-    status = LeadStatus.objects.filter(pk=code).first()
-    if status is None:
-        raise Http404
-    return status
 
 
 @admin_required
@@ -338,7 +317,7 @@ def lead_status_reorder(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def lead_status_edit(request: HttpRequest, code: str) -> HttpResponse:
-    status = _status(code)
+    status = get_object_or_404(LeadStatus, pk=code)
     form = sf.LeadStatusForm(request.POST or None, status=status,
                              initial={"name": status.name, "color": (status.color or "").lower() or sf.PALETTE[0]})
     if request.method == "POST" and form.is_valid():
@@ -357,7 +336,7 @@ def lead_status_edit(request: HttpRequest, code: str) -> HttpResponse:
 @admin_required
 def lead_status_delete(request: HttpRequest, code: str) -> HttpResponse:
     """Delete a status of your own; its leads first move to the status the admin picks."""
-    status = _status(code)
+    status = get_object_or_404(LeadStatus, pk=code)
     leads = Lead.objects.filter(status=status)
     count = leads.count()
     options = [(s.code, s.name) for s in LeadStatus.objects.exclude(pk=status.pk).exclude(
@@ -385,13 +364,6 @@ def lead_status_delete(request: HttpRequest, code: str) -> HttpResponse:
 
 
 # --- sources -------------------------------------------------------------------------------------
-
-
-def _source(code: str) -> Source:
-    source = Source.objects.filter(pk=code).first()
-    if source is None:
-        raise Http404
-    return source
 
 
 @admin_required
@@ -423,7 +395,7 @@ def source_reorder(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def source_edit(request: HttpRequest, code: str) -> HttpResponse:
-    source = _source(code)
+    source = get_object_or_404(Source, pk=code)
     form = sf.CodeNameForm(request.POST or None, editing=True, initial={"name": source.name})
     if request.method == "POST" and form.is_valid():
         try:
@@ -441,7 +413,7 @@ def source_edit(request: HttpRequest, code: str) -> HttpResponse:
 @admin_required
 def source_delete(request: HttpRequest, code: str) -> HttpResponse:
     """Delete a source; the leads, deals and contacts naming it first get another one (or none)."""
-    source = _source(code)
+    source = get_object_or_404(Source, pk=code)
     used = {"leads": Lead.objects.filter(source=source), "deals": Deal.objects.filter(source=source),
             "contacts": Contact.objects.filter(source=source)}
     count = sum(qs.count() for qs in used.values())
@@ -485,13 +457,6 @@ def _directory(name: str) -> str:
     return name
 
 
-def _item(directory: str, pk: int) -> DirectoryItem:
-    item = DirectoryItem.objects.filter(directory=directory, pk=pk).first()
-    if item is None:
-        raise Http404
-    return item
-
-
 @admin_required
 def directory_list(request: HttpRequest, directory: str) -> HttpResponse:
     directory = _directory(directory)
@@ -525,7 +490,7 @@ def directory_reorder(request: HttpRequest, directory: str) -> HttpResponse:
 
 @admin_required
 def directory_edit(request: HttpRequest, directory: str, pk: int) -> HttpResponse:
-    item = _item(_directory(directory), pk)
+    item = get_object_or_404(DirectoryItem, directory=_directory(directory), pk=pk)
     form = sf.CodeNameForm(request.POST or None, editing=True, initial={"name": item.name})
     back = reverse("web:directory_list", args=[directory])
     if request.method == "POST" and form.is_valid():
@@ -542,7 +507,7 @@ def directory_edit(request: HttpRequest, directory: str, pk: int) -> HttpRespons
 
 @admin_required
 def directory_delete(request: HttpRequest, directory: str, pk: int) -> HttpResponse:
-    item = _item(_directory(directory), pk)
+    item = get_object_or_404(DirectoryItem, directory=_directory(directory), pk=pk)
     back = reverse("web:directory_list", args=[directory])
     error = ""
     if request.method == "POST":
