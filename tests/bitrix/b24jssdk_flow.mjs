@@ -3,21 +3,7 @@
 // $result references, an activity with START_TIME/END_TIME/COMMUNICATIONS, and an error.
 // Run by tests/bitrix/test_b24jssdk.py: `node b24jssdk_flow.mjs https://127.0.0.1:PORT/rest/ID/SECRET/`.
 // Prints one JSON line of findings on stdout; exits 1 with the failure on stderr.
-import { B24Hook } from '@bitrix24/b24jssdk'
-
-const url = process.argv[2]
-const b24 = B24Hook.fromWebhookUrl(url.replace(/\/$/, ''))
-b24.offClientSideWarning()
-
-function check (condition, message) {
-  if (!condition) throw new Error(message)
-}
-
-async function call (method, params = {}) {
-  const response = await b24.actions.v2.call.make({ method, params })
-  check(response.isSuccess, `${method}: ${response.getErrorMessages().join('; ')}`)
-  return response.getData().result
-}
+import { b24, call, check } from './b24jssdk_client.mjs'
 
 const out = {}
 
