@@ -42,10 +42,58 @@ def test_an_inactive_users_token_and_session_are_401(manager_user):
     _, raw = token_create(user=manager_user)
     web = Client()
     web.force_login(manager_user)
+    assert Client().get(ME, headers=bearer(raw)).status_code == 200
     manager_user.is_active = False
     manager_user.save()
     assert Client().get(ME, headers=bearer(raw)).status_code == 401
     assert web.get(ME).status_code == 401
+
+
+@pytest.mark.parametrize("change", ["revoke", "deactivate", "role", "delete_user"])
+def test_a_change_made_elsewhere_reaches_a_token_already_in_use(manager_user, change):
+    """Tokens are cached per process: a change by another worker (here a bare UPDATE, no signals,
+    no service) must still count on the next request."""
+    from django.db import connection
+
+    from kontor.accounts.models import ApiToken, User
+
+    token, raw = token_create(user=manager_user)
+    assert Client().get(ME, headers=bearer(raw)).json()["role"] == "manager"  # now cached
+    with connection.cursor() as cursor:
+        if change == "revoke":
+            ApiToken.objects.filter(pk=token.pk).update(revoked_at="2026-01-01T00:00:00Z")
+        elif change == "deactivate":
+            cursor.execute("UPDATE accounts_user SET is_active = %s WHERE id = %s", [False, manager_user.pk])
+        elif change == "role":
+            User.objects.filter(pk=manager_user.pk).update(role="admin")
+        else:
+            User.objects.filter(pk=manager_user.pk).delete()
+    r = Client().get(ME, headers=bearer(raw))
+    if change == "role":
+        assert r.status_code == 200 and r.json()["role"] == "admin"
+    else:
+        assert r.status_code == 401
+
+
+def test_a_tokens_use_is_recorded_once_a_minute(manager_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kontor.accounts.models import ApiToken
+
+    token, raw = token_create(user=manager_user)
+    assert token.last_used_at is None
+    Client().get(ME, headers=bearer(raw))
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert first is not None
+    Client().get(ME, headers=bearer(raw))
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first
+    later = timezone.now() + timedelta(seconds=61)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(timezone, "now", lambda: later)
+        Client().get(ME, headers=bearer(raw))
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == later
 
 
 def test_a_session_reads_and_writes_with_the_csrf_token(manager_user):

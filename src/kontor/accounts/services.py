@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
 from kontor.accounts.models import ApiToken, Role, User
 from kontor.core.db import best_effort_update
 from kontor.core.errors import ErrorCode, KontorError
+from kontor.core.generation import cached
 
 TOKEN_PREFIX = "ktr_"
+_USER_FIELDS = User._meta.concrete_fields
 
 
 def hash_token(raw: str) -> str:
@@ -115,23 +119,52 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
     return token
 
 
+@dataclass
+class _CachedToken:
+    token_id: int
+    #: the user's concrete field values, in ``User._meta.concrete_fields`` order
+    user_values: tuple
+    touched_at: datetime | None
+
+
+#: at most this many valid tokens cached per process (wrong tokens are never cached)
+_TOKENS_MAX = 1000
+
+
+def _token_load() -> dict[str, _CachedToken]:
+    """The valid tokens this process has seen under one configuration generation, by hash."""
+    return {}
+
+
 def token_authenticate(raw: str) -> User | None:
-    """The active user a raw bearer token belongs to, or ``None``."""
+    """The active user a raw bearer token belongs to, or ``None``.
+
+    Valid tokens are cached per process under the configuration generation, which users, their
+    departments and access roles and the tokens' owner and revocation renew (migration core 0004):
+    a revoked token or a deactivated user is refused on the next request, from any worker. Each
+    call returns a fresh ``User`` built from the cached row.
+    """
     if not raw:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(raw.strip()), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.user.is_active:
-        return None
+    key = hash_token(raw.strip())
+    tokens = cached("accounts.tokens", _token_load)  # a new, empty dict when the generation changed
+    entry = tokens.get(key)
+    if entry is None:
+        token = ApiToken.objects.select_related("user").filter(key_hash=key, revoked_at__isnull=True).first()
+        if token is None or not token.user.is_active:
+            return None
+        entry = _CachedToken(token.pk, tuple(getattr(token.user, f.attname) for f in _USER_FIELDS),
+                             token.last_used_at)
+        if len(tokens) >= _TOKENS_MAX:
+            tokens.clear()
+        tokens[key] = entry
     now = timezone.now()
     # Touch at most once a minute: a write per request would serialise readers on SQLite. Best
     # effort: on a database that refuses writes (read-only, disk full) reading calls keep working.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        best_effort_update(ApiToken.objects.filter(pk=token.pk), last_used_at=now)
-    return token.user
+    if entry.touched_at is None or (now - entry.touched_at).total_seconds() > 60:
+        best_effort_update(ApiToken.objects.filter(pk=entry.token_id), last_used_at=now)
+        entry.touched_at = now
+    return User.from_db(DEFAULT_DB_ALIAS, None, entry.user_values)
 
 
 def admin_ensure() -> str | None:

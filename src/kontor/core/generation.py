@@ -1,13 +1,14 @@
 """Per-process caches of configuration, correct across processes.
 
-Configuration rows (CRM settings, pipelines and stages, sources, custom fields, outgoing webhooks)
-change rarely but are read by every inquiry. A process caches what it built from them under the
-configuration *generation*: the token of the one ``core_configgeneration`` row, which database
-triggers renew in the same transaction as any change to those tables (migration core 0003), from
-whichever process or path the change came — the ORM, ``QuerySet.update``, raw SQL, another
-gunicorn worker. Reading the token is one primary-key look-up; a cache built under another token
-is rebuilt. A change rolled back restores the old token, and tokens are random, so a token seen
-inside a rolled-back transaction is not reused by a later change.
+Configuration rows (CRM settings, pipelines and stages, sources, custom fields, outgoing webhooks;
+users, departments, access roles and API tokens) change rarely but are read by every request. A
+process caches what it built from them under the configuration *generation*: the token of the one
+``core_configgeneration`` row, which database triggers renew in the same transaction as any change
+to those tables (migrations core 0003, 0004), from whichever process or path the change came — the
+ORM, ``QuerySet.update``, raw SQL, another gunicorn worker. Reading the token is one primary-key
+look-up; a cache built under another token is rebuilt. A change rolled back restores the old
+token, and tokens are random, so a token seen inside a rolled-back transaction is not reused by a
+later change.
 
 ``generation_pinned()`` lets one service call read the token once for all its caches (it must not
 change configuration inside).

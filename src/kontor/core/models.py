@@ -36,10 +36,11 @@ class WorkerHeartbeat(models.Model):
 class ConfigGeneration(models.Model):
     """One row whose ``token`` changes whenever configuration that services cache changes.
 
-    Database triggers (migration core 0003) give ``token`` a new random value in the same
+    Database triggers (migrations core 0003, 0004) give ``token`` a new random value in the same
     transaction as any insert, update or delete of the cached tables (CRM settings, pipelines,
-    stages, sources, custom fields, outgoing webhooks) — whichever process, path or raw SQL made the
-    change. A process keeps its caches (:mod:`kontor.core.generation`) as long as the token it
+    stages, sources, custom fields, outgoing webhooks, users, departments, access roles, API
+    tokens) — whichever process, path or raw SQL made the change. A process keeps its caches
+    (:mod:`kontor.core.generation`) as long as the token it
     reads equals the one they were built under; a rolled-back change leaves the old token.
     """
 
