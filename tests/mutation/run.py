@@ -9,7 +9,8 @@ changed. At the end it prints the score per module (killed / all mutants, timeou
 killed) and lists the survivors; ``docs/mutation.md`` explains the ones that are equivalent.
 
 ``MUTANT_TESTS="tests/bitrix/test_wire.py"`` replaces the test selection (quick experiments);
-``MUTANT_JOBS`` sets mutmut's parallel children (default: 2).
+``MUTANT_JOBS`` sets mutmut's parallel children (default: 2); ``MUTANT_WORK`` another work
+directory (two runs side by side).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-WORK = ROOT / "var" / "mutation"
+WORK = Path(os.environ.get("MUTANT_WORK") or ROOT / "var" / "mutation")
 
 #: module -> the tests that exercise it (subprocess, browser and benchmark tests are left out: they run
 #: code mutmut cannot switch mutants in)
