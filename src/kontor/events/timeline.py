@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from kontor.core.db import insert
 from kontor.crm.enums import EntityType, Semantic, TimelineKind
 from kontor.events.bus import Event
 
@@ -43,8 +44,8 @@ SHOWN_ELSEWHERE = {"deal": ("stage_id", "pipeline_id"), "lead": ("status_id",)}
 def _add(event: Event, entity_type: EntityType, entity_id: int, kind: TimelineKind, data: dict[str, Any]) -> None:
     from kontor.crm.models import TimelineEntry
 
-    TimelineEntry.objects.create(entity_type=entity_type, entity_id=entity_id, kind=kind, data=data,
-                                 actor_id=event.actor_id)
+    insert([TimelineEntry(entity_type=entity_type, entity_id=entity_id, kind=kind, data=data,
+                          actor_id=event.actor_id)])
 
 
 def record_created(event: Event) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from kontor.core.db import insert
 from kontor.core.errors import validation
 from kontor.core.generation import cached
 from kontor.crm.enums import CommType, EntityType, Semantic
@@ -174,15 +175,13 @@ def simple_intake(*, actor, config: IntakeConfig, contact_values: Mapping[str, A
         _require_mandatory(config, EntityType.CONTACT)
         contact = Contact(**contact_values, company_id=company_id, source_id=source, assigned_id=assigned_id,
                           created_by_id=actor_id, created_at=now, updated_at=now)
-        Contact.objects.bulk_create([contact])
+        insert([contact])
         if company_id:
-            ContactCompany.objects.bulk_create([ContactCompany(contact=contact, company_id=company_id, sort=10,
-                                                               is_primary=True)])
+            insert([ContactCompany(contact=contact, company_id=company_id, sort=10, is_primary=True)])
         rows = [Communication(entity_type=EntityType.CONTACT, entity_id=contact.pk, type=type_, value=item["value"],
                               value_type=item["value_type"], normalized=item["normalized"])
                 for type_ in (CommType.PHONE, CommType.EMAIL) for item in comms.get(type_, ())]
-        if rows:
-            Communication.objects.bulk_create(rows)
+        insert(rows)
         record_event("created", "contact", contact.pk, actor=actor, assigned_id=assigned_id)
         known = False
     if not known and company_id:
@@ -195,11 +194,11 @@ def simple_intake(*, actor, config: IntakeConfig, contact_values: Mapping[str, A
                 created_by_id=actor_id, created_at=now, updated_at=now, begindate=today,
                 closed=config.stage_closed, closed_at=now if config.stage_closed else None,
                 closedate=today if config.stage_closed else None, is_return_customer=known)
-    Deal.objects.bulk_create([deal])
+    insert([deal])
     if not title:
         deal.title = f"Deal #{deal.pk}"
         Deal.objects.filter(pk=deal.pk).update(title=deal.title)
-    DealContact.objects.bulk_create([DealContact(deal=deal, contact_id=contact.pk, sort=10, is_primary=True)])
+    insert([DealContact(deal=deal, contact_id=contact.pk, sort=10, is_primary=True)])
     record_event("created", "deal", deal.pk, actor=actor, assigned_id=assigned_id,
                  timeline_data={"title": deal.title, "stage": config.stage_code})
     return SimpleIntake(deal=deal, contact=contact, contact_matched=match is not None)
