@@ -1,0 +1,123 @@
+"""Conversion-job behaviour the mutation run found untested: the watchdog's re-queue of switches whose
+runner died, and the customer keys a batch holds while batches run side by side."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from kontor.crm.enums import CrmMode, Semantic
+from kontor.crm.models import LeadStatus, Pipeline
+from kontor.modes import jobs
+from kontor.modes.jobs import requeue_stale_switches
+from kontor.modes.models import ModeSwitch, SwitchKey, SwitchStatus
+
+from .conftest import make_lead
+
+TASK = "kontor.modes.tasks.switch_task"
+
+
+def _switch(status: str, *, lease: timedelta | None, age: timedelta = timedelta(hours=1),
+            runner: str = "dead-worker") -> ModeSwitch:
+    now = timezone.now()
+    # is_active stays NULL: the one-active-switch constraint would allow only one of these rows.
+    return ModeSwitch.objects.create(status=status, from_mode=CrmMode.CLASSIC, to_mode=CrmMode.SIMPLE, total=1,
+                                     runner=runner, lease_until=now + lease if lease is not None else None,
+                                     created_at=now - age, is_active=None)
+
+
+def _queued_tasks() -> list[int]:
+    return sorted(t.args_kwargs["args"][0] for t in DBTaskResult.objects.filter(task_path=TASK, status="READY"))
+
+
+def test_requeue_hands_back_only_switches_whose_runner_died(db, django_capture_on_commit_callbacks):
+    expired = _switch(SwitchStatus.RUNNING, lease=-timedelta(seconds=1))
+    no_lease = _switch(SwitchStatus.RUNNING, lease=None)
+    old_queued = _switch(SwitchStatus.QUEUED, lease=None, runner="")
+    alive = _switch(SwitchStatus.RUNNING, lease=timedelta(seconds=30))
+    fresh_queued = _switch(SwitchStatus.QUEUED, lease=None, age=timedelta(seconds=1), runner="")
+    done = _switch(SwitchStatus.DONE, lease=-timedelta(seconds=1))
+    failed = _switch(SwitchStatus.FAILED, lease=None)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        ids = requeue_stale_switches()
+
+    stale = sorted([expired.pk, no_lease.pk, old_queued.pk])
+    assert sorted(ids) == stale
+    assert len(callbacks) == 3
+    assert _queued_tasks() == stale  # each one's task is queued again for the worker
+    now = timezone.now()
+    for pk in stale:
+        switch = ModeSwitch.objects.get(pk=pk)
+        # nobody runs it now; the new lease keeps the watchdog from queueing it twice meanwhile
+        assert switch.runner == ""
+        assert now < switch.lease_until <= now + timedelta(seconds=jobs.LEASE_SECONDS)
+        assert switch.lease_until > now + timedelta(seconds=jobs.LEASE_SECONDS / 2)
+    for untouched, runner in ((alive, "dead-worker"), (fresh_queued, ""), (done, "dead-worker"),
+                              (failed, "dead-worker")):
+        row = ModeSwitch.objects.get(pk=untouched.pk)
+        assert (row.runner, row.lease_until) == (runner, untouched.lease_until)
+
+
+def test_requeue_a_second_time_finds_nothing(db, django_capture_on_commit_callbacks):
+    _switch(SwitchStatus.RUNNING, lease=-timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert len(requeue_stale_switches()) == 1
+        assert requeue_stale_switches() == []  # its fresh lease protects it until the worker claims it
+    assert len(_queued_tasks()) == 1
+
+
+# --- the customer keys a batch holds (PostgreSQL runs batches side by side; the statement is plain SQL
+# that SQLite runs too, so it is checked here on the converter directly) ----------------------------
+
+def _converter(switch: ModeSwitch, *, match: bool = True, **options) -> jobs.LeadBulkConverter:
+    pipeline = Pipeline.objects.get(pk=switch.pipeline_id)
+    stage = pipeline.stages.filter(semantic=Semantic.PROCESS).order_by("sort", "id").first()
+    process = list(LeadStatus.objects.filter(semantic=Semantic.PROCESS).values_list("code", flat=True))
+    return jobs.LeadBulkConverter(
+        switch_id=switch.pk, pipeline_id=pipeline.pk, stage_id=stage.pk, actor_id=None,
+        create_contacts=options.get("create_contacts", True), create_companies=options.get("create_companies", True),
+        keep_open=True, match=match, process_codes=process, success_code="CONVERTED", lock_keys=True,
+        stage_code=stage.code)
+
+
+def _keys() -> set[str]:
+    return set(SwitchKey.objects.values_list("key", flat=True))
+
+
+LOCK_CASES = [
+    # (create_contacts, create_companies, match, keys held)
+    (True, True, True, {"PHONE:+4930123456", "EMAIL:anna@example.de", "EMAIL:bob@example.de", "company:acme gmbh"}),
+    (True, False, True, {"PHONE:+4930123456", "EMAIL:anna@example.de", "EMAIL:bob@example.de"}),
+    (False, True, True, {"company:acme gmbh"}),
+    (True, True, False, set()),  # without matching nobody can find another batch's customer: nothing to hold
+]
+
+
+def test_a_batch_holds_the_customer_keys_of_its_leads(admin_api, classic):
+    leads = [
+        make_lead(admin_api, title="A", name="Anna", phones=["+49 30 123456"], emails=["Anna@Example.de"],
+                  websites=["https://anna.example"], company_title="ACME GmbH"),
+        make_lead(admin_api, title="B", name="Bob", emails=["bob@example.de"], company_title="acme  GMBH"),
+        make_lead(admin_api, title="C", name="Carl"),
+    ]
+    outside = make_lead(admin_api, title="D", name="Dora", emails=["dora@example.de"], company_title="Dora AG")
+    r = admin_api.post("/api/v1/crm-mode/switch", {"mode": "simple"})
+    assert r.status_code == 202, r.content
+    switch = ModeSwitch.objects.get(pk=r.json()["id"])
+    for contacts, companies, match, expected in LOCK_CASES:
+        with pytest.raises(_Rollback), transaction.atomic():
+            SwitchKey.objects.create(key="EMAIL:bob@example.de")  # held before: taken over, no error
+            converter = _converter(switch, match=match, create_contacts=contacts, create_companies=companies)
+            assert converter.convert_range(0, leads[-1]["id"]) == 3
+            assert _keys() == expected | {"EMAIL:bob@example.de"}, (contacts, companies, match)
+            raise _Rollback
+    assert outside["id"] > leads[-1]["id"]
+
+
+class _Rollback(Exception):
+    pass
