@@ -15,7 +15,7 @@ from django.utils import timezone
 from kontor.accounts.models import ApiToken, Role, User
 from kontor.core.db import best_effort_update
 from kontor.core.errors import ErrorCode, KontorError
-from kontor.core.generation import cached
+from kontor.core.generation import cached, generation, request_generation_keep
 
 TOKEN_PREFIX = "ktr_"
 _USER_FIELDS = User._meta.concrete_fields
@@ -147,7 +147,9 @@ def token_authenticate(raw: str) -> User | None:
     if not raw:
         return None
     key = hash_token(raw.strip())
-    tokens = cached("accounts.tokens", _token_load)  # a new, empty dict when the generation changed
+    current = generation()
+    request_generation_keep(current)  # the service this request calls reads no second time
+    tokens = cached("accounts.tokens", _token_load, token=current)  # a new, empty dict under a new generation
     entry = tokens.get(key)
     if entry is None:
         token = ApiToken.objects.select_related("user").filter(key_hash=key, revoked_at__isnull=True).first()

@@ -12,6 +12,12 @@ class CoreConfig(AppConfig):
         from kontor.core.logmask import install
 
         install()  # webhook secrets never reach a log line (kontor.core.logmask)
+        from django.core.signals import request_finished, request_started
+
+        from kontor.core.generation import request_generation_reset
+
+        request_started.connect(request_generation_reset, dispatch_uid="kontor_generation_started")
+        request_finished.connect(request_generation_reset, dispatch_uid="kontor_generation_finished")
         if "db_worker" in sys.argv[1:3]:
             from kontor.core.health import start_heartbeat
 

@@ -11,7 +11,9 @@ token, and tokens are random, so a token seen inside a rolled-back transaction i
 later change.
 
 ``generation_pinned()`` lets one service call read the token once for all its caches (it must not
-change configuration inside).
+change configuration inside). Within one web request it takes the token that token authentication
+read at the start (``request_generation_keep``), so an API inquiry reads it once: the request then
+sees configuration as of its start, as a request a moment earlier would have.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ T = TypeVar("T")
 _cache: dict[str, tuple[int, Any]] = {}
 _lock = threading.Lock()
 _pinned: ContextVar[int | None] = ContextVar("kontor_config_generation", default=None)
+#: the token read at the start of the current web request (reset when a request starts and ends)
+_request: ContextVar[int | None] = ContextVar("kontor_request_generation", default=None)
 _NONE = object()
 
 
@@ -49,7 +53,9 @@ def generation_pinned() -> Iterator[int | None]:
     if _pinned.get() is not None:
         yield _pinned.get()
         return
-    token = generation()
+    token = _request.get()
+    if token is None:
+        token = generation()
     reset = _pinned.set(token)
     try:
         yield token
@@ -57,9 +63,21 @@ def generation_pinned() -> Iterator[int | None]:
         _pinned.reset(reset)
 
 
-def cached(name: str, build: Callable[[], T]) -> T:
-    """``build()``'s result, kept per process while the configuration token stays the same."""
-    token = generation()
+def request_generation_keep(token: int | None) -> None:
+    """Remember ``token``, read at the start of this web request, for ``generation_pinned``."""
+    _request.set(token)
+
+
+def request_generation_reset(**kwargs: Any) -> None:
+    """Forget the request's token (``request_started`` / ``request_finished``: threads serve many)."""
+    _request.set(None)
+
+
+def cached(name: str, build: Callable[[], T], *, token: int | None = None) -> T:
+    """``build()``'s result, kept per process while the configuration token stays the same
+    (``token``: the one the caller just read, else it is read here)."""
+    if token is None:
+        token = generation()
     hit = _cache.get(name, _NONE)
     if token is not None and hit is not _NONE and hit[0] == token:  # type: ignore[index]
         return hit[1]  # type: ignore[index]
