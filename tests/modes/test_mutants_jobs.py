@@ -3,6 +3,8 @@ runner died, and the customer keys a batch holds while batches run side by side.
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import timedelta
 
 import pytest
@@ -11,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from kontor.crm.enums import CrmMode, Semantic
-from kontor.crm.models import LeadStatus, Pipeline
+from kontor.crm.models import Lead, LeadStatus, Pipeline
 from kontor.modes import jobs
 from kontor.modes.jobs import requeue_stale_switches
 from kontor.modes.models import ModeSwitch, SwitchKey, SwitchStatus
@@ -121,3 +123,77 @@ def test_a_batch_holds_the_customer_keys_of_its_leads(admin_api, classic):
 
 class _Rollback(Exception):
     pass
+
+
+# --- the batch pools: on PostgreSQL batches run in threads, each with its own connection ---------------
+
+@pytest.mark.parametrize("pool_class", ["inline", "threads"])
+def test_every_batch_handed_out_comes_back_with_its_error(pool_class):
+    ran: list[tuple[int, int, str]] = []
+
+    def work(lo, hi):
+        ran.append((lo, hi, threading.current_thread().name))
+        if lo == 10:
+            raise ValueError("lead 11 is broken")
+
+    pool = jobs._Inline(work) if pool_class == "inline" else jobs._Threads(work, 2)
+    for lo, hi in ((0, 10), (10, 20), (20, 30)):
+        pool.submit(lo, hi)
+    results = sorted((pool.result() for _ in range(3)), key=lambda r: r[0])
+    pool.close()
+    assert [(lo, hi) for lo, hi, _ in results] == [(0, 10), (10, 20), (20, 30)]
+    assert [type(e).__name__ if e else None for _, _, e in results] == [None, "ValueError", None]
+    assert sorted((lo, hi) for lo, hi, _ in ran) == [(0, 10), (10, 20), (20, 30)]
+    names = {name for _, _, name in ran}
+    if pool_class == "threads":
+        assert names <= {"kontor-switch-0", "kontor-switch-1"}
+        assert all(not t.is_alive() for t in pool.threads) and len(pool.threads) == 2  # close() ends them
+    else:
+        assert names == {threading.current_thread().name}
+
+
+# --- what a batch announces and logs --------------------------------------------------------------
+
+def _start_switch(api) -> int:
+    r = api.post("/api/v1/crm-mode/switch", {"mode": "simple"})
+    assert r.status_code == 202, r.content
+    return r.json()["id"]
+
+
+def test_the_batch_event_lists_only_the_leads_that_batch_converted(admin_api, classic, monkeypatch):
+    first = make_lead(admin_api, title="A", name="Anna")
+    earlier = make_lead(admin_api, title="B", name="Bea")
+    last = make_lead(admin_api, title="C", name="Cem")
+    r = admin_api.post(f"/api/v1/leads/{earlier['id']}/convert", {"deal": None, "contact": "create"})
+    assert r.status_code == 200, r.content
+    events = []
+    monkeypatch.setattr(jobs, "emit", events.append)
+    switch_id = _start_switch(admin_api)
+    final = jobs.switch_run(switch_id)
+    assert final.converted == 2
+    assert [e.name for e in events] == ["lead.converted_batch"]
+    data = events[0].data
+    leads = {lead.pk: lead for lead in Lead.objects.filter(pk__in=[first["id"], last["id"]])}
+    assert data["switch_id"] == switch_id and data["count"] == 2
+    assert data["leads"] == [{"lead_id": pk, "deal_id": leads[pk].deal_id, "contact_id": leads[pk].contact_id,
+                              "company_id": None} for pk in (first["id"], last["id"])]
+
+
+def test_a_failed_batch_is_logged_with_its_reason(admin_api, classic, monkeypatch, caplog):
+    leads = [make_lead(admin_api, title=f"L{i}", name=f"N{i}") for i in range(2)]
+    original = jobs.LeadBulkConverter.convert_range
+
+    def failing(self, lo, hi):
+        if lo < leads[0]["id"] <= hi:
+            raise RuntimeError("lead is locked elsewhere")
+        return original(self, lo, hi)
+
+    monkeypatch.setattr(jobs.LeadBulkConverter, "convert_range", failing)
+    switch_id = _start_switch(admin_api)
+    caplog.set_level(logging.WARNING, logger="kontor.modes.jobs")
+    final = jobs.switch_run(switch_id)
+    assert (final.converted, final.failed) == (1, 1)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [f"switch {switch_id}: batch 0..{leads[1]['id']} failed (lead is locked elsewhere); "
+                        "converting lead by lead"]
+    assert final.errors == [{"lead_id": leads[0]["id"], "error": "lead is locked elsewhere"}]
