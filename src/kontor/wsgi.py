@@ -6,8 +6,11 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from kontor.core.sqlite.base import checkpointer_start
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kontor.settings")
 application = get_wsgi_application()
+checkpointer_start()  # SQLite: WAL checkpoints off the requests' COMMITs (kontor.core.sqlite.base)
 
 # Import every view now (not in the first request) and then take what start-up built — about 120,000
 # objects — out of the garbage collector's full collections: walking them took 40–90 ms on the

@@ -140,3 +140,41 @@ def test_a_long_job_sees_that_writers_wait(database):
     assert seen and done.is_set()
     assert holder.writers_waiting() is False
     holder.close()
+
+
+CHECKPOINTER = r"""
+import os, sys, time
+import django
+django.setup()
+from django.db import connection, transaction
+from kontor.core.sqlite.base import checkpointer_start
+
+assert checkpointer_start() is not None
+with connection.cursor() as cursor:
+    assert cursor.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0  # left to the thread
+    cursor.execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, data BLOB)")
+path = connection.settings_dict["NAME"]
+before = os.path.getsize(path)
+with transaction.atomic(), connection.cursor() as cursor:
+    for n in range(2000):
+        cursor.execute("INSERT INTO filler (data) VALUES (randomblob(4000))")
+assert os.path.getsize(path) == before  # the COMMIT did not checkpoint: its pages are in the WAL only
+deadline = time.monotonic() + 20
+while os.path.getsize(path) < before + 4000 * 2000 and time.monotonic() < deadline:
+    time.sleep(0.1)
+print("database file", before, "->", os.path.getsize(path))
+sys.exit(0 if os.path.getsize(path) >= before + 4000 * 2000 else 1)
+"""
+
+
+def test_web_processes_checkpoint_in_a_thread_not_in_a_commit(tmp_path):
+    """A COMMIT in a web or worker process does not copy the write-ahead log into the database file
+    (holding the write lock meanwhile); the process's checkpointer thread does, soon after."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kontor.settings",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'ckpt.sqlite3'}", "KONTOR_VAR_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", CHECKPOINTER], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

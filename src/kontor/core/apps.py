@@ -22,3 +22,6 @@ class CoreConfig(AppConfig):
             from kontor.core.health import start_heartbeat
 
             start_heartbeat()  # /healthz sees that a worker is alive
+            from kontor.core.sqlite.base import checkpointer_start
+
+            checkpointer_start()  # SQLite: the switch's COMMITs do not checkpoint inline

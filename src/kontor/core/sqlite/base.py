@@ -17,20 +17,60 @@ In-memory databases have no file to lock and skip all this.
 While it waits, a writer holds a shared lock on ``<database>.lock-wait``: ``writers_waiting()``
 tells a long job (the CRM-mode switch) between its batches that web requests are queued, and it
 lets them go first.
+
+Checkpoints: by default the connection whose COMMIT brings the write-ahead log over 1,000 pages
+copies it into the database file right then, inside that COMMIT — while still holding the write
+lock, so every queued writer waits too (10–20 ms for a web request's commit, far more after a
+switch batch). The long-running processes (web workers, the background worker) call
+``checkpointer_start()`` instead: a daemon thread checkpoints (``PASSIVE``: it never blocks readers
+or writers) twice a second on its own connection, and their connections leave it to that thread
+(``wal_autocheckpoint=0``). Other processes (management commands) keep SQLite's default.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import sqlite3
+import threading
 import time
 
-from django.db import OperationalError
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.db.backends.sqlite3 import base
 
 #: polling interval of a waiting writer: from FIRST_WAIT, doubling up to MAX_WAIT (seconds)
 FIRST_WAIT = 0.0002
 MAX_WAIT = 0.002
+#: seconds between two checkpoints of the background checkpointer
+CHECKPOINT_INTERVAL = 0.5
+
+log = logging.getLogger(__name__)
+_checkpointer: threading.Thread | None = None
+
+
+def checkpointer_start(alias: str = DEFAULT_DB_ALIAS) -> threading.Thread | None:
+    """When the database ``alias`` is a SQLite file through this backend:
+    checkpoint its write-ahead log from a daemon thread of this process, and make this process's
+    connections leave checkpoints to it (see the module's docstring). Once per process."""
+    global _checkpointer
+    connection = connections[alias]
+    if _checkpointer is not None or not isinstance(connection, DatabaseWrapper) or connection.is_in_memory_db():
+        return _checkpointer
+    database = str(connection.settings_dict["NAME"])
+
+    def run() -> None:
+        conn = sqlite3.connect(database, timeout=5, check_same_thread=False)
+        while True:
+            time.sleep(CHECKPOINT_INTERVAL)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:  # the file may be locked or away for a moment: next time
+                log.warning("WAL checkpoint failed", exc_info=True)
+
+    _checkpointer = threading.Thread(target=run, name="kontor-sqlite-checkpoint", daemon=True)
+    _checkpointer.start()
+    return _checkpointer
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -55,6 +95,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._wait_fd = os.open(f"{path}-wait", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             self._lock_path = path
         return self._lock_fd
+
+    def get_new_connection(self, conn_params):
+        conn = super().get_new_connection(conn_params)
+        if _checkpointer is not None and not self.is_in_memory_db():
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpointer thread does it
+        return conn
 
     def writers_waiting(self) -> bool:
         """Whether another connection is waiting for the write lock (waiters hold a shared lock on
