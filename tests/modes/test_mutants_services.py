@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import json
+
 from kontor.crm.models import Contact
+from kontor.events.models import WebhookDelivery
 
 URL = "/api/v1/inquiries"
 
@@ -21,3 +24,25 @@ def test_without_a_title_the_company_then_the_phone_names_the_contact(admin_api,
     assert Contact.objects.get(pk=by_phone["contact_id"]).name == "+49 30 555"
     with_last_name = admin_api.post(URL, {"title": "T", "last_name": "Muster"}).json()
     assert Contact.objects.get(pk=with_last_name["contact_id"]).name == ""
+
+
+def test_a_contact_made_from_a_lead_with_only_a_last_name_gets_no_first_name(admin_api, classic):
+    lead = admin_api.post("/api/v1/leads", {"title": "Anfrage Dach", "last_name": "Muster"}).json()
+    r = admin_api.post(f"/api/v1/leads/{lead['id']}/convert", {"deal": None, "contact": "create"})
+    assert r.status_code == 200, r.content
+    contact = Contact.objects.get(pk=r.json()["contact_id"])
+    assert (contact.name, contact.last_name) == ("", "Muster")
+
+
+def test_conversion_tells_lead_updated_receivers_what_changed(admin_api, classic):
+    hook = admin_api.post("/api/v1/webhooks/outgoing", {"url": "https://93.184.215.14/hook",
+                                                         "events": ["lead.updated"]})
+    assert hook.status_code == 201, hook.content
+    lead = admin_api.post("/api/v1/leads", {"title": "Anfrage", "name": "Anna"}).json()
+    r = admin_api.post(f"/api/v1/leads/{lead['id']}/convert", {"deal": None, "contact": "create"})
+    assert r.status_code == 200, r.content
+    delivery = WebhookDelivery.objects.get(event="lead.updated")
+    assert (delivery.entity, delivery.record_id) == ("lead", lead["id"])
+    body = json.loads(delivery.body)
+    assert body["data"]["status_id"] == "CONVERTED"
+    assert body["changes"] == {"status_id": ["NEW", "CONVERTED"], "contact_id": [None, r.json()["contact_id"]]}
