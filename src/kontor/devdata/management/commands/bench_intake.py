@@ -347,7 +347,9 @@ class Command(BaseCommand):
         if switch is None or not switch.active:
             raise CommandError("the switch did not start")
         with Server("kontor.wsgi:application", env={}, **self.web) as server:
+            # as the background worker runs it (which also checkpoints SQLite's WAL from a thread)
             job = subprocess.Popen([sys.executable, "-m", "kontor", "shell", "-c",
+                                    "from kontor.core.sqlite.base import checkpointer_start; checkpointer_start(); "
                                     f"from kontor.modes.jobs import switch_run; switch_run({switch.pk})"],
                                    stdout=subprocess.DEVNULL)
             try:
