@@ -72,3 +72,11 @@ def test_date_user_fields_come_back_as_bitrix24_dates(bx, classic_mode):
     assert [d[:10] for d in lead["UF_CRM_DAYS"]] == ["2026-01-02", "2026-01-03"]
     empty = bx.ok("crm.lead.get", {"id": bx.ok("crm.lead.add", {"fields": {"TITLE": "B"}})})
     assert (empty["UF_CRM_VISIT"], empty["UF_CRM_CALLED"], empty["UF_CRM_DAYS"]) == (None, None, [])
+
+
+def test_facade_only_flags_read_as_bitrix24_sends_them(bx, classic_mode):
+    deal = bx.ok("crm.deal.get", {"id": bx.ok("crm.deal.add", {"fields": {"TITLE": "Relaunch"}})})
+    assert {k: deal[k] for k in ("IS_MANUAL_OPPORTUNITY", "IS_RECURRING", "IS_REPEATED_APPROACH", "IS_NEW")} == {
+        "IS_MANUAL_OPPORTUNITY": "N", "IS_RECURRING": "N", "IS_REPEATED_APPROACH": "N", "IS_NEW": "Y"}
+    lead = bx.ok("crm.lead.get", {"id": bx.ok("crm.lead.add", {"fields": {"TITLE": "Anfrage"}})})
+    assert lead["IS_MANUAL_OPPORTUNITY"] == "N"

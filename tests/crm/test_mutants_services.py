@@ -1,0 +1,72 @@
+"""Record and settings services: behaviour the surviving mutants of ``kontor.crm.services`` showed
+untested (docs/mutation.md). Each test names what a user would see go wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from kontor.core.errors import ErrorCode, KontorError
+from kontor.crm.enums import EntityType, TimelineKind
+from kontor.crm.models import Activity, Pipeline, Source, TimelineEntry
+from kontor.crm.services import activity_create, contact_create, contact_update, pipeline_update
+from kontor.crm.services.custom_fields import custom_field_create
+from kontor.crm.services.directories import directory_item_create, directory_item_update
+from kontor.crm.services.sources import source_update
+
+pytestmark = pytest.mark.django_db
+
+
+def _refusal(call) -> KontorError:
+    with pytest.raises(KontorError) as err:
+        call()
+    return err.value
+
+
+def test_the_timeline_shows_a_changed_phone_from_old_to_new(admin_user):
+    contact = contact_create(actor=admin_user, data={"name": "Erika", "phones": ["030 1234567"]})
+    contact_update(contact=contact, actor=admin_user, data={"phones": ["040 7654321"]})
+    entry = TimelineEntry.objects.get(entity_type=EntityType.CONTACT, entity_id=contact.pk, kind=TimelineKind.UPDATED)
+    change = next(c for c in entry.data["changes"] if c["field"] == "phones")
+    assert (change["old"], change["new"]) == (["030 1234567"], ["040 7654321"])
+
+
+def test_pipelines_sources_and_directory_entries_can_be_re_sorted(admin_user):
+    pipeline = Pipeline.objects.get(is_default=True)
+    pipeline_update(pipeline=pipeline, actor=admin_user, data={"sort": 7})
+    assert Pipeline.objects.get(pk=pipeline.pk).sort == 7
+    source = Source.objects.order_by("code").first()
+    source_update(source=source, actor=admin_user, data={"sort": 3, "name": "Web form"})
+    source.refresh_from_db()
+    assert (source.sort, source.name) == (3, "Web form")
+    item = directory_item_create(actor=admin_user, directory="INDUSTRY", data={"code": "BAKERY", "name": "Bakery"})
+    directory_item_update(item=item, actor=admin_user, data={"sort": 1})
+    item.refresh_from_db()
+    assert item.sort == 1
+
+
+def test_enumeration_items_that_are_no_list_are_refused_naming_items(admin_user):
+    err = _refusal(lambda: custom_field_create(actor=admin_user, entity_type=EntityType.DEAL, code="COLOUR",
+                                               type="enumeration", items="red"))
+    assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "items", "items must be a list")
+
+
+def test_an_activity_deadline_may_be_written_with_a_space(admin_user):
+    contact = contact_create(actor=admin_user, data={"name": "Erika"})
+    activity = activity_create(actor=admin_user, data={
+        "subject": "Call", "deadline": "2026-03-14 09:30", "bindings": [{"entity": "contact", "id": contact.pk}]})
+    activity = Activity.objects.get(pk=activity.pk)
+    assert activity.deadline is not None
+    assert (activity.deadline.day, activity.deadline.minute) == (14, 30)
+
+
+def test_activity_communications_name_their_field_and_may_leave_the_record_empty(admin_user):
+    contact = contact_create(actor=admin_user, data={"name": "Erika"})
+    binding = [{"entity": "contact", "id": contact.pk}]
+    err = _refusal(lambda: activity_create(actor=admin_user, data={
+        "subject": "Call", "bindings": binding, "communications": ["+49301234567"]}))
+    assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "communications",
+                                                  "communications[0] must be an object")
+    activity = activity_create(actor=admin_user, data={"subject": "Call", "bindings": binding, "communications": [
+        {"type": "PHONE", "value": "+49301234567", "entity_type": "", "entity_id": ""}]})
+    assert Activity.objects.get(pk=activity.pk).communications == [
+        {"type": "PHONE", "value": "+49301234567", "entity_type": None, "entity_id": None}]
