@@ -259,7 +259,10 @@ class Command(BaseCommand):
         made = demo_contacts_bulk_create(contacts=contacts)
         self.stdout.write(f"fill: {made} contacts in {time.perf_counter() - started:.1f} s")
         self._analyze()
-        CrmSettings.objects.filter(pk=1).update(mode=CrmMode.SIMPLE, match_existing_customers=True)
+        # simple mode as installed (no companies from inquiries): the work the floor app does too —
+        # whatever an earlier benchmark's switch (bench_convert in make bench) chose
+        CrmSettings.objects.filter(pk=1).update(mode=CrmMode.SIMPLE, match_existing_customers=True,
+                                                create_company=False)
         _, token = token_create(user=bench_user(), name="bench_intake")
         auth = {"Authorization": f"Bearer {token}"}
         connection.close()  # the server's processes open their own
