@@ -42,6 +42,7 @@ from kontor.crm.models import (
     Stage,
 )
 from kontor.events.bus import record_event
+from kontor.modes.matching import LOCK_SQL, customer_lock_ids, lock_customer_keys
 
 
 @dataclass(frozen=True)
@@ -115,12 +116,16 @@ class CustomerMatch:
     has_deals: bool
 
 
-def match_customer(*, phones: Sequence[str], emails: Sequence[str]) -> CustomerMatch | None:
+def match_customer(*, phones: Sequence[str], emails: Sequence[str],
+                   lock_keys: Sequence[str] = ()) -> CustomerMatch | None:
     """The oldest contact with one of these normalised phones or e-mails, in one query (empty keys
-    never match)."""
+    never match). ``lock_keys`` (``customer_keys``) are locked first on PostgreSQL, in the same round
+    trip: the match is a statement of its own after the lock, so it sees what the previous holder
+    committed."""
     phones = [p for p in phones if p]
     emails = [e for e in emails if e]
     if not phones and not emails:
+        lock_customer_keys(lock_keys)
         return None
     # One index range per kind (crm_communication (type, normalized, entity_type)), joined by UNION ALL:
     # an OR of the two lets SQLite fall back to scanning the table. The unary + keeps SQLite from
@@ -136,8 +141,13 @@ def match_customer(*, phones: Sequence[str], emails: Sequence[str]) -> CustomerM
         "SELECT c.id, c.company_id, EXISTS (SELECT 1 FROM crm_dealcontact dc WHERE dc.contact_id = c.id) "
         f"FROM crm_contact c WHERE c.id = (SELECT MIN(entity_id) FROM ({' UNION ALL '.join(parts)}) found)"
     )
+    lock = customer_lock_ids(lock_keys)
+    if lock:
+        sql, params = f"{LOCK_SQL}; {sql}", [lock, *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        if lock:
+            cursor.nextset()  # past the lock statement's rows
         row = cursor.fetchone()
     return CustomerMatch(contact_id=row[0], company_id=row[1], has_deals=bool(row[2])) if row else None
 

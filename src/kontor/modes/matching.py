@@ -19,17 +19,24 @@ from kontor.core.normalize import normalize_title
 from kontor.crm.enums import CommType, EntityType
 from kontor.crm.models import Communication, Company, Contact
 
+#: takes the advisory locks of ``customer_lock_ids`` in one statement, in sorted order
+LOCK_SQL = "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k"
+
+
+def customer_lock_ids(keys: Iterable[str]) -> list[int]:
+    """The sorted advisory-lock ids of these customer keys on PostgreSQL (none elsewhere)."""
+    if connection.vendor != "postgresql":
+        return []
+    return sorted({int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True)
+                   for k in keys if k})
+
 
 def lock_customer_keys(keys: Iterable[str]) -> None:
     """Serialise transactions that may create the same customer (PostgreSQL advisory locks)."""
-    if connection.vendor != "postgresql":
-        return
-    ids = sorted({int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True)
-                  for k in keys if k})
-    if not ids:
-        return
-    with connection.cursor() as cursor:  # one round trip, the keys taken in sorted order
-        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [ids])
+    ids = customer_lock_ids(keys)
+    if ids:
+        with connection.cursor() as cursor:  # one round trip, the keys taken in sorted order
+            cursor.execute(LOCK_SQL, [ids])
 
 
 def customer_keys(*, phones: Iterable[str] = (), emails: Iterable[str] = (), company_title: str = "") -> list[str]:

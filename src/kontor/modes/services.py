@@ -181,9 +181,13 @@ def inquiry_accept(*, actor, data: Mapping[str, Any], create_company: bool | Non
 
         want_company = (config.create_company if create_company is None else create_company) \
             and bool(values["company_title"])
-        lock_customer_keys(customer_keys(phones=phones, emails=emails,
-                                         company_title=values["company_title"] if want_company else ""))
-        found = match_customer(phones=phones, emails=emails) if match else None
+        keys = customer_keys(phones=phones, emails=emails,
+                             company_title=values["company_title"] if want_company else "")
+        if match:
+            found = match_customer(phones=phones, emails=emails, lock_keys=keys)  # locks, then matches
+        else:
+            lock_customer_keys(keys)
+            found = None
         company = None
         company_matched = False
         if want_company:
