@@ -137,6 +137,9 @@ def test_every_batch_handed_out_comes_back_with_its_error(pool_class):
             raise ValueError("lead 11 is broken")
 
     pool = jobs._Inline(work) if pool_class == "inline" else jobs._Threads(work, 2)
+    if pool_class == "threads":
+        # a batch stuck in the database must not keep a stopping worker process alive
+        assert [t.daemon for t in pool.threads] == [True, True]
     for lo, hi in ((0, 10), (10, 20), (20, 30)):
         pool.submit(lo, hi)
     results = sorted((pool.result() for _ in range(3)), key=lambda r: r[0])
