@@ -7,8 +7,15 @@ import pytest
 
 from kontor.core.errors import ErrorCode, KontorError
 from kontor.crm.enums import EntityType, TimelineKind
-from kontor.crm.models import Activity, Pipeline, Source, TimelineEntry
-from kontor.crm.services import activity_create, contact_create, contact_update, pipeline_update
+from kontor.crm.models import Activity, Company, ContactCompany, CustomField, Pipeline, Source, TimelineEntry
+from kontor.crm.services import (
+    activity_create,
+    contact_create,
+    contact_update,
+    pipeline_create,
+    pipeline_update,
+    stage_create,
+)
 from kontor.crm.services.custom_fields import custom_field_create
 from kontor.crm.services.directories import directory_item_create, directory_item_update
 from kontor.crm.services.sources import source_update
@@ -70,3 +77,37 @@ def test_activity_communications_name_their_field_and_may_leave_the_record_empty
         {"type": "PHONE", "value": "+49301234567", "entity_type": "", "entity_id": ""}]})
     assert Activity.objects.get(pk=activity.pk).communications == [
         {"type": "PHONE", "value": "+49301234567", "entity_type": None, "entity_id": None}]
+
+
+def test_a_new_pipelines_default_stages_are_sorted_from_ten_in_steps_of_ten(admin_user):
+    pipeline = pipeline_create(actor=admin_user, name="Projects")
+    sorts = list(pipeline.stages.order_by("sort").values_list("sort", flat=True))
+    assert sorts == [10 * (i + 1) for i in range(len(sorts))]
+    # A stage added without a sort lands beside the first one, not before the pipeline's start.
+    added = stage_create(pipeline=pipeline, actor=admin_user, data={"name": "Briefing"})
+    assert added.sort == 10 == min(sorts)
+
+
+def test_custom_field_codes_and_flags_as_clients_send_them(admin_user):
+    err = _refusal(lambda: custom_field_create(actor=admin_user, entity_type=EntityType.LEAD, code="  ",
+                                               type="string"))
+    assert (err.field, err.message) == ("code", "code is required (letters, digits and _; e.g. UF_CRM_SHOP_ORDER)")
+    field = custom_field_create(actor=admin_user, entity_type=EntityType.LEAD, code="vip", type="boolean",
+                                mandatory="y", show_in_list=" N ", show_filter="true")
+    field = CustomField.objects.get(pk=field.pk)
+    assert (field.code, field.mandatory, field.show_in_list, field.show_filter) == ("UF_CRM_VIP", True, False, True)
+
+
+def test_a_contacts_companies_are_replaced_not_added_to(admin_user):
+    a, b = (Company.objects.create(title=t) for t in ("A GmbH", "B AG"))
+    contact = contact_create(actor=admin_user, data={"name": "Erika", "company_ids": [a.pk, b.pk]})
+    contact_update(contact=contact, actor=admin_user, data={"company_ids": [b.pk]})
+    links = ContactCompany.objects.filter(contact=contact)
+    assert list(links.values_list("company_id", "is_primary")) == [(b.pk, True)]
+
+
+def test_a_binding_without_a_record_id_is_refused_naming_bindings(admin_user):
+    err = _refusal(lambda: activity_create(actor=admin_user, data={
+        "subject": "Call", "bindings": [{"entity": "contact", "id": "x"}]}))
+    assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "bindings",
+                                                  "bindings[0].id must be a record id")
