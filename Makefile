@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgresql://127.0.0.1:5432/kontor_test
 
-.PHONY: install run test test-postgres bench lint static screenshots clean mutants
+.PHONY: install run test test-postgres bench lint static screenshots clean mutants coverage
 
 install: $(STAMP) static
 
@@ -83,6 +83,13 @@ lint: $(STAMP)
 MODULES ?= kontor.modes kontor.crm.services kontor.crm.selectors kontor.bitrix.filters kontor.bitrix.methods kontor.api.auth
 mutants: install
 	$(BIN)/python tests/mutation/run.py $(MODULES)
+
+# Branch coverage of the suite without the browser tests (configuration in pyproject.toml): the
+# report per file in the terminal, the annotated sources in var/coverage/index.html.
+coverage: install
+	$(BIN)/coverage run -m pytest -m "not browser" -q -p no:randomly
+	$(BIN)/coverage report --sort=cover --skip-covered
+	$(BIN)/coverage html -q -d var/coverage
 
 clean:
 	rm -rf $(VENV) var node_modules src/kontor/web/build
