@@ -129,6 +129,31 @@ class Command(BaseCommand):
                           f" p95 {percentile(api_t, 0.95):.1f} ms, facade p50 {percentile(facade_t, 0.5):.1f} ms"
                           f" p95 {percentile(facade_t, 0.95):.1f} ms")
 
+        # The web UI's deal pages as a signed-in user opens them: the list filtered by stage or by
+        # responsible (a random page of the first twenty), and the pipeline's kanban board.
+        web = Client(HTTP_HOST="127.0.0.1")
+        web.force_login(user)
+
+        def web_list() -> str:
+            page = f"page={1 + rnd.randrange(20)}"
+            if rnd.randrange(2):
+                return f"/deals/?view=list&stage_id={rnd.choice(stages).pk}&{page}"
+            return f"/deals/?view=list&assigned_id={rnd.choice(users)}&closed=false&{page}"
+
+        pages = {"web list": [], "kanban": []}
+        for i in range(requests // 2 + 5):
+            for key, url in (("web list", web_list()), ("kanban", f"/deals/?view=kanban&pipeline={pipeline.pk}")):
+                t = time.perf_counter()
+                response = web.get(url)
+                took = time.perf_counter() - t
+                if response.status_code != 200:
+                    raise CommandError(f"{url}: {response.status_code}")
+                if i >= 5:
+                    pages[key].append(took)
+        self.stdout.write(f"web: {requests // 2} pages each, deal list p50 {percentile(pages['web list'], 0.5):.1f} ms"
+                          f" p95 {percentile(pages['web list'], 0.95):.1f} ms, kanban p50"
+                          f" {percentile(pages['kanban'], 0.5):.1f} ms p95 {percentile(pages['kanban'], 0.95):.1f} ms")
+
     @staticmethod
     def _run(client, rest, auth, requests, api, facade, timings, api_key, facade_key) -> int:
         """``requests`` pages through each API (after ten unmeasured ones); returns the rows listed."""
