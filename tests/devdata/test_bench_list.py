@@ -17,12 +17,14 @@ def test_bench_list_fills_deals_and_prints_percentiles():
     out = StringIO()
     call_command("bench_list", deals=400, requests=5, fresh=True, stdout=out)
     lines = out.getvalue().strip().splitlines()
-    assert re.fullmatch(r"list: 5 requests per API, api p50 [\d.]+ ms p95 [\d.]+ ms, facade p50 [\d.]+ ms"
+    assert re.fullmatch(r"web: 2 pages each, deal list p50 [\d.]+ ms p95 [\d.]+ ms, kanban p50 [\d.]+ ms"
                         r" p95 [\d.]+ ms", lines[-1]), lines
-    rows = int(re.fullmatch(r"rows: (\d+) deals listed in 20 pages", lines[-2])[1])
+    assert re.fullmatch(r"list: 5 requests per API, api p50 [\d.]+ ms p95 [\d.]+ ms, facade p50 [\d.]+ ms"
+                        r" p95 [\d.]+ ms", lines[-2]), lines
+    rows = int(re.fullmatch(r"rows: (\d+) deals listed in 20 pages", lines[-3])[1])
     assert rows > 0
     assert re.fullmatch(r"custom field: 5 requests per API filtered by uf_crm_bench_region, api p50 [\d.]+ ms"
-                        r" p95 [\d.]+ ms, facade p50 [\d.]+ ms p95 [\d.]+ ms", lines[-3]), lines
+                        r" p95 [\d.]+ ms, facade p50 [\d.]+ ms p95 [\d.]+ ms", lines[-4]), lines
     # Every deal has one of the 20 regions the custom-field lists filter by.
     regions = {deal.uf["uf_crm_bench_region"] for deal in Deal.objects.all()}
     assert regions == {f"R{i}" for i in range(20)}
