@@ -7,11 +7,21 @@ import pytest
 
 from kontor.core.errors import ErrorCode, KontorError
 from kontor.crm.enums import EntityType, TimelineKind
-from kontor.crm.models import Activity, Company, ContactCompany, CustomField, Pipeline, Source, TimelineEntry
+from kontor.crm.models import (
+    Activity,
+    Company,
+    ContactCompany,
+    CustomField,
+    DealContact,
+    Pipeline,
+    Source,
+    TimelineEntry,
+)
 from kontor.crm.services import (
     activity_create,
     contact_create,
     contact_update,
+    deal_create,
     pipeline_create,
     pipeline_update,
     stage_create,
@@ -111,3 +121,23 @@ def test_a_binding_without_a_record_id_is_refused_naming_bindings(admin_user):
         "subject": "Call", "bindings": [{"entity": "contact", "id": "x"}]}))
     assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "bindings",
                                                   "bindings[0].id must be a record id")
+
+
+def test_a_phone_with_a_nul_character_is_refused_naming_phones(admin_user):
+    err = _refusal(lambda: contact_create(actor=admin_user, data={"name": "Erika", "phones": ["030\x00123"]}))
+    assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "phones",
+                                                  "phones[0]: must not contain NUL characters")
+
+
+def test_a_deals_contacts_are_numbered_ten_twenty_the_first_primary(admin_user):
+    first, second = (contact_create(actor=admin_user, data={"name": n}) for n in ("Erika", "Max"))
+    deal = deal_create(actor=admin_user, data={"title": "Relaunch", "contact_ids": [second.pk, first.pk]})
+    rows = DealContact.objects.filter(deal=deal).order_by("sort")
+    assert list(rows.values_list("contact_id", "sort", "is_primary")) == [(second.pk, 10, True), (first.pk, 20, False)]
+
+
+def test_an_activitys_direction_is_kept(admin_user):
+    contact = contact_create(actor=admin_user, data={"name": "Erika"})
+    activity = activity_create(actor=admin_user, data={
+        "subject": "Call", "type": "call", "direction": 2, "bindings": [{"entity": "contact", "id": contact.pk}]})
+    assert Activity.objects.get(pk=activity.pk).direction == 2
