@@ -46,3 +46,12 @@ def test_conversion_tells_lead_updated_receivers_what_changed(admin_api, classic
     body = json.loads(delivery.body)
     assert body["data"]["status_id"] == "CONVERTED"
     assert body["changes"] == {"status_id": ["NEW", "CONVERTED"], "contact_id": [None, r.json()["contact_id"]]}
+
+
+def test_a_long_title_or_phone_naming_the_contact_is_cut_to_the_name_field(admin_api, simple):
+    title = "Anfrage " + "x" * 150
+    by_title = admin_api.post(URL, {"title": title, "emails": ["long@example.de"]}).json()
+    assert Contact.objects.get(pk=by_title["contact_id"]).name == title[:100]
+    typed = "bitte nach 17 Uhr anrufen, " + "sonst " * 30  # kept as typed: no phone number in it
+    by_phone = admin_api.post(URL, {"phones": [typed]}).json()
+    assert Contact.objects.get(pk=by_phone["contact_id"]).name == typed[:100]
