@@ -141,3 +141,10 @@ def test_an_activitys_direction_is_kept(admin_user):
     activity = activity_create(actor=admin_user, data={
         "subject": "Call", "type": "call", "direction": 2, "bindings": [{"entity": "contact", "id": contact.pk}]})
     assert Activity.objects.get(pk=activity.pk).direction == 2
+
+
+def test_a_deal_in_a_pipeline_without_stages_is_refused_saying_so(admin_user):
+    empty = pipeline_create(actor=admin_user, name="Empty", default_stages=False)
+    err = _refusal(lambda: deal_create(actor=admin_user, data={"title": "Relaunch", "pipeline_id": empty.pk}))
+    assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "pipeline_id",
+                                                  f"pipeline {empty.pk} has no stages")
