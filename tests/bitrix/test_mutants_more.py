@@ -75,3 +75,9 @@ def test_activity_fields_describe_types_and_titles(bx):
     assert fields["DIRECTION"]["type"] == "crm_enum_activitydirection" and fields["DIRECTION"]["isImmutable"]
     assert (fields["LAST_UPDATED"]["type"], fields["LAST_UPDATED"]["title"]) == ("datetime", "Modified on")
     assert fields["COMMUNICATIONS"]["title"] == "Communications" and fields["COMMUNICATIONS"]["isRequired"]
+
+
+def test_a_batch_without_a_command_list_says_what_it_needs(bx):
+    response = bx.post("batch", {"cmd": "crm.lead.list"})
+    assert _error(response) == "Parameter 'cmd' must be a non-empty array of commands."
+    assert response.json()["error"] == "ERROR_BATCH_EMPTY"
