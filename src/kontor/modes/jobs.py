@@ -228,7 +228,9 @@ class LeadBulkConverter:
                         f" AND {CUSTOMER_COMMS}")
         if self.make_companies:
             keys.append("SELECT 'company:' || ctn AS k FROM kontor_conv WHERE ctn <> ''")
-        run(f"INSERT INTO modes_switchkey (key) SELECT k FROM ({' UNION '.join(keys)}) AS keys ORDER BY k"
+        # DISTINCT: two leads of one company (or one phone) in a batch give the key twice, and
+        # PostgreSQL refuses to upsert a row twice in one statement (UNION only dedups across parts)
+        run(f"INSERT INTO modes_switchkey (key) SELECT DISTINCT k FROM ({' UNION '.join(keys)}) AS keys ORDER BY k"
             " ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key")
 
     def _contact_round(self, run, p: dict, *, round_no: int) -> None:
