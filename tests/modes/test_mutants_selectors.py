@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kontor.crm.models import CrmSettings
 from kontor.modes.selectors import switch_preview
 
 
@@ -27,3 +28,58 @@ def test_preview_defaults_and_contacts_when_neither_is_chosen(admin_api, classic
     only_companies = switch_preview(create_contacts=False)
     assert (only_companies["make_contacts"], only_companies["contacts_new"]) == (False, 0)
     assert only_companies["companies_new"] == 2
+
+
+def _preview_leads(api):
+    """Leads in progress that exercise every rule of the preview; ``api`` posts as an admin."""
+    def post(url, body):
+        r = api.post(url, body)
+        assert r.status_code == 201, r.content
+        return r.json()
+
+    known = post("/api/v1/contacts", {"name": "Alt", "phones": ["+49 171 2345678"], "emails": ["alt@example.de"],
+                                      "messengers": ["anna@example.de"], "websites": ["https://alt.example"]})
+    bare = post("/api/v1/contacts", {"name": "Ohne"})
+    firm = post("/api/v1/companies", {"title": "Müller GmbH"})
+    post("/api/v1/leads", {"title": "linked", "contact_id": bare["id"], "emails": ["shared@example.de"]})
+    post("/api/v1/leads", {"title": "linked company", "company_id": firm["id"], "name": "Fiona"})
+    post("/api/v1/leads", {"title": "matched", "phones": ["0171 2345678"]})
+    post("/api/v1/leads", {"title": "other phone", "phones": ["0171 9999999"]})
+    post("/api/v1/leads", {"title": "email like a messenger", "emails": ["anna@example.de"]})
+    post("/api/v1/leads", {"title": "same website", "websites": ["https://alt.example"]})
+    post("/api/v1/leads", {"title": "shares with a linked lead", "emails": ["shared@example.de"]})
+    post("/api/v1/leads", {"title": "new person", "emails": ["neu@example.de"]})
+    post("/api/v1/leads", {"title": "same new person", "emails": ["NEU@example.de"], "websites": ["https://n.example"]})
+    post("/api/v1/leads", {"title": "website twin", "websites": ["https://n.example"]})
+    post("/api/v1/leads", {"title": "company", "company_title": "Neu AG"})
+    post("/api/v1/leads", {"title": "company again", "company_title": "NEU  ag"})
+    post("/api/v1/leads", {"title": "known company", "company_title": "müller gmbh"})
+    # Unreadable phones (kept as typed by intake) have no key: they neither match nor make two leads one.
+    post("/api/v1/inquiries", {"title": "junk 1", "phones": ["nach 17 Uhr"]})
+    post("/api/v1/inquiries", {"title": "junk 2", "phones": ["vormittags"]})
+    return known
+
+
+def test_preview_counts_every_rule(admin_api, classic):
+    _preview_leads(admin_api)
+    assert switch_preview() == {
+        "leads": 15,
+        "contacts_linked": 1,  # "linked"
+        "contacts_matched": 1,  # "matched" (the same phone typed another way)
+        # the 14 leads without a contact, less "matched", less "same new person" (one new contact with
+        # "new person"); a messenger, a website or an earlier linked lead's e-mail do not match
+        "contacts_new": 12,
+        "companies_linked": 1,  # "linked company"
+        "companies_matched": 1,  # "known company"
+        "companies_new": 1,  # "company" and "company again": one new company
+        "activities_open": 0, "keep_open": True, "match": True, "make_contacts": True, "make_companies": True}
+
+
+def test_preview_without_matching_counts_every_lead_new(admin_api, classic):
+    _preview_leads(admin_api)
+    CrmSettings.objects.filter(pk=1).update(match_existing_customers=False)
+    preview = switch_preview()
+    assert {k: v for k, v in preview.items() if k.startswith(("contacts", "companies"))} == {
+        "contacts_linked": 1, "contacts_matched": 0, "contacts_new": 14,
+        "companies_linked": 1, "companies_matched": 0, "companies_new": 3}
+    assert preview["match"] is False
