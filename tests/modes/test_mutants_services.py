@@ -8,6 +8,8 @@ import json
 from kontor.crm.models import Contact
 from kontor.events.models import WebhookDelivery
 
+from .conftest import set_mode
+
 URL = "/api/v1/inquiries"
 
 
@@ -55,3 +57,43 @@ def test_a_long_title_or_phone_naming_the_contact_is_cut_to_the_name_field(admin
     typed = "bitte nach 17 Uhr anrufen, " + "sonst " * 30  # kept as typed: no phone number in it
     by_phone = admin_api.post(URL, {"phones": [typed]}).json()
     assert Contact.objects.get(pk=by_phone["contact_id"]).name == typed[:100]
+
+
+# --- simple mode converts a new lead at once (lead_convert_simple through the lead.created hook) -----
+
+def _lead(api, **body):
+    body.setdefault("title", "API-Lead")
+    r = api.post("/api/v1/leads", body)
+    assert r.status_code == 201, r.content
+    return r.json()
+
+
+def test_simple_mode_leaves_a_lead_created_as_junk_alone(admin_api, simple):
+    lead = _lead(admin_api, name="Jo", status_id="JUNK")
+    assert (lead["status_id"], lead["deal_id"], lead["contact_id"]) == ("JUNK", None, None)
+
+
+def test_simple_mode_keeps_the_contact_and_company_a_lead_names(admin_api, simple):
+    named = admin_api.post("/api/v1/contacts", {"name": "Genannt"}).json()
+    other = admin_api.post("/api/v1/contacts", {"name": "Andere", "phones": ["+49 30 777"]}).json()
+    firm = admin_api.post("/api/v1/companies", {"title": "Firma"}).json()
+    lead = _lead(admin_api, contact_id=named["id"], company_id=firm["id"], phones=["030 777"])
+    assert lead["status_id"] == "CONVERTED"
+    assert (lead["contact_id"], lead["company_id"]) == (named["id"], firm["id"])  # not the phone's contact
+    deal = admin_api.get(f"/api/v1/deals/{lead['deal_id']}").json()
+    assert (deal["contact_id"], deal["company_id"]) == (named["id"], firm["id"])
+    assert other["id"] != named["id"]
+
+
+def test_simple_mode_matches_a_new_leads_phone(admin_api, simple):
+    known = admin_api.post("/api/v1/contacts", {"name": "Alt", "phones": ["+49 30 777"]}).json()
+    lead = _lead(admin_api, name="Neu", phones=["030 777"])
+    assert lead["contact_id"] == known["id"]
+
+
+def test_simple_mode_without_matching_makes_a_new_contact(admin_api, db):
+    set_mode("simple", match_existing_customers=False)
+    known = admin_api.post("/api/v1/contacts", {"name": "Alt", "phones": ["+49 30 777"]}).json()
+    lead = _lead(admin_api, name="Neu", phones=["030 777"])
+    assert lead["status_id"] == "CONVERTED" and lead["contact_id"] not in (None, known["id"])
+    assert Contact.objects.get(pk=lead["contact_id"]).name == "Neu"
