@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kontor.crm.models import CrmSettings
+from kontor.crm.models import CrmSettings, Pipeline
 from kontor.modes.selectors import switch_preview
 
 
@@ -83,3 +83,10 @@ def test_preview_without_matching_counts_every_lead_new(admin_api, classic):
         "contacts_linked": 1, "contacts_matched": 0, "contacts_new": 14,
         "companies_linked": 1, "companies_matched": 0, "companies_new": 3}
     assert preview["match"] is False
+
+
+def test_crm_mode_without_any_pipeline_points_at_none(admin_api, simple):
+    Pipeline.objects.all().delete()
+    state = admin_api.get("/api/v1/crm-mode")
+    assert state.status_code == 200, state.content
+    assert state.json()["simple_mode"]["pipeline_id"] is None
