@@ -81,3 +81,64 @@ def test_a_batch_without_a_command_list_says_what_it_needs(bx):
     response = bx.post("batch", {"cmd": "crm.lead.list"})
     assert _error(response) == "Parameter 'cmd' must be a non-empty array of commands."
     assert response.json()["error"] == "ERROR_BATCH_EMPTY"
+
+
+# --- crm.product.*, crm.item.productrow.* ----------------------------------------------------------
+
+
+def test_products_filter_by_price_and_currency_and_show_their_change_time(bx):
+    cheap = bx.ok("crm.product.add", {"fields": {"NAME": "Pen", "PRICE": "2.50", "CURRENCY_ID": "EUR"}})
+    dear = bx.ok("crm.product.add", {"fields": {"NAME": "Desk", "PRICE": "420", "CURRENCY_ID": "USD"}})
+
+    def ids(flt):
+        return [int(p["ID"]) for p in bx.ok("crm.product.list", {"filter": flt, "order": {"ID": "ASC"}})]
+
+    assert ids({">PRICE": 10}) == [dear] and ids({"<=PRICE": "2.5"}) == [cheap]
+    assert ids({"CURRENCY_ID": "USD"}) == [dear]
+    got = bx.ok("crm.product.get", {"id": cheap})
+    assert got["TIMESTAMP_X"].startswith(got["DATE_CREATE"][:10])
+    fields = bx.ok("crm.product.fields")
+    assert fields["VAT_INCLUDED"]["type"] == "char" and fields["XML_ID"]["title"] == "External code"
+
+
+@pytest.mark.parametrize("owner_id", [0, -3, "x", None])
+def test_product_rows_of_no_owner_name_the_owner_id(bx, owner_id):
+    response = bx.post("crm.item.productrow.list", {"filter": {"=ownerType": "D", "=ownerId": owner_id}})
+    assert "ownerId is not defined or invalid." in _error(response)
+
+
+# --- crm.item.update moving a deal to another pipeline -------------------------------------------
+
+
+def test_moving_a_deal_to_another_pipeline_needs_the_right_to_edit_it(bx, classic_mode, admin_user):
+    from kontor.accounts.models import Role
+    from kontor.accounts.roles import role_create, user_set_access
+    from kontor.accounts.services import user_create
+    from kontor.bitrix.services import webhook_create, webhook_path
+    from kontor.crm.models import Deal
+
+    from .conftest import Wire
+
+    other = Pipeline.objects.create(name="Service", sort=900)
+    stage_create(pipeline=other, data={"code": "START", "name": "Start", "semantic": Semantic.PROCESS})
+    stage_create(pipeline=other, data={"code": "DONE", "name": "Done", "semantic": Semantic.SUCCESS})
+    category = next(c["id"] for c in bx.ok("crm.category.list", {"entityTypeId": 2})["categories"]
+                    if c["name"] == "Service")
+    deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "D"}})
+    start = Deal.objects.get(pk=deal).pipeline_id
+
+    row = {"read": "all", "add": "all", "edit": "none", "delete": "none", "export": "all"}
+    role = role_create(actor=None, name="Read only", permissions={
+        kind: dict(row) for kind in ("lead", "deal", "contact", "company", "activity")})
+    reader = user_create(username="reader", password="x", role=Role.MANAGER)
+    user_set_access(actor=None, user=reader, access_role_id=role.pk)
+    webhook, raw = webhook_create(user=reader, name="tests")
+    denied = Wire(webhook_path(webhook, raw)).post("crm.item.update", {
+        "entityTypeId": 2, "id": deal, "fields": {"categoryId": category}})
+    assert _error(denied) == "Access denied."
+    assert Deal.objects.get(pk=deal).pipeline_id == start
+
+    bx.ok("crm.item.update", {"entityTypeId": 2, "id": deal, "fields": {"categoryId": category}})
+    assert Deal.objects.get(pk=deal).pipeline_id == other.pk
+    moved = TimelineEntry.objects.get(entity_type=EntityType.DEAL, entity_id=deal, kind=TimelineKind.STAGE_CHANGED)
+    assert moved.actor_id == admin_user.pk
