@@ -199,3 +199,21 @@ def test_a_failed_batch_is_logged_with_its_reason(admin_api, classic, monkeypatc
     assert warnings == [f"switch {switch_id}: batch 0..{leads[1]['id']} failed (lead is locked elsewhere); "
                         "converting lead by lead"]
     assert final.errors == [{"lead_id": leads[0]["id"], "error": "lead is locked elsewhere"}]
+
+
+def test_only_a_deadlock_or_serialization_failure_runs_a_batch_again():
+    from django.db import DatabaseError
+
+    def error(sqlstate):
+        class Cause(Exception):
+            pass
+
+        cause = Cause("from the driver")
+        cause.sqlstate = sqlstate  # type: ignore[attr-defined]
+        exc = DatabaseError("deadlock detected")
+        exc.__cause__ = cause
+        return exc
+
+    assert jobs._is_deadlock(error("40P01")) and jobs._is_deadlock(error("40001"))
+    assert not jobs._is_deadlock(error("23505"))  # a unique violation is the lead's own failure
+    assert not jobs._is_deadlock(DatabaseError("database is locked"))  # SQLite: no sqlstate
