@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kontor.crm.models import CrmSettings, Pipeline
+from kontor.crm.enums import CommType, EntityType
+from kontor.crm.models import Communication, Contact, CrmSettings, Pipeline
 from kontor.modes.selectors import switch_preview
 
 
@@ -57,18 +58,25 @@ def _preview_leads(api):
     # Unreadable phones (kept as typed by intake) have no key: they neither match nor make two leads one.
     post("/api/v1/inquiries", {"title": "junk 1", "phones": ["nach 17 Uhr"]})
     post("/api/v1/inquiries", {"title": "junk 2", "phones": ["vormittags"]})
+    # A lead without phones or e-mails whose id a contact with a phone has too: ids of other records
+    # are no phones of the lead.
+    lead = post("/api/v1/leads", {"title": "same id as a contact"})
+    twin = Contact.objects.filter(pk=lead["id"]).first() or Contact.objects.create(pk=lead["id"], name="Zwilling")
+    Communication.objects.create(entity_type=EntityType.CONTACT, entity_id=twin.pk, type=CommType.PHONE,
+                                 value="+49 30 4444444", normalized="+49304444444")
     return known
 
 
 def test_preview_counts_every_rule(admin_api, classic):
     _preview_leads(admin_api)
     assert switch_preview() == {
-        "leads": 15,
+        "leads": 16,
         "contacts_linked": 1,  # "linked"
         "contacts_matched": 1,  # "matched" (the same phone typed another way)
-        # the 14 leads without a contact, less "matched", less "same new person" (one new contact with
-        # "new person"); a messenger, a website or an earlier linked lead's e-mail do not match
-        "contacts_new": 12,
+        # the 15 leads without a contact, less "matched", less "same new person" (one new contact with
+        # "new person"); a messenger, a website, an earlier linked lead's e-mail or a record with the
+        # lead's id do not match
+        "contacts_new": 13,
         "companies_linked": 1,  # "linked company"
         "companies_matched": 1,  # "known company"
         "companies_new": 1,  # "company" and "company again": one new company
@@ -80,7 +88,7 @@ def test_preview_without_matching_counts_every_lead_new(admin_api, classic):
     CrmSettings.objects.filter(pk=1).update(match_existing_customers=False)
     preview = switch_preview()
     assert {k: v for k, v in preview.items() if k.startswith(("contacts", "companies"))} == {
-        "contacts_linked": 1, "contacts_matched": 0, "contacts_new": 14,
+        "contacts_linked": 1, "contacts_matched": 0, "contacts_new": 15,
         "companies_linked": 1, "companies_matched": 0, "companies_new": 3}
     assert preview["match"] is False
 
