@@ -142,3 +142,46 @@ def test_moving_a_deal_to_another_pipeline_needs_the_right_to_edit_it(bx, classi
     assert Deal.objects.get(pk=deal).pipeline_id == other.pk
     moved = TimelineEntry.objects.get(entity_type=EntityType.DEAL, entity_id=deal, kind=TimelineKind.STAGE_CHANGED)
     assert moved.actor_id == admin_user.pk
+
+
+def test_product_rows_read_with_their_owner_type_and_take_an_empty_sort(bx, classic_mode):
+    deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "D"}})
+    assert bx.ok("crm.deal.productrows.set", {"id": deal, "rows": [
+        {"PRODUCT_NAME": "Seat", "PRICE": 30, "QUANTITY": 2, "SORT": ""}]}) is True
+    row = bx.ok("crm.deal.productrows.get", {"id": deal})[0]
+    assert (row["PRODUCT_NAME"], row["OWNER_TYPE"], row["OWNER_ID"], row["TYPE"]) == ("Seat", "D", str(deal), 1)
+
+
+# --- user fields, directories, crm.item fm --------------------------------------------------------
+
+
+def test_a_crm_link_user_field_takes_bitrix24_settings_and_shows_them(bx):
+    field = bx.ok("crm.deal.userfield.add", {"fields": {
+        "FIELD_NAME": "PARTNER", "USER_TYPE_ID": "crm", "SETTINGS": {"LEAD": "N", "COMPANY": "Y"},
+        "HELP_MESSAGE": {"de": "", "en": ""}}})
+    assert bx.ok("crm.deal.userfield.get", {"id": field})["SETTINGS"] == {"entity": "company"}
+    refused = bx.post("crm.deal.userfield.add", {"fields": {
+        "FIELD_NAME": "OTHER", "USER_TYPE_ID": "string", "HELP_MESSAGE": {"en": "Type the order number"}}})
+    assert _error(refused) == "Field 'HELP_MESSAGE' is not supported by Kontor (only '')."
+
+
+def test_deal_categories_are_never_locked(bx):
+    category = bx.ok("crm.dealcategory.add", {"fields": {"NAME": "Retail"}})
+    assert bx.ok("crm.dealcategory.get", {"id": category})["IS_LOCKED"] == "N"
+    assert {c["IS_LOCKED"] for c in bx.ok("crm.dealcategory.list")} == {"N"}
+
+
+def test_sources_of_equal_sort_are_listed_by_code(bx):
+    from kontor.crm.models import Source
+
+    Source.objects.create(code="ZETA", name="Zeta", sort=1)
+    Source.objects.create(code="ALPHA", name="Alpha", sort=1)
+    codes = [s["STATUS_ID"] for s in bx.ok("crm.status.list", {"filter": {"ENTITY_ID": "SOURCE"}})]
+    assert codes[:2] == ["ALPHA", "ZETA"]
+
+
+def test_crm_item_fm_accepts_the_upper_case_type_key(bx, classic_mode):
+    item = bx.ok("crm.item.add", {"entityTypeId": 3, "fields": {"name": "Erika", "fm": [
+        {"TYPE_ID": "PHONE", "valueType": "WORK", "value": "030 1234567"}]}})["item"]
+    phones = bx.ok("crm.contact.get", {"id": item["id"]})["PHONE"]
+    assert [p["VALUE"] for p in phones] == ["030 1234567"]
