@@ -217,3 +217,38 @@ def test_only_a_deadlock_or_serialization_failure_runs_a_batch_again():
     assert jobs._is_deadlock(error("40P01")) and jobs._is_deadlock(error("40001"))
     assert not jobs._is_deadlock(error("23505"))  # a unique violation is the lead's own failure
     assert not jobs._is_deadlock(DatabaseError("database is locked"))  # SQLite: no sqlstate
+
+
+def test_a_batch_retried_lead_by_lead_counts_its_breakdown_and_cuts_long_errors(admin_api, classic, monkeypatch):
+    leads = [make_lead(admin_api, title=f"L{i}", name=f"N{i}", emails=[f"n{i}@example.de"]) for i in range(4)]
+    bad = leads[1]["id"]
+    original = jobs.LeadBulkConverter.convert_range
+
+    def failing(self, lo, hi):
+        if hi - lo > 1:
+            raise RuntimeError("the batch failed")  # every lead then goes alone
+        if hi == bad:
+            raise RuntimeError("x" * 600)
+        return original(self, lo, hi)
+
+    monkeypatch.setattr(jobs.LeadBulkConverter, "convert_range", failing)
+    final = jobs.switch_run(_start_switch(admin_api))
+    assert (final.status, final.converted, final.failed) == ("done", 3, 1)
+    assert (final.contacts_created, final.contacts_matched) == (3, 0)
+    assert final.errors == [{"lead_id": bad, "error": "x" * 500}]
+
+
+def test_between_batches_the_job_steps_back_while_writers_wait(monkeypatch):
+    from django.db import connections
+
+    answers: list[bool] = [True, True, False, True]
+    sleeps: list[float] = []
+    monkeypatch.setattr(connections["default"], "writers_waiting", lambda: answers.pop(0) if answers else True,
+                        raising=False)
+    monkeypatch.setattr(jobs.time, "sleep", sleeps.append)
+    jobs._yield_to_writers(max_seconds=60)
+    # one step back, then one more per check that finds writers waiting, until none is left
+    assert sleeps == [jobs.SQLITE_YIELD_SECONDS] * 3
+    sleeps.clear()
+    jobs._yield_to_writers(max_seconds=0)  # writers keep waiting, but no time is left: one step back only
+    assert sleeps == [jobs.SQLITE_YIELD_SECONDS]
