@@ -185,3 +185,8 @@ def test_crm_item_fm_accepts_the_upper_case_type_key(bx, classic_mode):
         {"TYPE_ID": "PHONE", "valueType": "WORK", "value": "030 1234567"}]}})["item"]
     phones = bx.ok("crm.contact.get", {"id": item["id"]})["PHONE"]
     assert [p["VALUE"] for p in phones] == ["030 1234567"]
+
+
+def test_the_built_in_stages_are_marked_system(bx):
+    stages = {s["STATUS_ID"]: s["SYSTEM"] for s in bx.ok("crm.status.list", {"filter": {"ENTITY_ID": "DEAL_STAGE"}})}
+    assert (stages["NEW"], stages["WON"], stages["LOSE"], stages["PREPARATION"]) == ("Y", "Y", "Y", "N")
