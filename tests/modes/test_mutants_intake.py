@@ -39,3 +39,11 @@ def test_a_simple_pipeline_without_stages_is_named_in_the_refusal(admin_api, adm
     assert r.status_code == 422, r.content
     assert (r.json()["field"], r.json()["detail"]) == ("pipeline_id", f"pipeline {empty.pk} has no stages")
     assert not Deal.objects.exists()
+
+
+def test_simple_intake_records_who_took_the_inquiry_in(admin_api, admin_user, simple):
+    r = admin_api.post(URL, {"name": "Anna", "emails": ["anna@example.de"]})
+    assert r.status_code == 201, r.content
+    deal = Deal.objects.get(pk=r.json()["deal_id"])
+    contact = Contact.objects.get(pk=r.json()["contact_id"])
+    assert deal.created_by_id == contact.created_by_id == admin_user.pk

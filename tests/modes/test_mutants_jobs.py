@@ -252,3 +252,20 @@ def test_between_batches_the_job_steps_back_while_writers_wait(monkeypatch):
     sleeps.clear()
     jobs._yield_to_writers(max_seconds=0)  # writers keep waiting, but no time is left: one step back only
     assert sleeps == [jobs.SQLITE_YIELD_SECONDS]
+
+
+def test_sqlite_batches_are_sized_by_time():
+    sizer = jobs._TimeSizedBatches(0.1, ceiling=1000)
+    assert (sizer.size, sizer.floor) == (200, 20)  # starts small
+    sizer.took(0, 1.0)
+    sizer.took(5, 0.0)  # nothing measured: the size stays
+    assert sizer.size == 200
+    sizer.took(1, 0.001)  # 1,000 leads a second: a tenth of a second is 100 leads
+    assert sizer.size == 100
+    sizer.took(100, 0.01)  # much faster: at most double per batch
+    assert sizer.size == 200
+    sizer.took(200, 10.0)  # very slow: down at once, but not below the floor
+    assert sizer.size == 20
+    for _ in range(10):
+        sizer.took(sizer.size, 0.0001)
+    assert sizer.size == 1000  # never above the ceiling
