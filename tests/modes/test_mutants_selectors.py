@@ -64,6 +64,12 @@ def _preview_leads(api):
     twin = Contact.objects.filter(pk=lead["id"]).first() or Contact.objects.create(pk=lead["id"], name="Zwilling")
     Communication.objects.create(entity_type=EntityType.CONTACT, entity_id=twin.pk, type=CommType.PHONE,
                                  value="+49 30 4444444", normalized="+49304444444")
+    # Open activities: only the one of a lead in progress counts (not the junk lead's, not the one of
+    # the contact that shares that lead's id).
+    junk = post("/api/v1/leads", {"title": "junk", "status_id": "JUNK"})
+    for entity, pk in (("lead", lead["id"]), ("lead", junk["id"]), ("contact", twin.pk)):
+        post("/api/v1/activities", {"type": "call", "subject": f"Rückruf {entity} {pk}",
+                                    "bindings": [{"entity": entity, "id": pk}]})
     return known
 
 
@@ -80,7 +86,7 @@ def test_preview_counts_every_rule(admin_api, classic):
         "companies_linked": 1,  # "linked company"
         "companies_matched": 1,  # "known company"
         "companies_new": 1,  # "company" and "company again": one new company
-        "activities_open": 0, "keep_open": True, "match": True, "make_contacts": True, "make_companies": True}
+        "activities_open": 1, "keep_open": True, "match": True, "make_contacts": True, "make_companies": True}
 
 
 def test_preview_without_matching_counts_every_lead_new(admin_api, classic):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from kontor.crm.models import Contact
+from kontor.crm.models import Contact, Deal
 from kontor.events.models import WebhookDelivery
 
 from .conftest import set_mode
@@ -97,3 +97,18 @@ def test_simple_mode_without_matching_makes_a_new_contact(admin_api, db):
     lead = _lead(admin_api, name="Neu", phones=["030 777"])
     assert lead["status_id"] == "CONVERTED" and lead["contact_id"] not in (None, known["id"])
     assert Contact.objects.get(pk=lead["contact_id"]).name == "Neu"
+
+
+def test_simple_mode_matches_a_new_leads_company_by_title_and_records_the_actor(admin_api, admin_user, db):
+    set_mode("simple", create_company=True)
+    firm = admin_api.post("/api/v1/companies", {"title": "Firma X"}).json()
+    lead = _lead(admin_api, name="Neu", company_title="FIRMA  x")
+    assert lead["status_id"] == "CONVERTED" and lead["company_id"] == firm["id"]
+    assert Deal.objects.get(pk=lead["deal_id"]).created_by_id == admin_user.pk
+
+
+def test_simple_mode_without_matching_makes_a_new_company_too(admin_api, db):
+    set_mode("simple", create_company=True, match_existing_customers=False)
+    firm = admin_api.post("/api/v1/companies", {"title": "Firma X"}).json()
+    lead = _lead(admin_api, name="Neu", company_title="Firma X")
+    assert lead["company_id"] not in (None, firm["id"])
