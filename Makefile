@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_URL ?= postgresql://127.0.0.1:5432/kontor_test
 
-.PHONY: install run test test-postgres bench lint static screenshots clean mutants coverage
+.PHONY: install run test test-postgres test-random bench lint static screenshots clean mutants coverage
 
 install: $(STAMP) static
 
@@ -83,6 +83,11 @@ lint: $(STAMP)
 MODULES ?= kontor.modes kontor.crm.services kontor.crm.selectors kontor.bitrix.filters kontor.bitrix.methods kontor.api.auth
 mutants: install
 	$(BIN)/python tests/mutation/run.py $(MODULES)
+
+# The suite without the browser tests in a random order (pytest-randomly; the header names the seed,
+# SEED=N repeats an order): a test that passes only after another one fails here.
+test-random: install
+	$(BIN)/pytest -p randomly --randomly-seed=$${SEED:-$$(date +%s)} -m "not browser"
 
 # Branch coverage of the suite without the browser tests (configuration in pyproject.toml): the
 # report per file in the terminal, the annotated sources in var/coverage/index.html.
