@@ -190,3 +190,30 @@ def test_crm_item_fm_accepts_the_upper_case_type_key(bx, classic_mode):
 def test_the_built_in_stages_are_marked_system(bx):
     stages = {s["STATUS_ID"]: s["SYSTEM"] for s in bx.ok("crm.status.list", {"filter": {"ENTITY_ID": "DEAL_STAGE"}})}
     assert (stages["NEW"], stages["WON"], stages["LOSE"], stages["PREPARATION"]) == ("Y", "Y", "Y", "N")
+
+
+# --- users -------------------------------------------------------------------------------------
+
+
+def test_user_current_answers_every_field_bitrix24_clients_read(bx, admin_user, manager_user):
+    from kontor.bitrix.mapping import dt
+
+    admin_user.email = "ada@example.org"
+    admin_user.save(update_fields=["email"])
+    me = bx.ok("user.current")
+    assert me == {
+        "ID": str(admin_user.pk), "XML_ID": "", "ACTIVE": True, "NAME": "Ada", "LAST_NAME": "Admin",
+        "SECOND_NAME": "", "EMAIL": "ada@example.org", "LOGIN": "admin_test", "LAST_LOGIN": dt(admin_user.last_login),
+        "DATE_REGISTER": dt(admin_user.date_joined), "IS_ONLINE": "N", "TIME_ZONE": "", "TIME_ZONE_OFFSET": "0",
+        "PERSONAL_GENDER": "", "PERSONAL_BIRTHDAY": "", "PERSONAL_PHOTO": "", "WORK_POSITION": "",
+        "UF_DEPARTMENT": [], "USER_TYPE": "employee", "ADMIN": True,
+    }
+    manager = next(u for u in bx.ok("user.get", {"ID": manager_user.pk}))
+    assert (manager["ADMIN"], manager["ACTIVE"], manager["LOGIN"]) == (False, True, "manager_test")
+    assert _error(bx.post("user.get", {"FILTER": "ID=1"})) == "Parameter 'FILTER' must be array."
+
+
+def test_telephony_argument_errors_say_what_is_missing(bx):
+    response = bx.post("telephony.externalcall.register", {"PHONE_NUMBER": "79001234567", "TYPE": 2})
+    assert response.json()["error"] == "ERROR_ARGUMENT"
+    assert _error(response) == "USER_ID or USER_PHONE_INNER should be set"
