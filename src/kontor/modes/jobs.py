@@ -377,10 +377,11 @@ class LeadBulkConverter:
 
 #: The deal's title: the lead's, or ``Deal #<id>`` as deal_create names an untitled deal.
 DEAL_TITLE = "CASE WHEN l.title = '' THEN 'Deal #' || v.deal_id ELSE l.title END"
-#: How the job recognises a customer (``kontor.modes.matching``): phones and e-mails. ``|| ''`` keeps
-#: the planners off the (type, normalized) index for this term: SQLite would walk every e-mail of
-#: the table per lead.
-CUSTOMER_COMMS = "lc.type || '' IN ('PHONE', 'EMAIL')"
+#: How the job recognises a customer (``kontor.modes.matching``): phones and e-mails that could be
+#: normalised (a value kept as typed, "nach 17 Uhr", has an empty key: it never matches, as in
+#: intake). ``|| ''`` keeps the planners off the (type, normalized) index for this term: SQLite would
+#: walk every e-mail of the table per lead.
+CUSTOMER_COMMS = "lc.type || '' IN ('PHONE', 'EMAIL') AND lc.normalized <> ''"
 
 
 def _select_list(tmap: TargetMap, *, fixed: dict[str, str], overrides: dict[str, str] | None = None

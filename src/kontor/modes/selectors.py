@@ -86,7 +86,8 @@ def switch_preview(*, create_contacts: bool = True, create_companies: bool = Tru
             known = Communication.objects.filter(entity_type=EntityType.CONTACT, type=OuterRef("type"),
                                                  normalized=OuterRef("normalized"))
             own = Communication.objects.filter(entity_type=EntityType.LEAD, entity_id=OuterRef("pk"),
-                                               type__in=(CommType.PHONE, CommType.EMAIL)).filter(Exists(known))
+                                               type__in=(CommType.PHONE, CommType.EMAIL)) \
+                .exclude(normalized="").filter(Exists(known))  # a value kept as typed never matches
             out["contacts_matched"] = free.filter(Exists(own)).count()
             unmatched = free.exclude(Exists(own))
             keys = Communication.objects.filter(entity_type=EntityType.LEAD, type__in=(CommType.PHONE, CommType.EMAIL),
