@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
 from kontor.bitrix.errors import RestError, crm_error
 from kontor.bitrix.filters import split_key
 from kontor.bitrix.methods.common import field_meta
@@ -179,9 +181,10 @@ def item_update(call: Call) -> dict[str, Any]:
     fields = _fields_in(names, get_mapping(call.params, "fields", message="Parameter 'fields' must be array."))
     obj = entity.get_object(pk, call)
     try:
-        if entity is DEALS and fields.get("CATEGORY_ID") not in (None, ""):
-            _move_category(call, obj, fields)
-        entity.update(obj if entity is not DEALS else entity.get_object(pk, call), _sub(call, {}), fields)
+        with transaction.atomic():  # the pipeline move and the other fields: both or neither
+            if entity is DEALS and fields.get("CATEGORY_ID") not in (None, ""):
+                _move_category(call, obj, fields)
+            entity.update(obj if entity is not DEALS else entity.get_object(pk, call), _sub(call, {}), fields)
     except RestError as exc:
         raise _camel_error(names, exc) from exc
     except KontorError as exc:
