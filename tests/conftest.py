@@ -28,6 +28,25 @@ hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("KONTOR_CI") else "dev")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The SQLite test file is named by the pid of the process that runs the tests, not of the one
+    that imported the settings: mutmut forks its test runs from a process that had imported them, and
+    two of its children would otherwise create and drop the same file under each other. Django
+    removes the file at the end; the writer queue's lock files (``kontor.core.sqlite``) go too."""
+    from django.conf import settings
+
+    test = settings.DATABASES["default"].get("TEST") or {}
+    name = str(test.get("NAME") or "")
+    ours = not os.environ.get("KONTOR_TEST_SQLITE") and Path(name).name.startswith("kontor-test-")
+    if ours:
+        test["NAME"] = name = str(Path(name).with_name(f"kontor-test-{os.getpid()}.sqlite3"))
+    yield
+    if ours:
+        for suffix in (".lock", ".lock-wait"):
+            Path(name + suffix).unlink(missing_ok=True)
+
+
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
