@@ -7,14 +7,13 @@ from typing import Any
 
 from django.db.models import Model, Q, QuerySet
 
-from kontor.bitrix.errors import argument_error, crm_error, not_found
+from kontor.bitrix.errors import crm_error, not_found
 from kontor.bitrix.filters import Field, build_filter, build_order, parse_select
 from kontor.bitrix.mapping import Catalog
 from kontor.bitrix.params import as_list, get_id, get_mapping, get_param, to_int, yes_no
 from kontor.bitrix.registry import Call, Page, method
 from kontor.core.normalize import normalize_email, normalize_phone
 from kontor.crm import access
-from kontor.crm.models import Communication
 
 PAGE_SIZE = 50
 
@@ -254,23 +253,6 @@ def comm_keys(type_: str, value: str) -> list[str]:
         if international and international not in keys:
             keys.append(international)
     return keys
-
-
-def comm_filter(entity_type: int, type_: str):
-    """A ``PHONE``/``EMAIL`` filter: records with that normalised phone or e-mail (equality only)."""
-    def build(op: str, raw: Any) -> Q:
-        if op not in ("", "=", "@", "!", "!=", "!@"):
-            raise argument_error(f"Filter field '{type_}' supports only equality.", "filter")
-        keys = []
-        for value in as_list(raw):
-            if isinstance(value, dict | list):
-                raise argument_error(f"Filter field '{type_}' needs text values.", "filter")
-            keys.extend(comm_keys(type_, str(value)))
-        ids = Communication.objects.filter(entity_type=entity_type, type=type_, normalized__in=keys)
-        cond = Q(pk__in=ids.values("entity_id"))
-        return ~cond if op.startswith("!") else cond
-
-    return build
 
 
 def int_field(path: str) -> Field:

@@ -14,7 +14,7 @@ from kontor.core.errors import ErrorCode, KontorError, not_found, validation
 from kontor.core.money import currency_error, is_currency
 from kontor.core.normalize import clean_email, clean_phone
 from kontor.crm.enums import COMM_VALUE_TYPES, CommType, EntityType, TimelineKind
-from kontor.crm.models import Communication, Source, TimelineEntry
+from kontor.crm.models import Communication, TimelineEntry
 
 #: A phone or e-mail as callers give it: a plain string, or ``{"value", "type", "id"?}``.
 CommInput = str | Mapping[str, Any]
@@ -228,16 +228,6 @@ def resolve_user(user_id: Any, field: str = "assigned_id"):
     if user is None:
         raise validation(f"{field}: no active user {user_id}", field)
     return user
-
-
-def resolve_source(code: Any, field: str = "source") -> Source | None:
-    if code is None or code == "":
-        return None
-    source = Source.objects.filter(code=str(code).strip().upper()).first()
-    if source is None:
-        codes = ", ".join(Source.objects.values_list("code", flat=True))
-        raise validation(f"{field}: unknown source '{code}' (one of {codes})", field)
-    return source
 
 
 def resolve_fk(model: type[models.Model], pk: Any, field: str, *, label: str | None = None):
