@@ -47,6 +47,36 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
             Path(name + suffix).unlink(missing_ok=True)
 
 
+_TEMPLATE = os.environ.get("KONTOR_TEST_DB_TEMPLATE")
+if _TEMPLATE:
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(request, django_db_blocker, django_db_modify_db_settings):
+        """Mutation runs (``tests/mutation/run.py`` sets ``KONTOR_TEST_DB_TEMPLATE``): each of mutmut's
+        test runs is a new pytest session, and migrating a new SQLite test file takes 5 s, more than
+        most mutants' tests. The first session migrates and keeps a copy at that path; the others
+        start from a copy of it (``migrate`` then finds nothing to do)."""
+        from django.db import connections
+        from django.test.utils import setup_databases, teardown_databases
+
+        template = Path(_TEMPLATE)
+        name = Path(str(connections["default"].settings_dict["TEST"]["NAME"]))
+        if template.exists():
+            shutil.copyfile(template, name)
+        with django_db_blocker.unblock():
+            config = setup_databases(verbosity=0, interactive=False, keepdb=template.exists())
+            if not template.exists():
+                partial = template.with_name(f"{template.name}.{os.getpid()}")
+                with sqlite3.connect(name) as source, sqlite3.connect(partial) as copy:
+                    source.backup(copy)
+                os.replace(partial, template)  # whole or not at all, if two sessions race here
+        yield
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=0, keepdb=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)
+
+
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 

@@ -147,7 +147,12 @@ def main(argv: list[str]) -> int:
         print(f"unknown module(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
     write_workdir(modules)
-    env = {**os.environ, "KONTOR_CI": "1", "KONTOR_VAR_DIR": str(WORK / "var")}
+    # each test run starts from a copy of a database migrated once per `make mutants` (tests/conftest.py)
+    template = WORK / "var" / "test-template.sqlite3"
+    template.parent.mkdir(parents=True, exist_ok=True)
+    template.unlink(missing_ok=True)
+    env = {**os.environ, "KONTOR_CI": "1", "KONTOR_VAR_DIR": str(WORK / "var"),
+           "KONTOR_TEST_DB_TEMPLATE": str(template)}
     jobs = os.environ.get("MUTANT_JOBS", "2")
     names = [f"{m}.*" for m in modules]
     subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", jobs, *names], cwd=WORK, env=env,
