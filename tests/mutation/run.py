@@ -80,10 +80,13 @@ def mutmut_config(modules: list[str]) -> dict:
         "only_mutate": [module_glob(m) for m in modules],
         "do_not_mutate": ["src/kontor/*/migrations/*", "src/kontor/*/management/*"],
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "no:randomly", "-m", "not browser and not slow",
-                                "-W", "ignore", *[f"--ignore={e}" for e in EXCLUDED]],
+                                "-W", "ignore", "--timeout", "60", *[f"--ignore={e}" for e in EXCLUDED]],
         "pytest_add_cli_args_test_selection": tests,
-        "timeout_multiplier": 5.0,
-        "timeout_constant": 20.0,
+        # mutmut's own limit is wall-clock, (estimate + constant) × multiplier × 2; a mutant that makes a
+        # test hang (a thread pool waiting forever) sits out all of it. pytest-timeout fails such a test
+        # after 60 s instead, and the limit below is only the backstop.
+        "timeout_multiplier": 2.0,
+        "timeout_constant": 30.0,
     }
 
 
