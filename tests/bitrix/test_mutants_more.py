@@ -48,6 +48,8 @@ def test_stage_history_marks_a_move_to_another_pipeline(bx, classic_mode, admin_
                                            "order": {"ID": "ASC"}})["items"]
     assert [r["TYPE_ID"] for r in rows] == [1, 5]
     assert (rows[1]["STAGE_ID"], rows[1]["CATEGORY_ID"]) == (f"C{category}:START", category)
+    # the deal was created in the general pipeline (category 0), at its first stage
+    assert (rows[0]["STAGE_ID"], rows[0]["CATEGORY_ID"], rows[0]["STAGE_SEMANTIC_ID"]) == ("NEW", 0, "P")
 
 
 def test_stage_history_of_a_deal_whose_created_entry_names_no_stage(bx, classic_mode):

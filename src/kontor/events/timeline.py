@@ -14,7 +14,8 @@ Entries and their ``data``:
   entries, linked records) ``old_name``/``new_name`` as they were named at the change;
 - ``status_changed`` (lead): ``{"from", "to", "from_name", "to_name"}`` status codes and their names
   at the time;
-- ``stage_changed`` (deal): ``{"from", "to", "from_name", "to_name", "pipeline_id"}``;
+- ``stage_changed`` (deal): ``{"from", "to", "from_name", "to_name", "pipeline_id", "from_pipeline_id"}``
+  (the pipelines of the new and the old stage);
 - ``activity_added`` / ``activity_completed`` on each record an activity is bound to
   ``{"activity_id", "subject"[, "type"]}``;
 - ``converted`` (lead): what it became (``deal_id``, ``contact_id``, ``company_id``, …) and
@@ -174,7 +175,7 @@ def stage_changed(event: Event) -> None:
     _add(event, EntityType.DEAL, event.record_id, TimelineKind.STAGE_CHANGED, {
         "from": old.code if old else data.get("stage_from"), "to": new.code if new else data.get("stage_to"),
         "from_name": old.name if old else "", "to_name": new.name if new else "",
-        "pipeline_id": new.pipeline_id if new else None})
+        "pipeline_id": new.pipeline_id if new else None, "from_pipeline_id": old.pipeline_id if old else None})
 
 
 def lead_converted(event: Event) -> None:

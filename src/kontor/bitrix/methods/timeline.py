@@ -211,16 +211,20 @@ def _history_rows(call: Call, entity_type: EntityType, entries: list[TimelineEnt
         data = e.data or {}
         row: dict[str, Any] = {"ID": e.pk, "TYPE_ID": 1, "OWNER_ID": e.entity_id, "CREATED_TIME": dt(e.created_at)}
         if entity_type == EntityType.DEAL:
-            if e.kind == TimelineKind.CREATED:
-                code = data.get("stage") or first_from.get(e.entity_id, {}).get("from")
-                pipeline = first_from.get(e.entity_id, {}).get("pipeline_id") or current.get(e.entity_id)
+            first = first_from.get(e.entity_id, {})
+            if e.kind == TimelineKind.CREATED:  # where the deal began: the pipeline the first move left
+                code = data.get("stage") or first.get("from")
+                pipeline = first.get("from_pipeline_id") or first.get("pipeline_id") or current.get(e.entity_id)
             else:
                 code, pipeline = data.get("to"), data.get("pipeline_id") or current.get(e.entity_id)
             stage = catalog.stage_by_key.get((pipeline, code))
             semantic = catalog.stage_semantic(stage.pk) if stage else None
             if e.kind != TimelineKind.CREATED:
-                before = catalog.stage_by_key.get((pipeline, data.get("from")))
-                row["TYPE_ID"] = 5 if before is None else (2 if stage and stage.semantic == Semantic.PROCESS else 3)
+                # entries before "from_pipeline_id" was kept: a "from" stage unknown in the new pipeline
+                left = data.get("from_pipeline_id") or pipeline
+                before = catalog.stage_by_key.get((left, data.get("from")))
+                moved = left != pipeline or before is None
+                row["TYPE_ID"] = 5 if moved else (2 if stage and stage.semantic == Semantic.PROCESS else 3)
             row.update({"CATEGORY_ID": catalog.category_id(pipeline) if pipeline else None,
                         "STAGE_SEMANTIC_ID": semantic, "STAGE_ID": catalog.stage_id(stage.pk) if stage else code})
         else:
