@@ -17,13 +17,28 @@ from django.core.management.base import BaseCommand, CommandError
 from kontor.accounts.services import admin_ensure
 
 
+def web_threads_default() -> int:
+    """Threads per web worker unless ``KONTOR_WEB_THREADS`` says otherwise: 4 on PostgreSQL, where
+    a thread waiting for the database lets another one work; 1 on SQLite, where every write waits
+    for the one write lock anyway and more threads only queue at it and for the interpreter lock
+    (``kontor bench_intake``, 100,000 contacts, 8 clients: 2 × 1 threads 639 inquiries/s, p99
+    23 ms; 2 × 4 threads 416/s, p99 113 ms)."""
+    from django.db import connection
+
+    configured = os.environ.get("KONTOR_WEB_THREADS")
+    if configured:
+        return int(configured)
+    return 1 if connection.vendor == "sqlite" else 4
+
+
 class Command(BaseCommand):
     help = "Run the web server and the background worker; Ctrl-C stops both."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("KONTOR_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("KONTOR_WEB_WORKERS", "2")))
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("KONTOR_WEB_THREADS", "4")))
+        parser.add_argument("--threads", type=int, default=None,
+                            help="threads per worker (default: 1 on SQLite, 4 on PostgreSQL)")
         parser.add_argument("--certfile", default=None, help="TLS certificate (PEM): serve https")
         parser.add_argument("--keyfile", default=None, help="TLS private key (PEM)")
         parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
@@ -31,6 +46,7 @@ class Command(BaseCommand):
     def handle(self, *args, bind, workers, threads, certfile, keyfile, no_worker, **options):
         if bool(certfile) != bool(keyfile):
             raise CommandError("--certfile and --keyfile go together")
+        threads = threads or web_threads_default()
         password = admin_ensure()
         scheme = "https" if certfile else "http"
         if password:

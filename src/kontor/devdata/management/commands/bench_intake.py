@@ -39,6 +39,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from kontor.accounts.services import token_create
+from kontor.core.management.commands.serve import web_threads_default
 from kontor.crm.enums import CrmMode
 from kontor.crm.models import CrmSettings
 from kontor.devdata.bulk import (
@@ -235,7 +236,8 @@ class Command(BaseCommand):
         parser.add_argument("--inquiries", type=int, default=5000)
         parser.add_argument("--concurrency", type=int, default=8, help="client threads")
         parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes")
-        parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
+        parser.add_argument("--web-threads", type=int, default=None,
+                            help="threads per gunicorn worker (default: as `kontor serve` starts it)")
         parser.add_argument("--fresh", action="store_true", help="delete all CRM records first")
         parser.add_argument("--floor", action="store_true", help="run the bare-framework floor app beside")
         parser.add_argument("--writers", type=int, default=0, help="clients of the concurrent-writers run")
@@ -249,8 +251,9 @@ class Command(BaseCommand):
         if contacts < 0 or inquiries < 1 or concurrency < 1 or writers < 0 or during_switch < 0:
             raise CommandError("--contacts, --writers and --during-switch must not be negative; --inquiries and "
                                "--concurrency must be positive")
-        self.web = {"workers": web_workers, "threads": web_threads}
-        self.stdout.write(f"database: {connection.vendor} {connection.settings_dict.get('NAME')}")
+        self.web = {"workers": web_workers, "threads": web_threads or web_threads_default()}
+        self.stdout.write(f"database: {connection.vendor} {connection.settings_dict.get('NAME')}; gunicorn "
+                          f"{self.web['workers']} workers × {self.web['threads']} threads")
         if fresh:
             crm_data_wipe()
         if active_switch() is not None:
