@@ -80,11 +80,13 @@ def mutmut_config(modules: list[str]) -> dict:
         "only_mutate": [module_glob(m) for m in modules],
         "do_not_mutate": ["src/kontor/*/migrations/*", "src/kontor/*/management/*"],
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "no:randomly", "-m", "not browser and not slow",
-                                "-W", "ignore", "--timeout", "60", *[f"--ignore={e}" for e in EXCLUDED]],
+                                "-W", "ignore", "--timeout", "15", "--timeout-method", "thread",
+                                *[f"--ignore={e}" for e in EXCLUDED]],
         "pytest_add_cli_args_test_selection": tests,
         # mutmut's own limit is wall-clock, (estimate + constant) × multiplier × 2; a mutant that makes a
-        # test hang (a thread pool waiting forever) sits out all of it. pytest-timeout fails such a test
-        # after 60 s instead, and the limit below is only the backstop.
+        # test hang (a thread pool waiting forever) sat out all of it, and pytest's own failure left the
+        # process waiting for its threads at exit. pytest-timeout ends the process after 15 s of one test
+        # (the slowest test here takes under 1 s); the limit below is only the backstop.
         "timeout_multiplier": 2.0,
         "timeout_constant": 30.0,
     }
