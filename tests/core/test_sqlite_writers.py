@@ -142,6 +142,29 @@ def test_a_long_job_sees_that_writers_wait(database):
     holder.close()
 
 
+def test_a_long_job_sees_a_writer_holding_the_lock(database):
+    """``writers_active()``: true while another connection holds the write lock (a request that
+    found it free never waits), false once it committed; the asking connection's own lock does not count."""
+    job = _wrapper(database, "job")
+    request = _wrapper(database, "request")
+    assert job.writers_active() is False
+    request.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    request.cursor().execute("UPDATE counter SET n = n + 1 WHERE id = 1")
+    assert job.writers_active() is True
+    request.commit()
+    request.set_autocommit(True)
+    assert job.writers_active() is False
+    job.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    job.cursor().execute("UPDATE counter SET n = n + 1 WHERE id = 1")
+    assert job.writers_active() is False
+    job.commit()
+    job.set_autocommit(True)
+    # after asking, the lock is free for others: a writer gets in at once
+    _transaction(request, lambda c: c.execute("UPDATE counter SET n = n + 1 WHERE id = 1"))
+    job.close()
+    request.close()
+
+
 CHECKPOINTER = r"""
 import os, sys, time
 import django

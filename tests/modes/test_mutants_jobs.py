@@ -240,7 +240,7 @@ def test_a_batch_retried_lead_by_lead_counts_its_breakdown_and_cuts_long_errors(
 
 def _yield_with(monkeypatch, answers: list[bool], *, max_seconds: float) -> list[float]:
     """Run ``_yield_to_writers`` on a fake clock (sleeping advances it); ``answers`` are what
-    ``writers_waiting`` says, one per look (then: nobody). Returns the sleeps."""
+    ``writers_active`` says, one per look (then: nobody). Returns the sleeps."""
     from django.db import connections
 
     clock = [0.0]
@@ -254,7 +254,7 @@ def _yield_with(monkeypatch, answers: list[bool], *, max_seconds: float) -> list
     monkeypatch.setattr(jobs, "SQLITE_QUIET_SECONDS", 1.0)
     monkeypatch.setattr(jobs.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(jobs.time, "sleep", sleep)
-    monkeypatch.setattr(connections["default"], "writers_waiting", lambda: answers.pop(0) if answers else False,
+    monkeypatch.setattr(connections["default"], "writers_active", lambda: answers.pop(0) if answers else False,
                         raising=False)
     jobs._yield_to_writers(max_seconds=max_seconds)
     return sleeps

@@ -67,17 +67,18 @@ SQLITE_BATCH_SECONDS = float(os.environ.get("KONTOR_SWITCH_SQLITE_BATCH_SECONDS"
 #: SQLite: after each batch the job steps back this long (seconds), longer than a queued writer's
 #: retry interval (kontor.core.sqlite.base.MAX_WAIT), so the writers waiting get the lock first.
 SQLITE_YIELD_SECONDS = 0.003
-#: SQLite: the job takes the lock back only after no writer has waited for this long (seconds). A
-#: web server with few request threads has the next requests still in its socket queue, not yet at
-#: the lock, when the ones that were waiting are done; they arrive a few milliseconds later.
+#: SQLite: the job takes the lock back only after no other writer has held it or waited for it for
+#: this long (seconds). A web server with few request threads has the next requests still in its
+#: socket queue, not yet at the lock, when the ones that were waiting are done; and a request that
+#: finds the lock free never waits, so only "held or waited for" sees a steady stream of them.
 SQLITE_QUIET_SECONDS = 0.012
 
 
 def _yield_to_writers(*, max_seconds: float) -> None:
-    """SQLite, between two batches: let the web requests waiting for the write lock go first, until
-    none has waited for ``SQLITE_QUIET_SECONDS`` (at most ``max_seconds``, so a steady stream of
-    them slows the job by a third at worst)."""
-    waiting = getattr(connection, "writers_waiting", None)
+    """SQLite, between two batches: let the web requests that want the write lock go first, until
+    none has held it or waited for it for ``SQLITE_QUIET_SECONDS`` (at most ``max_seconds``, so a
+    steady stream of them slows the job by a third at worst)."""
+    waiting = getattr(connection, "writers_active", None)
     deadline = time.monotonic() + max_seconds
     last_seen: float | None = None  # nobody waiting at the first look: no traffic, go on at once
     time.sleep(SQLITE_YIELD_SECONDS)

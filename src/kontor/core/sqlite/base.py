@@ -15,8 +15,8 @@ A waiter gives up after the connection's ``timeout`` option (seconds) with SQLit
 In-memory databases have no file to lock and skip all this.
 
 While it waits, a writer holds a shared lock on ``<database>.lock-wait``: ``writers_waiting()``
-tells a long job (the CRM-mode switch) between its batches that web requests are queued, and it
-lets them go first.
+tells a long job (the CRM-mode switch) between its batches that web requests are queued, and
+``writers_active()`` that one holds the lock or waits for it; the job lets them go first.
 
 Checkpoints: by default the connection whose COMMIT brings the write-ahead log over 1,000 pages
 copies it into the database file right then, inside that COMMIT — while still holding the write
@@ -113,6 +113,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except BlockingIOError:
             return True
         fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
+        return False
+
+    def writers_active(self) -> bool:
+        """Whether another connection holds the write lock or waits for it. Between two batches the
+        switch gives the lock back until this has been false for a while: a request that finds the
+        lock free never waits, so ``writers_waiting()`` alone misses a steady stream of them."""
+        if self.writers_waiting():
+            return True
+        fd = self._lock_file()
+        if fd is None or self._lock_held:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
         return False
 
     def write_lock_acquire(self) -> None:
