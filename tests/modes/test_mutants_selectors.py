@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from kontor.crm.enums import CommType, EntityType
 from kontor.crm.models import Communication, Contact, CrmSettings, Pipeline
+from kontor.modes.models import ModeSwitch
 from kontor.modes.selectors import switch_preview
+
+from .conftest import make_lead
 
 
 def test_preview_without_leads_in_progress_counts_nothing(admin_api, classic):
@@ -104,3 +107,19 @@ def test_crm_mode_without_any_pipeline_points_at_none(admin_api, simple):
     state = admin_api.get("/api/v1/crm-mode")
     assert state.status_code == 200, state.content
     assert state.json()["simple_mode"]["pipeline_id"] is None
+
+
+def test_a_switch_shows_its_options_fields_made_and_start(admin_api, classic):
+    make_lead(admin_api, name="Kunde", emails=["kunde@example.de"])
+    r = admin_api.post("/api/v1/crm-mode/switch", {"mode": "simple", "create_contacts": True,
+                                                   "keep_open_activities": True})
+    assert r.status_code == 202, r.content
+    made = [{"entity": "deal", "code": "UF_CRM_NOTE"}]
+    switch = ModeSwitch.objects.get(pk=r.json()["id"])
+    switch.options = {**switch.options, "fields_created": made}
+    switch.save(update_fields=["options"])
+    shown = admin_api.get(f"/api/v1/crm-mode/switches/{switch.pk}").json()
+    assert shown["options"]["keep_open_activities"] is True and shown["options"]["create_contacts"] is True
+    assert shown["fields_created"] == made
+    assert shown["started_at"] and shown["started_at"].startswith(str(switch.started_at.year))
+    assert (shown["converted"], shown["total"]) == (0, 1)

@@ -112,3 +112,16 @@ def test_simple_mode_without_matching_makes_a_new_company_too(admin_api, db):
     firm = admin_api.post("/api/v1/companies", {"title": "Firma X"}).json()
     lead = _lead(admin_api, name="Neu", company_title="Firma X")
     assert lead["company_id"] not in (None, firm["id"])
+
+
+def test_an_inquiry_keeps_a_typed_phone_it_cannot_read_as_written(admin_api, simple):
+    r = admin_api.post(URL, {"name": "Anna", "phones": [{"value": "nach 17 Uhr", "type": "WORK"}]})
+    assert r.status_code == 201, r.content
+    contact = admin_api.get(f"/api/v1/contacts/{r.json()['contact_id']}").json()
+    assert [(p["value"], p["type"], p["normalized"]) for p in contact["phones"]] == [("nach 17 Uhr", "WORK", "")]
+
+
+def test_a_leads_messenger_address_is_no_e_mail_to_match_by(admin_api, simple):
+    known = admin_api.post("/api/v1/contacts", {"name": "Alt", "emails": ["anna@example.de"]}).json()
+    lead = _lead(admin_api, name="Neu", messengers=[{"value": "anna@example.de", "type": "TELEGRAM"}])
+    assert lead["status_id"] == "CONVERTED" and lead["contact_id"] not in (None, known["id"])
