@@ -57,6 +57,7 @@ def _deal_of(admin_api, **extra) -> Deal:
 
 
 def test_without_a_chosen_pipeline_intake_takes_the_default_one_not_the_first_by_sort(admin_api, admin_user, simple):
+    Pipeline.objects.filter(is_default=True).update(sort=900)
     pipeline_create(actor=admin_user, name="Vorne", sort=1)  # sorts before the default pipeline
     default = Pipeline.objects.get(is_default=True)
     assert _deal_of(admin_api).pipeline_id == default.pk
