@@ -61,11 +61,12 @@ if _TEMPLATE:
 
         template = Path(_TEMPLATE)
         name = Path(str(connections["default"].settings_dict["TEST"]["NAME"]))
-        if template.exists():
+        copied = template.exists()
+        if copied:
             shutil.copyfile(template, name)
         with django_db_blocker.unblock():
-            config = setup_databases(verbosity=0, interactive=False, keepdb=template.exists())
-            if not template.exists():
+            config = setup_databases(verbosity=0, interactive=False, keepdb=copied)
+            if not copied:
                 partial = template.with_name(f"{template.name}.{os.getpid()}")
                 with sqlite3.connect(name) as source, sqlite3.connect(partial) as copy:
                     source.backup(copy)

@@ -147,18 +147,17 @@ def test_a_long_job_sees_a_writer_holding_the_lock(database):
     found it free never waits), false once it committed; the asking connection's own lock does not count."""
     job = _wrapper(database, "job")
     request = _wrapper(database, "request")
+    seen: list[bool] = []
+
+    def write_and_ask(cursor) -> None:  # while this transaction holds the write lock
+        cursor.execute("UPDATE counter SET n = n + 1 WHERE id = 1")
+        seen.append(job.writers_active())
+
     assert job.writers_active() is False
-    request.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
-    request.cursor().execute("UPDATE counter SET n = n + 1 WHERE id = 1")
-    assert job.writers_active() is True
-    request.commit()
-    request.set_autocommit(True)
+    _transaction(request, write_and_ask)
     assert job.writers_active() is False
-    job.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
-    job.cursor().execute("UPDATE counter SET n = n + 1 WHERE id = 1")
-    assert job.writers_active() is False
-    job.commit()
-    job.set_autocommit(True)
+    _transaction(job, write_and_ask)
+    assert seen == [True, False]
     # after asking, the lock is free for others: a writer gets in at once
     _transaction(request, lambda c: c.execute("UPDATE counter SET n = n + 1 WHERE id = 1"))
     job.close()

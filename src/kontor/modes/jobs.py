@@ -78,12 +78,12 @@ def _yield_to_writers(*, max_seconds: float) -> None:
     """SQLite, between two batches: let the web requests that want the write lock go first, until
     none has held it or waited for it for ``SQLITE_QUIET_SECONDS`` (at most ``max_seconds``, so a
     steady stream of them slows the job by a third at worst)."""
-    waiting = getattr(connection, "writers_active", None)
+    active = getattr(connection, "writers_active", None)
     deadline = time.monotonic() + max_seconds
-    last_seen: float | None = None  # nobody waiting at the first look: no traffic, go on at once
+    last_seen: float | None = None  # nobody at the lock at the first look: no traffic, go on at once
     time.sleep(SQLITE_YIELD_SECONDS)
-    while waiting is not None and (now := time.monotonic()) < deadline:
-        if waiting():
+    while active is not None and (now := time.monotonic()) < deadline:
+        if active():
             last_seen = now
         elif last_seen is None or now - last_seen >= SQLITE_QUIET_SECONDS:
             break

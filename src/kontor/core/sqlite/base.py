@@ -73,6 +73,16 @@ def checkpointer_start(alias: str = DEFAULT_DB_ALIAS) -> threading.Thread | None
     return _checkpointer
 
 
+def _taken(fd: int) -> bool:
+    """Whether another open file holds a lock on ``fd``'s file (tried, and let go at once if not)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _lock_fd: int | None = None
     _lock_path: str | None = None
@@ -108,12 +118,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         lets them go first."""
         if self._lock_file() is None or self._wait_fd is None:
             return False
-        try:
-            fcntl.flock(self._wait_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(self._wait_fd, fcntl.LOCK_UN)
-        return False
+        return _taken(self._wait_fd)
 
     def writers_active(self) -> bool:
         """Whether another connection holds the write lock or waits for it. Between two batches the
@@ -124,12 +129,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         fd = self._lock_file()
         if fd is None or self._lock_held:
             return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
+        return _taken(fd)
 
     def write_lock_acquire(self) -> None:
         """Wait for the database's write lock (see the module's docstring)."""
