@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from kontor.core.management.commands.serve import web_threads_default
@@ -18,3 +21,24 @@ def test_threads_per_worker_follow_the_database(monkeypatch, db):
 def test_kontor_web_threads_sets_them(monkeypatch, value):
     monkeypatch.setenv("KONTOR_WEB_THREADS", value)
     assert web_threads_default() == int(value)
+
+
+@pytest.mark.parametrize("name", ["KONTOR_WEB_THREADS", "KONTOR_WEB_WORKERS"])
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "1.5"])
+def test_a_count_that_is_no_whole_number_stops_serve_with_a_message(monkeypatch, db, name, value):
+    monkeypatch.setenv(name, value)
+    started = []
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a))
+    with pytest.raises(CommandError) as error:
+        call_command("serve")
+    assert str(error.value) == f"{name} must be a whole number of at least 1, not {value!r}"
+    assert started == []  # neither gunicorn nor the worker was started
+
+
+@pytest.mark.parametrize("option", ["--workers", "--threads"])
+def test_zero_workers_or_threads_on_the_command_line_are_refused(monkeypatch, db, option):
+    started = []
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a))
+    with pytest.raises(CommandError, match=f"^{option} must be at least 1, not 0$"):
+        call_command("serve", f"{option}=0")
+    assert started == []

@@ -17,6 +17,21 @@ from django.core.management.base import BaseCommand, CommandError
 from kontor.accounts.services import admin_ensure
 
 
+def count_setting(name: str, default: int) -> int:
+    """A count of processes or threads from the environment variable ``name``: a whole number of at
+    least 1, else a one-line error naming the variable and what it holds."""
+    configured = os.environ.get(name, "").strip()
+    if not configured:
+        return default
+    try:
+        value = int(configured)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise CommandError(f"{name} must be a whole number of at least 1, not {configured!r}")
+    return value
+
+
 def web_threads_default() -> int:
     """Threads per web worker unless ``KONTOR_WEB_THREADS`` says otherwise: 4 on PostgreSQL, where
     a thread waiting for the database lets another one work; 1 on SQLite, where every write waits
@@ -25,10 +40,7 @@ def web_threads_default() -> int:
     23 ms; 2 × 4 threads 416/s, p99 113 ms)."""
     from django.db import connection
 
-    configured = os.environ.get("KONTOR_WEB_THREADS")
-    if configured:
-        return int(configured)
-    return 1 if connection.vendor == "sqlite" else 4
+    return count_setting("KONTOR_WEB_THREADS", 1 if connection.vendor == "sqlite" else 4)
 
 
 class Command(BaseCommand):
@@ -36,7 +48,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("KONTOR_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("KONTOR_WEB_WORKERS", "2")))
+        parser.add_argument("--workers", type=int, default=None,
+                            help="web server processes (default: KONTOR_WEB_WORKERS, else 2)")
         parser.add_argument("--threads", type=int, default=None,
                             help="threads per worker (default: 1 on SQLite, 4 on PostgreSQL)")
         parser.add_argument("--certfile", default=None, help="TLS certificate (PEM): serve https")
@@ -46,6 +59,10 @@ class Command(BaseCommand):
     def handle(self, *args, bind, workers, threads, certfile, keyfile, no_worker, **options):
         if bool(certfile) != bool(keyfile):
             raise CommandError("--certfile and --keyfile go together")
+        for option, value in (("--workers", workers), ("--threads", threads)):
+            if value is not None and value < 1:
+                raise CommandError(f"{option} must be at least 1, not {value}")
+        workers = workers or count_setting("KONTOR_WEB_WORKERS", 2)
         threads = threads or web_threads_default()
         password = admin_ensure()
         scheme = "https" if certfile else "http"
