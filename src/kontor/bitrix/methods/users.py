@@ -29,8 +29,6 @@ USER_FILTER = {
     "EMAIL": Field("email", kind="str", like=True),
     "LOGIN": Field("username", kind="str", like=True),
 }
-#: Parameters of user.get that are no filter.
-CONTROL = {"sort", "order", "filter", "admin_mode", "start", "find"}
 SORTABLE = {"ID": "id", "NAME": "first_name", "LAST_NAME": "last_name", "EMAIL": "email", "LOGIN": "username",
             "ACTIVE": "is_active"}
 
@@ -64,9 +62,10 @@ def user_out(user: User) -> dict[str, Any]:
 def _users(call: Call) -> QuerySet:
     params = call.params
     raw_filter = dict(get_mapping(params, "filter", message="Parameter 'FILTER' must be array."))
-    # Bitrix24 reads filter fields given beside the parameters too: user.get?ID=1.
+    # Bitrix24 reads filter fields given beside the parameters too: user.get?ID=1 (no parameter of
+    # user.get — sort, order, start, find, admin_mode — is named like a filter field).
     for key, value in params.items():
-        if isinstance(key, str) and key.lower() not in CONTROL and key.upper().lstrip("!=<>%@") in USER_FILTER:
+        if isinstance(key, str) and key.upper().lstrip("!=<>%@") in USER_FILTER:
             raw_filter.setdefault(key, value)
     unknown = [k for k in raw_filter if k.upper().lstrip("!=<>%@") not in USER_FILTER and k.upper() != "FIND"]
     if unknown:
