@@ -53,10 +53,17 @@ if _TEMPLATE:
     @pytest.fixture(scope="session")
     def django_db_setup(request, django_db_blocker, django_db_modify_db_settings):
         """Mutation runs (``tests/mutation/run.py`` sets ``KONTOR_TEST_DB_TEMPLATE``): each of mutmut's
-        test runs is a new pytest session, and migrating a new SQLite test file takes 5 s, more than
-        most mutants' tests. The first session migrates and keeps a copy at that path; the others
-        start from a copy of it (``migrate`` then finds nothing to do)."""
+        test runs is a new pytest session, and migrating a new test database takes 5 s or more, longer
+        than most mutants' tests. The first session migrates and keeps a copy; the others start from a
+        copy of it (``migrate`` then finds nothing to do). SQLite: the copy is the file at that path.
+        PostgreSQL: the copy is the database ``test_<name>_template``, the file only marks that this
+        run made it (``run.py`` removes the file when a run starts), and each session gets a database
+        of its own, named by its pid."""
         from django.db import connections
+
+        if connections["default"].vendor == "postgresql":
+            yield from _postgres_from_template(django_db_blocker, Path(_TEMPLATE))
+            return
         from django.test.utils import setup_databases, teardown_databases
 
         template = Path(_TEMPLATE)
@@ -76,6 +83,36 @@ if _TEMPLATE:
             teardown_databases(config, verbosity=0, keepdb=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{name}{suffix}").unlink(missing_ok=True)
+
+    def _postgres_from_template(django_db_blocker, marker: Path):
+        from django.db import connections
+        from django.test.utils import setup_databases, teardown_databases
+
+        conn = connections["default"]
+        base = conn.settings_dict["NAME"]
+        name = f"test_{base}_{os.getpid()}"
+        template = f"test_{base}_template"
+        conn.settings_dict["TEST"]["NAME"] = name
+
+        def admin(sql: str) -> None:
+            with conn._nodb_cursor() as cursor:
+                cursor.execute(sql)
+
+        with django_db_blocker.unblock():
+            copied = marker.exists()
+            if copied:
+                admin(f'DROP DATABASE IF EXISTS "{name}"')
+                admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            config = setup_databases(verbosity=0, interactive=False, keepdb=copied)
+            if not copied:
+                conn.close()  # a template database must have no other connection
+                admin(f'DROP DATABASE IF EXISTS "{template}"')
+                admin(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.write_text(template)
+        yield
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=0, keepdb=False)
 
 
 def is_postgres() -> bool:

@@ -10,7 +10,10 @@ killed) and lists the survivors; ``docs/mutation.md`` explains the ones that are
 
 ``MUTANT_TESTS="tests/bitrix/test_wire.py"`` replaces the test selection (quick experiments);
 ``MUTANT_JOBS`` sets mutmut's parallel children (default: 2); ``MUTANT_WORK`` another work
-directory (two runs side by side).
+directory (two runs side by side). With ``DATABASE_URL=postgres://…`` the mutants' tests run on
+PostgreSQL (each test run on a copy of a database migrated once, ``tests/conftest.py``): the way to
+check the code only PostgreSQL runs (advisory locks, the PostgreSQL SQL of the switch and the custom
+fields); ``MUTANT_NAMES="kontor.modes.conversion.x_uf_sql*"`` limits a run to some mutants.
 """
 
 from __future__ import annotations
@@ -159,7 +162,7 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "KONTOR_CI": "1", "KONTOR_VAR_DIR": str(WORK / "var"),
            "KONTOR_TEST_DB_TEMPLATE": str(template)}
     jobs = os.environ.get("MUTANT_JOBS", "2")
-    names = [f"{m}.*" for m in modules]
+    names = os.environ.get("MUTANT_NAMES", "").split() or [f"{m}.*" for m in modules]
     subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", jobs, *names], cwd=WORK, env=env,
                    check=False)
     scores(modules)
