@@ -9,7 +9,16 @@ from datetime import timedelta
 from django.utils import timezone
 
 from kontor.crm.enums import CommType, EntityType, Semantic, TimelineKind
-from kontor.crm.models import Communication, Company, Contact, ContactCompany, CrmSettings, Deal, TimelineEntry
+from kontor.crm.models import (
+    Communication,
+    Company,
+    Contact,
+    ContactCompany,
+    CrmSettings,
+    Deal,
+    DealContact,
+    TimelineEntry,
+)
 from kontor.crm.services import stage_create
 from kontor.crm.services.pipelines import pipeline_create
 from kontor.notifications.models import Notification
@@ -82,3 +91,30 @@ def test_a_pipeline_whose_only_stage_is_final_closes_the_deal_at_once(admin_api,
     deal = Deal.objects.get(pk=r.json()["deal_id"])
     assert deal.stage.code == "WON" and deal.closed is True
     assert _fresh(deal.closed_at) and deal.closedate == timezone.localdate()
+
+
+def test_the_deal_starts_with_its_customer_as_primary_contact_and_says_where_it_started(admin_api, simple):
+    body = admin_api.post(URL, {"name": "Cleo", "title": "Dachrinne", "emails": ["cleo@example.de"]}).json()
+    deal = Deal.objects.get(pk=body["deal_id"])
+    # the first of the deal's contacts (Bitrix24's crm.deal.contact.items.get shows SORT 10, then 20, …)
+    assert list(DealContact.objects.filter(deal=deal).values_list("contact_id", "sort", "is_primary")) == [
+        (body["contact_id"], 10, True)]
+    created = TimelineEntry.objects.get(entity_type=EntityType.DEAL, entity_id=deal.pk, kind=TimelineKind.CREATED)
+    assert created.data == {"title": "Dachrinne", "stage": deal.stage.code}
+
+
+def test_an_empty_source_is_no_source(admin_api, simple):
+    for empty in ("", None):
+        r = admin_api.post(URL, {"name": "Dora", "source": empty, "emails": [f"dora{empty}@example.de"]})
+        assert r.status_code == 201, r.content
+        assert Deal.objects.get(pk=r.json()["deal_id"]).source_id is None
+
+
+def test_an_unknown_source_is_refused_naming_the_known_ones(admin_api, simple):
+    from kontor.crm.models import Source
+
+    known = ", ".join(sorted(Source.objects.values_list("code", flat=True)))
+    r = admin_api.post(URL, {"name": "Emil", "source": "fax", "emails": ["emil@example.de"]})
+    assert r.status_code == 422
+    assert (r.json()["field"], r.json()["detail"]) == ("source", f"source: unknown source 'fax' (one of {known})")
+    assert not Deal.objects.exists() and not Contact.objects.exists()
