@@ -532,13 +532,14 @@ def _is_deadlock(exc: Exception) -> bool:
 
 def _add_counts(switch_id: int, runner: str, converted: int, errors: list[dict],
                 tally: dict[str, int] | None = None) -> None:
-    lease = timezone.now() + timedelta(seconds=LEASE_SECONDS)
+    # Only while this runner holds the switch (a lost lease rolls the batch back). The lease itself is
+    # extended by the coordinator when it moves the cursor, right after the batch commits.
     mine = ModeSwitch.objects.filter(pk=switch_id, runner=runner, status__in=ACTIVE_STATUSES)
     # The breakdown (contacts made/matched …) is added in the same statement and transaction as the
     # batch: a batch that rolls back adds nothing, a range run again after a crash converts nothing.
     more = {name: F(name) + value for name, value in (tally or {}).items() if value}
     if not errors:
-        if not mine.update(converted=F("converted") + converted, lease_until=lease, **more):
+        if not mine.update(converted=F("converted") + converted, **more):
             raise LeaseLost
         return
     if more and not mine.update(**more):
@@ -552,8 +553,7 @@ def _add_counts(switch_id: int, runner: str, converted: int, errors: list[dict],
     switch.converted += converted
     switch.failed += len(fresh)
     switch.errors = [*(switch.errors or []), *fresh][:MAX_ERRORS]
-    switch.lease_until = lease
-    switch.save(update_fields=["converted", "failed", "errors", "lease_until"])
+    switch.save(update_fields=["converted", "failed", "errors"])
 
 
 def _outcome(work, lo: int, hi: int) -> tuple[int, int, Exception | None]:

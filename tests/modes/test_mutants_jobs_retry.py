@@ -1,0 +1,119 @@
+"""What the switch does when a batch deadlocks with another batch (PostgreSQL runs two side by side),
+when matching is off, and with its pauses: behaviour the surviving mutants of ``kontor.modes.jobs``
+showed untested (docs/mutation.md). A deadlock is the driver's error with SQLSTATE 40P01; SQLite has
+none, so it is raised here the way psycopg raises it through Django."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.db import DatabaseError
+
+from kontor.crm.models import Contact, CrmSettings, Lead
+from kontor.modes import jobs
+
+from .conftest import make_lead
+
+pytestmark = pytest.mark.django_db
+
+
+def _deadlock() -> DatabaseError:
+    class DriverError(Exception):
+        sqlstate = "40P01"
+
+    exc = DatabaseError("deadlock detected")
+    exc.__cause__ = DriverError("deadlock detected")
+    return exc
+
+
+def _start_switch(api) -> int:
+    r = api.post("/api/v1/crm-mode/switch", {"mode": "simple"})
+    assert r.status_code == 202, r.content
+    return r.json()["id"]
+
+
+def _leads(api, count: int) -> list[int]:
+    return [make_lead(api, title=f"L{i}", name=f"N{i}", emails=[f"n{i}@example.de"])["id"] for i in range(count)]
+
+
+def test_a_deadlocked_batch_runs_again_whole(admin_api, classic, monkeypatch, caplog):
+    leads = _leads(admin_api, 3)
+    original = jobs.LeadBulkConverter.convert_range
+    calls = []
+
+    def deadlocking_once(self, lo, hi):
+        calls.append((lo, hi))
+        if len(calls) == 1:
+            raise _deadlock()
+        return original(self, lo, hi)
+
+    monkeypatch.setattr(jobs.LeadBulkConverter, "convert_range", deadlocking_once)
+    caplog.set_level(logging.INFO, logger="kontor.modes.jobs")
+    switch_id = _start_switch(admin_api)
+    final = jobs.switch_run(switch_id)
+    assert (final.status, final.converted, final.failed, final.errors) == ("done", 3, 0, [])
+    assert calls == [(0, leads[-1]), (0, leads[-1])]  # the whole batch again, not lead by lead
+    assert [r.getMessage() for r in caplog.records if r.name == "kontor.modes.jobs"] == [
+        f"switch {switch_id}: batch 0..{leads[-1]} deadlocked with another batch; running it again",
+        f"switch {switch_id} done: 3 converted, 0 failed"]
+
+
+def test_a_batch_that_deadlocks_three_times_goes_lead_by_lead(admin_api, classic, monkeypatch):
+    leads = _leads(admin_api, 3)
+    original = jobs.LeadBulkConverter.convert_range
+    batches = []
+
+    def deadlocking_whole(self, lo, hi):
+        if hi - lo > 1:
+            batches.append((lo, hi))
+            raise _deadlock()
+        return original(self, lo, hi)
+
+    monkeypatch.setattr(jobs.LeadBulkConverter, "convert_range", deadlocking_whole)
+    final = jobs.switch_run(_start_switch(admin_api))
+    assert (final.status, final.converted, final.failed) == ("done", 3, 0)
+    assert batches == [(0, leads[-1])] * 3
+    assert Lead.objects.filter(pk__in=leads, deal__isnull=False).count() == 3
+
+
+@pytest.mark.parametrize(("error", "runs"), [(_deadlock, 3), (lambda: DatabaseError("disk I/O error"), 1)])
+def test_a_batch_whose_counts_cannot_be_written_stops_the_switch(admin_api, classic, monkeypatch, error, runs):
+    leads = _leads(admin_api, 2)
+    tries = []
+
+    def failing(*args, **kwargs):
+        tries.append(args[0])
+        raise error()
+
+    monkeypatch.setattr(jobs, "_add_counts", failing)
+    switch_id = _start_switch(admin_api)
+    final = jobs.switch_run(switch_id)
+    # a deadlock is tried three times, any other database error once; then the job stops with nothing
+    # converted (the batch rolled back) and the switch waits for a runner to go on
+    assert len(tries) == runs
+    assert (final.status, final.converted, final.cursor) == ("running", 0, 0)
+    assert not Lead.objects.filter(pk__in=leads, deal__isnull=False).exists()
+
+
+def test_without_matching_two_leads_of_one_person_make_two_contacts(admin_api, classic):
+    CrmSettings.objects.filter(pk=1).update(match_existing_customers=False)
+    first = make_lead(admin_api, title="A", name="Anna", phones=["030 1234567"])
+    second = make_lead(admin_api, title="B", name="Anna", phones=["+49 30 1234567"])
+    final = jobs.switch_run(_start_switch(admin_api))
+    assert (final.status, final.converted, final.contacts_created, final.contacts_matched) == ("done", 2, 2, 0)
+    contacts = dict(Lead.objects.filter(pk__in=[first["id"], second["id"]]).values_list("pk", "contact_id"))
+    assert None not in contacts.values() and len(set(contacts.values())) == 2
+    assert Contact.objects.count() == 2
+
+
+def test_the_pauses_between_and_inside_batches_are_kept(admin_api, classic, monkeypatch):
+    _leads(admin_api, 3)
+    sleeps = []
+    monkeypatch.setattr(jobs, "PAUSE_SECONDS", 0.0625)
+    monkeypatch.setattr(jobs, "BATCH_PAUSE_SECONDS", 0.125)
+    monkeypatch.setattr(jobs, "SQLITE_BATCH_SECONDS", 0)  # batches by size: no yielding to writers
+    monkeypatch.setattr(jobs.time, "sleep", sleeps.append)
+    final = jobs.switch_run(_start_switch(admin_api), batch_size=2)
+    assert (final.status, final.converted, final.failed) == ("done", 3, 0)
+    assert sleeps == [0.125, 0.0625, 0.125, 0.0625]  # two batches: inside each, then after it
