@@ -117,3 +117,61 @@ def test_the_pauses_between_and_inside_batches_are_kept(admin_api, classic, monk
     final = jobs.switch_run(_start_switch(admin_api), batch_size=2)
     assert (final.status, final.converted, final.failed) == ("done", 3, 0)
     assert sleeps == [0.125, 0.0625, 0.125, 0.0625]  # two batches: inside each, then after it
+
+
+def test_a_switch_whose_pipeline_is_gone_fails_saying_why_and_the_audit_log_says_how_it_ended(admin_api, classic):
+    from kontor.crm.models import AuditLog, Deal, Pipeline
+    from kontor.modes.models import ModeSwitch
+
+    _leads(admin_api, 3)  # the audit entry's total at the start: 3
+    switch_id = _start_switch(admin_api)
+    earlier = {"lead_id": 7, "error": "an earlier run's failure"}
+    # as if a runner had converted one lead and failed one before the pipeline went
+    ModeSwitch.objects.filter(pk=switch_id).update(errors=[earlier], converted=1, failed=1)
+    switch = ModeSwitch.objects.get(pk=switch_id)
+    Deal.objects.all().delete()
+    Pipeline.objects.filter(pk=switch.pipeline_id).delete()
+    jobs.switch_run(switch_id)
+    shown = admin_api.get(f"/api/v1/crm-mode/switches/{switch_id}").json()
+    assert shown["status"] == "failed" and shown["finished_at"]
+    assert shown["errors"] == [earlier, {"lead_id": None, "error": "the target pipeline, its first stage or the "
+                                                                     "converted lead status no longer exists"}]
+    audit = AuditLog.objects.get(pk=switch.audit_id)
+    assert {k: audit.data[k] for k in ("status", "total", "converted", "failed")} == {
+        "status": "failed", "total": 2, "converted": 1, "failed": 1}
+    assert audit.data["finished_at"] == ModeSwitch.objects.get(pk=switch_id).finished_at.isoformat()
+    # the next switch may start: the failed one is no longer the active one
+    r = admin_api.post("/api/v1/crm-mode/switch", {"mode": "classic"})
+    assert r.status_code == 200, r.content
+
+
+def test_a_finished_switch_run_again_is_left_as_it_is(admin_api, classic):
+    _leads(admin_api, 2)
+    switch_id = _start_switch(admin_api)
+    done = jobs.switch_run(switch_id)
+    again = jobs.switch_run(switch_id)  # a task queued twice, or re-queued after the end
+    assert (again.status, again.converted, again.finished_at) == ("done", 2, done.finished_at)
+
+
+def test_a_switch_another_runner_holds_is_taken_over_when_its_lease_runs_out(admin_api, classic, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kontor.modes.models import ModeSwitch
+
+    _leads(admin_api, 2)
+    switch_id = _start_switch(admin_api)
+    ModeSwitch.objects.filter(pk=switch_id).update(runner="other-host:1:abc",
+                                                   lease_until=timezone.now() + timedelta(seconds=1.5))
+    waits = []
+
+    def sleep(seconds):  # the other runner's lease runs out while this one waits
+        waits.append(seconds)
+        ModeSwitch.objects.filter(pk=switch_id).update(lease_until=timezone.now() - timedelta(seconds=1))
+
+    monkeypatch.setattr(jobs.time, "sleep", sleep)
+    monkeypatch.setattr(jobs, "SQLITE_BATCH_SECONDS", 0)
+    final = jobs.switch_run(switch_id)
+    assert (final.status, final.converted) == ("done", 2)
+    assert len(waits) == 1 and 1.2 < waits[0] <= 1.5  # it waited for the rest of the other runner's lease
