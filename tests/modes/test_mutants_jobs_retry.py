@@ -153,7 +153,9 @@ def test_a_finished_switch_run_again_is_left_as_it_is(admin_api, classic):
     assert (again.status, again.converted, again.finished_at) == ("done", 2, done.finished_at)
 
 
-def test_a_switch_another_runner_holds_is_taken_over_when_its_lease_runs_out(admin_api, classic, monkeypatch):
+@pytest.mark.parametrize(("rest", "low", "high"), [(0.05, 0.2, 0.2), (1.5, 1.2, 1.5), (30, 2.0, 2.0)])
+def test_a_switch_another_runner_holds_is_taken_over_when_its_lease_runs_out(admin_api, classic, monkeypatch,
+                                                                            rest, low, high):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -163,7 +165,7 @@ def test_a_switch_another_runner_holds_is_taken_over_when_its_lease_runs_out(adm
     _leads(admin_api, 2)
     switch_id = _start_switch(admin_api)
     ModeSwitch.objects.filter(pk=switch_id).update(runner="other-host:1:abc",
-                                                   lease_until=timezone.now() + timedelta(seconds=1.5))
+                                                   lease_until=timezone.now() + timedelta(seconds=rest))
     waits = []
 
     def sleep(seconds):  # the other runner's lease runs out while this one waits
@@ -174,4 +176,49 @@ def test_a_switch_another_runner_holds_is_taken_over_when_its_lease_runs_out(adm
     monkeypatch.setattr(jobs, "SQLITE_BATCH_SECONDS", 0)
     final = jobs.switch_run(switch_id)
     assert (final.status, final.converted) == ("done", 2)
-    assert len(waits) == 1 and 1.2 < waits[0] <= 1.5  # it waited for the rest of the other runner's lease
+    # it waited for the rest of the other runner's lease, at least 0.2 s and at most 2 s at a time
+    assert len(waits) == 1 and low <= waits[0] <= high
+
+
+def test_the_switch_puts_deals_into_the_first_in_progress_stage_by_sort(admin_api, classic):
+    from kontor.crm.enums import Semantic
+    from kontor.crm.models import Deal, Stage
+    from kontor.modes.models import ModeSwitch
+
+    leads = _leads(admin_api, 1)
+    switch = ModeSwitch.objects.get(pk=_start_switch(admin_api))
+    first = Stage.objects.filter(pipeline_id=switch.pipeline_id).order_by("sort", "id").first()
+    Stage.objects.create(pipeline_id=switch.pipeline_id, code="EARLIER_WON", name="Won early", sort=first.sort - 2,
+                         semantic=Semantic.SUCCESS)
+    front = Stage.objects.create(pipeline_id=switch.pipeline_id, code="TRIAGE", name="Triage", sort=first.sort - 1)
+    assert jobs.switch_run(switch.pk).status == "done"
+    assert Deal.objects.get(lead_id=leads[0]).stage_id == front.pk
+
+
+def test_converted_leads_take_the_first_success_status_by_sort(admin_api, classic):
+    from kontor.crm.enums import Semantic
+    from kontor.crm.models import LeadStatus
+
+    leads = _leads(admin_api, 1)
+    converted = LeadStatus.objects.filter(semantic=Semantic.SUCCESS).order_by("sort", "code").first()
+    LeadStatus.objects.create(code="AAA_SOLD", name="Sold", sort=converted.sort + 1, semantic=Semantic.SUCCESS)
+    assert jobs.switch_run(_start_switch(admin_api)).status == "done"
+    assert Lead.objects.get(pk=leads[0]).status_id == converted.code
+
+
+@pytest.mark.parametrize("gone", ["success status", "in-progress stage"])
+def test_a_switch_without_a_success_status_or_an_in_progress_stage_fails(admin_api, classic, gone):
+    from kontor.crm.enums import Semantic
+    from kontor.crm.models import LeadStatus, Stage
+    from kontor.modes.models import ModeSwitch
+
+    leads = _leads(admin_api, 1)
+    switch = ModeSwitch.objects.get(pk=_start_switch(admin_api))
+    if gone == "success status":
+        LeadStatus.objects.filter(semantic=Semantic.SUCCESS).update(semantic=Semantic.FAILURE)
+    else:
+        Stage.objects.filter(pipeline_id=switch.pipeline_id, semantic=Semantic.PROCESS).update(
+            semantic=Semantic.FAILURE)
+    final = jobs.switch_run(switch.pk)
+    assert final.status == "failed" and final.errors[-1]["error"].endswith("no longer exists")
+    assert Lead.objects.get(pk=leads[0]).deal_id is None
