@@ -222,3 +222,69 @@ def test_a_switch_without_a_success_status_or_an_in_progress_stage_fails(admin_a
     final = jobs.switch_run(switch.pk)
     assert final.status == "failed" and final.errors[-1]["error"].endswith("no longer exists")
     assert Lead.objects.get(pk=leads[0]).deal_id is None
+
+
+def _sqlite_only():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's way of running the switch")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_the_switch_runs_its_batches_one_by_one_in_its_own_thread(admin_api, classic, monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    from kontor.modes.models import SwitchKey
+
+    _sqlite_only()
+    _leads(admin_api, 4)
+    original = jobs.LeadBulkConverter.convert_range
+    threads = set()
+
+    def recording(self, lo, hi):
+        threads.add(threading.current_thread().name)
+        return original(self, lo, hi)
+
+    monkeypatch.setattr(jobs.LeadBulkConverter, "convert_range", recording)
+    final = jobs.switch_run(_start_switch(admin_api), batch_size=2)
+    assert (final.status, final.converted) == ("done", 4)
+    assert threads == {threading.current_thread().name}  # no second connection writing beside it
+    assert not SwitchKey.objects.exists()  # one writer: no customer keys to hold
+    with connection.cursor() as cursor:  # the bigger page cache for the batches' index work
+        cursor.execute("PRAGMA cache_size")
+        assert cursor.fetchone()[0] == -jobs.SQLITE_CACHE_MB * 1024
+
+
+def test_on_sqlite_batches_are_sized_by_time_unless_told_a_size(admin_api, classic, monkeypatch):
+    _sqlite_only()
+    _leads(admin_api, 6)
+    took = []
+
+    class Sizer(jobs._TimeSizedBatches):
+        def __init__(self, seconds):
+            super().__init__(seconds, first=2, floor=2)
+
+        def took(self, leads, seconds):
+            took.append(seconds)
+            super().took(leads, seconds)
+
+    monkeypatch.setattr(jobs, "_TimeSizedBatches", Sizer)
+    batches = []
+    final = jobs.switch_run(_start_switch(admin_api), progress=batches.append)
+    assert (final.status, final.converted) == ("done", 6)
+    assert len(batches) >= 2 and len(took) == len(batches)  # started at 2 leads, sized by how long each took
+    assert all(0 < seconds < 5 for seconds in took)
+
+
+@pytest.mark.parametrize("seconds", [0, -1])
+def test_on_sqlite_no_batch_seconds_means_batches_of_the_fixed_size(admin_api, classic, monkeypatch, seconds):
+    _sqlite_only()
+    _leads(admin_api, 3)
+    monkeypatch.setattr(jobs, "SQLITE_BATCH_SECONDS", seconds)
+    monkeypatch.setattr(jobs, "BATCH_SIZE", 2)
+    batches = []
+    final = jobs.switch_run(_start_switch(admin_api), progress=batches.append)
+    assert (final.status, final.converted, len(batches)) == ("done", 3, 2)
