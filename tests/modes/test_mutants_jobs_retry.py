@@ -288,3 +288,67 @@ def test_on_sqlite_no_batch_seconds_means_batches_of_the_fixed_size(admin_api, c
     batches = []
     final = jobs.switch_run(_start_switch(admin_api), progress=batches.append)
     assert (final.status, final.converted, len(batches)) == ("done", 3, 2)
+
+
+def test_the_cursor_follows_the_batches_and_max_batches_stops_the_job_half_way(admin_api, classic):
+    from kontor.modes.models import ModeSwitch
+
+    leads = _leads(admin_api, 5)
+    switch_id = _start_switch(admin_api)
+    seen = []
+    half = jobs.switch_run(switch_id, batch_size=1, max_batches=2,
+                           progress=lambda s: seen.append((s.cursor, s.converted)))
+    assert seen == [(leads[0], 1), (leads[1], 2)]
+    assert (half.status, half.converted, half.cursor, half.runner) == ("running", 2, leads[1], "")
+    rest = jobs.switch_run(switch_id, batch_size=2, progress=lambda s: seen.append((s.cursor, s.converted)))
+    assert seen[2:] == [(leads[3], 4), (leads[4], 5)]
+    assert (rest.status, rest.converted) == ("done", 5)
+    assert ModeSwitch.objects.get(pk=switch_id).cursor == leads[4]
+
+
+def test_leads_that_arrive_above_the_range_count_into_the_total_while_the_job_runs(admin_api, classic):
+    from kontor.crm.models import LeadStatus
+
+    _leads(admin_api, 2)
+    switch_id = _start_switch(admin_api)
+    totals = []
+    status = LeadStatus.objects.get(code="NEW")
+
+    def progress(switch):
+        totals.append(switch.total)
+        if len(totals) == 1:  # a lead a classic-mode request wrote while the mode flipped
+            Lead.objects.create(title="late", status=status)
+
+    final = jobs.switch_run(switch_id, progress=progress)
+    assert totals == [2, 3]
+    assert (final.status, final.converted, final.total) == ("done", 3, 3)
+
+
+def test_a_switch_another_runner_took_over_is_left_to_it_at_the_end(admin_api, classic):
+    from kontor.modes.models import ModeSwitch
+
+    _leads(admin_api, 2)
+    switch_id = _start_switch(admin_api)
+
+    def taken(switch):  # the watchdog handed the switch to another worker meanwhile
+        ModeSwitch.objects.filter(pk=switch_id).update(runner="other-host:2:def")
+
+    final = jobs.switch_run(switch_id, progress=taken)
+    assert (final.status, final.runner, final.finished_at) == ("running", "other-host:2:def", None)
+
+
+def test_a_batch_that_stops_the_job_is_logged_and_nothing_after_it_runs(admin_api, classic, monkeypatch, caplog):
+    leads = _leads(admin_api, 3)
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(args)
+        raise DatabaseError("disk I/O error")
+
+    monkeypatch.setattr(jobs, "_add_counts", failing)
+    caplog.set_level(logging.ERROR, logger="kontor.modes.jobs")
+    switch_id = _start_switch(admin_api)
+    final = jobs.switch_run(switch_id, batch_size=1)
+    assert len(calls) == 1 and (final.status, final.converted) == ("running", 0)
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
+        f"switch {switch_id}: batch 0..{leads[0]} stopped the job: disk I/O error"]
