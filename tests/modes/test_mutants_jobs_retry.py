@@ -291,14 +291,25 @@ def test_on_sqlite_no_batch_seconds_means_batches_of_the_fixed_size(admin_api, c
 
 
 def test_the_cursor_follows_the_batches_and_max_batches_stops_the_job_half_way(admin_api, classic):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from kontor.modes.models import ModeSwitch
 
     leads = _leads(admin_api, 5)
     switch_id = _start_switch(admin_api)
-    seen = []
-    half = jobs.switch_run(switch_id, batch_size=1, max_batches=2,
-                           progress=lambda s: seen.append((s.cursor, s.converted)))
+    seen, leases = [], []
+
+    def progress(switch):
+        seen.append((switch.cursor, switch.converted))
+        leases.append(switch.lease_until)
+
+    half = jobs.switch_run(switch_id, batch_size=1, max_batches=2, progress=progress)
     assert seen == [(leads[0], 1), (leads[1], 2)]
+    # each batch extends the runner's lease, so the watchdog does not hand a working job to another worker
+    assert leases[0] is not None and leases[0] < leases[1]
+    assert leases[1] > timezone.now() + timedelta(seconds=jobs.LEASE_SECONDS - 10)
     assert (half.status, half.converted, half.cursor, half.runner) == ("running", 2, leads[1], "")
     rest = jobs.switch_run(switch_id, batch_size=2, progress=lambda s: seen.append((s.cursor, s.converted)))
     assert seen[2:] == [(leads[3], 4), (leads[4], 5)]
