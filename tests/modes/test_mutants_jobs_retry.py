@@ -272,11 +272,15 @@ def test_on_sqlite_batches_are_sized_by_time_unless_told_a_size(admin_api, class
             super().took(leads, seconds)
 
     monkeypatch.setattr(jobs, "_TimeSizedBatches", Sizer)
+    yielded = []
+    monkeypatch.setattr(jobs, "_yield_to_writers", lambda *, max_seconds: yielded.append(max_seconds))
     batches = []
     final = jobs.switch_run(_start_switch(admin_api), progress=batches.append)
     assert (final.status, final.converted) == ("done", 6)
     assert len(batches) >= 2 and len(took) == len(batches)  # started at 2 leads, sized by how long each took
     assert all(0 < seconds < 5 for seconds in took)
+    # after each batch, web requests waiting to write go first for at most half the batch's time
+    assert yielded == [seconds / 2 for seconds in took]
 
 
 @pytest.mark.parametrize("seconds", [0, -1])
