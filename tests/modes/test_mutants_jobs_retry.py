@@ -153,6 +153,16 @@ def test_a_finished_switch_run_again_is_left_as_it_is(admin_api, classic):
     assert (again.status, again.converted, again.finished_at) == ("done", 2, done.finished_at)
 
 
+def test_a_switch_keeps_the_moment_it_was_started_when_a_runner_takes_it(admin_api, classic):
+    from kontor.modes.models import ModeSwitch
+
+    _leads(admin_api, 2)
+    switch_id = _start_switch(admin_api)
+    started = ModeSwitch.objects.get(pk=switch_id).started_at
+    assert started is not None
+    assert jobs.switch_run(switch_id).started_at == started
+
+
 @pytest.mark.parametrize(("rest", "low", "high"), [(0.05, 0.2, 0.2), (1.5, 1.2, 1.5), (30, 2.0, 2.0)])
 def test_a_switch_another_runner_holds_is_taken_over_when_its_lease_runs_out(admin_api, classic, monkeypatch,
                                                                             rest, low, high):
@@ -369,3 +379,13 @@ def test_a_batch_that_stops_the_job_is_logged_and_nothing_after_it_runs(admin_ap
     assert len(calls) == 1 and (final.status, final.converted) == ("running", 0)
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
         f"switch {switch_id}: batch 0..{leads[0]} stopped the job: disk I/O error"]
+
+
+def test_a_lead_without_a_title_becomes_a_deal_named_by_its_number(admin_api, classic):
+    from kontor.crm.models import Deal, LeadStatus
+
+    titled = make_lead(admin_api, title="Dach", name="Eva")["id"]
+    untitled = Lead.objects.create(title="", status=LeadStatus.objects.get(code="NEW"), name="Ina").pk
+    assert jobs.switch_run(_start_switch(admin_api)).converted == 2
+    deal = Deal.objects.get(lead_id=untitled)
+    assert deal.title == f"Deal #{deal.pk}" and Deal.objects.get(lead_id=titled).title == "Dach"
