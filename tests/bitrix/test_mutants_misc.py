@@ -35,6 +35,8 @@ def _register(bx, user, **extra):
     ({"USER_PHONE_INNER": "101"}, "USER_PHONE_INNER is not supported by Kontor (users have no inner numbers); "
                                   "give USER_ID."),
     ({"USER_ID": "abc"}, "USER_ID: no active user abc"),
+    ({"USER_ID": ""}, "USER_ID or USER_PHONE_INNER should be set"),
+    ({"USER_ID": "", "USER_PHONE_INNER": ""}, "USER_ID or USER_PHONE_INNER should be set"),
     ({"USER_ID": 0}, "USER_ID: no active user 0"),
     ({"USER_ID": "ADMIN", "PHONE_NUMBER": True}, "PHONE_NUMBER is empty"),
     ({"PHONE_NUMBER": True}, "PHONE_NUMBER is empty"),
@@ -109,6 +111,15 @@ def test_finish_without_a_status_is_an_answered_call(bx, classic_mode, admin_use
     assert ExternalCall.objects.get().record_url == "http://pbx.example/r/1.wav"
 
 
+def test_finish_of_a_call_bound_to_nothing_with_an_unknown_status(bx, classic_mode, admin_user):
+    reg = _register(bx, admin_user, CRM_CREATE=0)
+    done = bx.ok("telephony.externalcall.finish", {"CALL_ID": reg["CALL_ID"], "USER_ID": admin_user.pk,
+                                                   "DURATION": 3, "STATUS_CODE": "999", "RECORD_URL": ""})
+    assert (done["CRM_ENTITY_TYPE"], done["CRM_ENTITY_ID"], done["CALL_STATUS"]) == (None, None, 0)
+    assert (done["CALL_FAILED_CODE"], done["CALL_FAILED_REASON"]) == ("999", "")
+    assert ExternalCall.objects.get().record_url == ""
+
+
 @pytest.mark.parametrize(("params", "message"), [
     ({}, "DURATION should be a number of seconds"),
     ({"DURATION": -1}, "DURATION should be a number of seconds"),
@@ -134,8 +145,9 @@ def test_attach_record_keeps_the_link_and_refuses_files(bx, classic_mode, admin_
     assert _error(bx.post(attach, {"CALL_ID": reg["CALL_ID"]})) == ("ERROR_ARGUMENT", "RECORD_URL is empty")
     too_long = "https://pbx.example/" + "x" * (2001 - len("https://pbx.example/"))
     for bad in ("pbx.example/1.wav", "https://", too_long):
-        assert _error(bx.post(attach, {"CALL_ID": reg["CALL_ID"], "RECORD_URL": bad})) == (
-            "ERROR_ARGUMENT", "RECORD_URL must be an http(s) URL.")
+        response = bx.post(attach, {"CALL_ID": reg["CALL_ID"], "RECORD_URL": bad})
+        assert _error(response) == ("ERROR_ARGUMENT", "RECORD_URL must be an http(s) URL.")
+        assert response.json()["argument"] == "RECORD_URL"
     assert _error(bx.post(attach, {"CALL_ID": "externalCall.nope", "RECORD_URL": "https://pbx.example/1"})) == (
         "ERROR_ARGUMENT", "Call is not found")
     url = "https://pbx.example/" + "x" * (2000 - len("https://pbx.example/"))

@@ -114,9 +114,14 @@ def test_user_get_pages_fifty_users_at_a_time(bx, admin_user):
 
 
 def test_a_user_who_never_logged_in_shows_an_empty_last_login(bx, admin_user, manager_user):
+    from kontor.bitrix.mapping import dt
+
     manager = bx.ok("user.get", {"ID": manager_user.pk})[0]
     assert manager["LAST_LOGIN"] == ""
     assert manager["DATE_REGISTER"] != ""
+    User.objects.filter(pk=manager_user.pk).update(last_login=timezone.now() - timedelta(days=2))
+    manager_user.refresh_from_db()
+    assert bx.ok("user.get", {"ID": manager_user.pk})[0]["LAST_LOGIN"] == dt(manager_user.last_login) != ""
 
 
 def test_app_info_tells_whether_the_caller_is_an_admin(bx, bx_manager):
