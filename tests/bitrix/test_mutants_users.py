@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kontor.accounts.models import Role, User
 from kontor.accounts.services import user_create
+from kontor.bitrix.mapping import dt
 
 pytestmark = pytest.mark.django_db
 
@@ -114,8 +115,6 @@ def test_user_get_pages_fifty_users_at_a_time(bx, admin_user):
 
 
 def test_a_user_who_never_logged_in_shows_an_empty_last_login(bx, admin_user, manager_user):
-    from kontor.bitrix.mapping import dt
-
     manager = bx.ok("user.get", {"ID": manager_user.pk})[0]
     assert manager["LAST_LOGIN"] == ""
     assert manager["DATE_REGISTER"] != ""

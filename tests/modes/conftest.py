@@ -35,3 +35,10 @@ def make_lead(api, *, activities: int = 0, open_activities: int = 1, **data) -> 
             "bindings": [{"entity": "lead", "id": lead["id"]}]})
         assert r.status_code == 201, r.content
     return lead
+
+
+def start_switch(api) -> int:
+    """Start the switch to simple mode through the API (queued for the worker); its id."""
+    r = api.post("/api/v1/crm-mode/switch", {"mode": "simple"})
+    assert r.status_code == 202, r.content
+    return r.json()["id"]

@@ -17,6 +17,7 @@ from kontor.crm.models import (
     CrmSettings,
     Deal,
     DealContact,
+    Source,
     TimelineEntry,
 )
 from kontor.crm.services import stage_create
@@ -111,8 +112,6 @@ def test_an_empty_source_is_no_source(admin_api, simple):
 
 
 def test_an_unknown_source_is_refused_naming_the_known_ones(admin_api, simple):
-    from kontor.crm.models import Source
-
     known = ", ".join(sorted(Source.objects.values_list("code", flat=True)))
     r = admin_api.post(URL, {"name": "Emil", "source": "fax", "emails": ["emil@example.de"]})
     assert r.status_code == 422

@@ -18,7 +18,7 @@ from kontor.modes import jobs
 from kontor.modes.jobs import requeue_stale_switches
 from kontor.modes.models import ModeSwitch, SwitchKey, SwitchStatus
 
-from .conftest import make_lead
+from .conftest import make_lead, start_switch
 
 TASK = "kontor.modes.tasks.switch_task"
 
@@ -156,12 +156,6 @@ def test_every_batch_handed_out_comes_back_with_its_error(pool_class):
 
 # --- what a batch announces and logs --------------------------------------------------------------
 
-def _start_switch(api) -> int:
-    r = api.post("/api/v1/crm-mode/switch", {"mode": "simple"})
-    assert r.status_code == 202, r.content
-    return r.json()["id"]
-
-
 def test_the_batch_event_lists_only_the_leads_that_batch_converted(admin_api, classic, monkeypatch):
     first = make_lead(admin_api, title="A", name="Anna")
     earlier = make_lead(admin_api, title="B", name="Bea")
@@ -170,7 +164,7 @@ def test_the_batch_event_lists_only_the_leads_that_batch_converted(admin_api, cl
     assert r.status_code == 200, r.content
     events = []
     monkeypatch.setattr(jobs, "emit", events.append)
-    switch_id = _start_switch(admin_api)
+    switch_id = start_switch(admin_api)
     final = jobs.switch_run(switch_id)
     assert final.converted == 2
     assert [e.name for e in events] == ["lead.converted_batch"]
@@ -191,7 +185,7 @@ def test_a_failed_batch_is_logged_with_its_reason(admin_api, classic, monkeypatc
         return original(self, lo, hi)
 
     monkeypatch.setattr(jobs.LeadBulkConverter, "convert_range", failing)
-    switch_id = _start_switch(admin_api)
+    switch_id = start_switch(admin_api)
     caplog.set_level(logging.WARNING, logger="kontor.modes.jobs")
     final = jobs.switch_run(switch_id)
     assert (final.converted, final.failed) == (1, 1)
@@ -232,7 +226,7 @@ def test_a_batch_retried_lead_by_lead_counts_its_breakdown_and_cuts_long_errors(
         return original(self, lo, hi)
 
     monkeypatch.setattr(jobs.LeadBulkConverter, "convert_range", failing)
-    final = jobs.switch_run(_start_switch(admin_api))
+    final = jobs.switch_run(start_switch(admin_api))
     assert (final.status, final.converted, final.failed) == ("done", 3, 1)
     assert (final.contacts_created, final.contacts_matched) == (3, 0)
     assert final.errors == [{"lead_id": bad, "error": "x" * 500}]

@@ -6,14 +6,19 @@ none, so it is raised here the way psycopg raises it through Django."""
 from __future__ import annotations
 
 import logging
+import threading
+from datetime import timedelta
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from django.utils import timezone
 
-from kontor.crm.models import Contact, CrmSettings, Lead
+from kontor.crm.enums import Semantic
+from kontor.crm.models import AuditLog, Contact, CrmSettings, Deal, Lead, LeadStatus, Pipeline, Stage
 from kontor.modes import jobs
+from kontor.modes.models import ModeSwitch, SwitchKey
 
-from .conftest import make_lead
+from .conftest import make_lead, start_switch
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +30,6 @@ def _deadlock() -> DatabaseError:
     exc = DatabaseError("deadlock detected")
     exc.__cause__ = DriverError("deadlock detected")
     return exc
-
-
-def _start_switch(api) -> int:
-    r = api.post("/api/v1/crm-mode/switch", {"mode": "simple"})
-    assert r.status_code == 202, r.content
-    return r.json()["id"]
 
 
 def _leads(api, count: int) -> list[int]:
@@ -50,7 +49,7 @@ def test_a_deadlocked_batch_runs_again_whole(admin_api, classic, monkeypatch, ca
 
     monkeypatch.setattr(jobs.LeadBulkConverter, "convert_range", deadlocking_once)
     caplog.set_level(logging.INFO, logger="kontor.modes.jobs")
-    switch_id = _start_switch(admin_api)
+    switch_id = start_switch(admin_api)
     final = jobs.switch_run(switch_id)
     assert (final.status, final.converted, final.failed, final.errors) == ("done", 3, 0, [])
     assert calls == [(0, leads[-1]), (0, leads[-1])]  # the whole batch again, not lead by lead
@@ -71,7 +70,7 @@ def test_a_batch_that_deadlocks_three_times_goes_lead_by_lead(admin_api, classic
         return original(self, lo, hi)
 
     monkeypatch.setattr(jobs.LeadBulkConverter, "convert_range", deadlocking_whole)
-    final = jobs.switch_run(_start_switch(admin_api))
+    final = jobs.switch_run(start_switch(admin_api))
     assert (final.status, final.converted, final.failed) == ("done", 3, 0)
     assert batches == [(0, leads[-1])] * 3
     assert Lead.objects.filter(pk__in=leads, deal__isnull=False).count() == 3
@@ -87,7 +86,7 @@ def test_a_batch_whose_counts_cannot_be_written_stops_the_switch(admin_api, clas
         raise error()
 
     monkeypatch.setattr(jobs, "_add_counts", failing)
-    switch_id = _start_switch(admin_api)
+    switch_id = start_switch(admin_api)
     final = jobs.switch_run(switch_id)
     # a deadlock is tried three times, any other database error once; then the job stops with nothing
     # converted (the batch rolled back) and the switch waits for a runner to go on
@@ -100,7 +99,7 @@ def test_without_matching_two_leads_of_one_person_make_two_contacts(admin_api, c
     CrmSettings.objects.filter(pk=1).update(match_existing_customers=False)
     first = make_lead(admin_api, title="A", name="Anna", phones=["030 1234567"])
     second = make_lead(admin_api, title="B", name="Anna", phones=["+49 30 1234567"])
-    final = jobs.switch_run(_start_switch(admin_api))
+    final = jobs.switch_run(start_switch(admin_api))
     assert (final.status, final.converted, final.contacts_created, final.contacts_matched) == ("done", 2, 2, 0)
     contacts = dict(Lead.objects.filter(pk__in=[first["id"], second["id"]]).values_list("pk", "contact_id"))
     assert None not in contacts.values() and len(set(contacts.values())) == 2
@@ -114,17 +113,14 @@ def test_the_pauses_between_and_inside_batches_are_kept(admin_api, classic, monk
     monkeypatch.setattr(jobs, "BATCH_PAUSE_SECONDS", 0.125)
     monkeypatch.setattr(jobs, "SQLITE_BATCH_SECONDS", 0)  # batches by size: no yielding to writers
     monkeypatch.setattr(jobs.time, "sleep", sleeps.append)
-    final = jobs.switch_run(_start_switch(admin_api), batch_size=2)
+    final = jobs.switch_run(start_switch(admin_api), batch_size=2)
     assert (final.status, final.converted, final.failed) == ("done", 3, 0)
     assert sleeps == [0.125, 0.0625, 0.125, 0.0625]  # two batches: inside each, then after it
 
 
 def test_a_switch_whose_pipeline_is_gone_fails_saying_why_and_the_audit_log_says_how_it_ended(admin_api, classic):
-    from kontor.crm.models import AuditLog, Deal, Pipeline
-    from kontor.modes.models import ModeSwitch
-
     _leads(admin_api, 3)  # the audit entry's total at the start: 3
-    switch_id = _start_switch(admin_api)
+    switch_id = start_switch(admin_api)
     earlier = {"lead_id": 7, "error": "an earlier run's failure"}
     # as if a runner had converted one lead and failed one before the pipeline went
     ModeSwitch.objects.filter(pk=switch_id).update(errors=[earlier], converted=1, failed=1)
@@ -147,17 +143,15 @@ def test_a_switch_whose_pipeline_is_gone_fails_saying_why_and_the_audit_log_says
 
 def test_a_finished_switch_run_again_is_left_as_it_is(admin_api, classic):
     _leads(admin_api, 2)
-    switch_id = _start_switch(admin_api)
+    switch_id = start_switch(admin_api)
     done = jobs.switch_run(switch_id)
     again = jobs.switch_run(switch_id)  # a task queued twice, or re-queued after the end
     assert (again.status, again.converted, again.finished_at) == ("done", 2, done.finished_at)
 
 
 def test_a_switch_keeps_the_moment_it_was_started_when_a_runner_takes_it(admin_api, classic):
-    from kontor.modes.models import ModeSwitch
-
     _leads(admin_api, 2)
-    switch_id = _start_switch(admin_api)
+    switch_id = start_switch(admin_api)
     started = ModeSwitch.objects.get(pk=switch_id).started_at
     assert started is not None
     assert jobs.switch_run(switch_id).started_at == started
@@ -166,14 +160,11 @@ def test_a_switch_keeps_the_moment_it_was_started_when_a_runner_takes_it(admin_a
 @pytest.mark.parametrize(("rest", "low", "high"), [(0.05, 0.2, 0.2), (1.5, 1.2, 1.5), (30, 2.0, 2.0)])
 def test_a_switch_another_runner_holds_is_taken_over_when_its_lease_runs_out(admin_api, classic, monkeypatch,
                                                                             rest, low, high):
-    from datetime import timedelta
 
-    from django.utils import timezone
 
-    from kontor.modes.models import ModeSwitch
 
     _leads(admin_api, 2)
-    switch_id = _start_switch(admin_api)
+    switch_id = start_switch(admin_api)
     ModeSwitch.objects.filter(pk=switch_id).update(runner="other-host:1:abc",
                                                    lease_until=timezone.now() + timedelta(seconds=rest))
     waits = []
@@ -191,12 +182,8 @@ def test_a_switch_another_runner_holds_is_taken_over_when_its_lease_runs_out(adm
 
 
 def test_the_switch_puts_deals_into_the_first_in_progress_stage_by_sort(admin_api, classic):
-    from kontor.crm.enums import Semantic
-    from kontor.crm.models import Deal, Stage
-    from kontor.modes.models import ModeSwitch
-
     leads = _leads(admin_api, 1)
-    switch = ModeSwitch.objects.get(pk=_start_switch(admin_api))
+    switch = ModeSwitch.objects.get(pk=start_switch(admin_api))
     first = Stage.objects.filter(pipeline_id=switch.pipeline_id).order_by("sort", "id").first()
     Stage.objects.create(pipeline_id=switch.pipeline_id, code="EARLIER_WON", name="Won early", sort=first.sort - 2,
                          semantic=Semantic.SUCCESS)
@@ -206,24 +193,17 @@ def test_the_switch_puts_deals_into_the_first_in_progress_stage_by_sort(admin_ap
 
 
 def test_converted_leads_take_the_first_success_status_by_sort(admin_api, classic):
-    from kontor.crm.enums import Semantic
-    from kontor.crm.models import LeadStatus
-
     leads = _leads(admin_api, 1)
     converted = LeadStatus.objects.filter(semantic=Semantic.SUCCESS).order_by("sort", "code").first()
     LeadStatus.objects.create(code="AAA_SOLD", name="Sold", sort=converted.sort + 1, semantic=Semantic.SUCCESS)
-    assert jobs.switch_run(_start_switch(admin_api)).status == "done"
+    assert jobs.switch_run(start_switch(admin_api)).status == "done"
     assert Lead.objects.get(pk=leads[0]).status_id == converted.code
 
 
 @pytest.mark.parametrize("gone", ["success status", "in-progress stage"])
 def test_a_switch_without_a_success_status_or_an_in_progress_stage_fails(admin_api, classic, gone):
-    from kontor.crm.enums import Semantic
-    from kontor.crm.models import LeadStatus, Stage
-    from kontor.modes.models import ModeSwitch
-
     leads = _leads(admin_api, 1)
-    switch = ModeSwitch.objects.get(pk=_start_switch(admin_api))
+    switch = ModeSwitch.objects.get(pk=start_switch(admin_api))
     if gone == "success status":
         LeadStatus.objects.filter(semantic=Semantic.SUCCESS).update(semantic=Semantic.FAILURE)
     else:
@@ -235,20 +215,12 @@ def test_a_switch_without_a_success_status_or_an_in_progress_stage_fails(admin_a
 
 
 def _sqlite_only():
-    from django.db import connection
-
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's way of running the switch")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_on_sqlite_the_switch_runs_its_batches_one_by_one_in_its_own_thread(admin_api, classic, monkeypatch):
-    import threading
-
-    from django.db import connection
-
-    from kontor.modes.models import SwitchKey
-
     _sqlite_only()
     _leads(admin_api, 4)
     original = jobs.LeadBulkConverter.convert_range
@@ -259,7 +231,7 @@ def test_on_sqlite_the_switch_runs_its_batches_one_by_one_in_its_own_thread(admi
         return original(self, lo, hi)
 
     monkeypatch.setattr(jobs.LeadBulkConverter, "convert_range", recording)
-    final = jobs.switch_run(_start_switch(admin_api), batch_size=2)
+    final = jobs.switch_run(start_switch(admin_api), batch_size=2)
     assert (final.status, final.converted) == ("done", 4)
     assert threads == {threading.current_thread().name}  # no second connection writing beside it
     assert not SwitchKey.objects.exists()  # one writer: no customer keys to hold
@@ -285,7 +257,7 @@ def test_on_sqlite_batches_are_sized_by_time_unless_told_a_size(admin_api, class
     yielded = []
     monkeypatch.setattr(jobs, "_yield_to_writers", lambda *, max_seconds: yielded.append(max_seconds))
     batches = []
-    final = jobs.switch_run(_start_switch(admin_api), progress=batches.append)
+    final = jobs.switch_run(start_switch(admin_api), progress=batches.append)
     assert (final.status, final.converted) == ("done", 6)
     assert len(batches) >= 2 and len(took) == len(batches)  # started at 2 leads, sized by how long each took
     assert all(0 < seconds < 5 for seconds in took)
@@ -300,19 +272,13 @@ def test_on_sqlite_no_batch_seconds_means_batches_of_the_fixed_size(admin_api, c
     monkeypatch.setattr(jobs, "SQLITE_BATCH_SECONDS", seconds)
     monkeypatch.setattr(jobs, "BATCH_SIZE", 2)
     batches = []
-    final = jobs.switch_run(_start_switch(admin_api), progress=batches.append)
+    final = jobs.switch_run(start_switch(admin_api), progress=batches.append)
     assert (final.status, final.converted, len(batches)) == ("done", 3, 2)
 
 
 def test_the_cursor_follows_the_batches_and_max_batches_stops_the_job_half_way(admin_api, classic):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from kontor.modes.models import ModeSwitch
-
     leads = _leads(admin_api, 5)
-    switch_id = _start_switch(admin_api)
+    switch_id = start_switch(admin_api)
     seen, leases = [], []
 
     def progress(switch):
@@ -334,10 +300,8 @@ def test_the_cursor_follows_the_batches_and_max_batches_stops_the_job_half_way(a
 
 
 def test_leads_that_arrive_above_the_range_count_into_the_total_while_the_job_runs(admin_api, classic):
-    from kontor.crm.models import LeadStatus
-
     _leads(admin_api, 2)
-    switch_id = _start_switch(admin_api)
+    switch_id = start_switch(admin_api)
     totals = []
     status = LeadStatus.objects.get(code="NEW")
 
@@ -352,10 +316,8 @@ def test_leads_that_arrive_above_the_range_count_into_the_total_while_the_job_ru
 
 
 def test_a_switch_another_runner_took_over_is_left_to_it_at_the_end(admin_api, classic):
-    from kontor.modes.models import ModeSwitch
-
     _leads(admin_api, 2)
-    switch_id = _start_switch(admin_api)
+    switch_id = start_switch(admin_api)
 
     def taken(switch):  # the watchdog handed the switch to another worker meanwhile
         ModeSwitch.objects.filter(pk=switch_id).update(runner="other-host:2:def")
@@ -374,7 +336,7 @@ def test_a_batch_that_stops_the_job_is_logged_and_nothing_after_it_runs(admin_ap
 
     monkeypatch.setattr(jobs, "_add_counts", failing)
     caplog.set_level(logging.ERROR, logger="kontor.modes.jobs")
-    switch_id = _start_switch(admin_api)
+    switch_id = start_switch(admin_api)
     final = jobs.switch_run(switch_id, batch_size=1)
     assert len(calls) == 1 and (final.status, final.converted) == ("running", 0)
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
@@ -382,10 +344,8 @@ def test_a_batch_that_stops_the_job_is_logged_and_nothing_after_it_runs(admin_ap
 
 
 def test_a_lead_without_a_title_becomes_a_deal_named_by_its_number(admin_api, classic):
-    from kontor.crm.models import Deal, LeadStatus
-
     titled = make_lead(admin_api, title="Dach", name="Eva")["id"]
     untitled = Lead.objects.create(title="", status=LeadStatus.objects.get(code="NEW"), name="Ina").pk
-    assert jobs.switch_run(_start_switch(admin_api)).converted == 2
+    assert jobs.switch_run(start_switch(admin_api)).converted == 2
     deal = Deal.objects.get(lead_id=untitled)
     assert deal.title == f"Deal #{deal.pk}" and Deal.objects.get(lead_id=titled).title == "Dach"
