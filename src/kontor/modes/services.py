@@ -121,7 +121,6 @@ def _lenient(items: Any) -> Any:
             else {**i, "lenient": True} if isinstance(i, Mapping) else i for i in items]
 
 
-@transaction.atomic
 def inquiry_accept(*, actor, data: Mapping[str, Any], create_company: bool | None = None) -> InquiryResult:
     """Take in an inquiry from outside (API, web form, facade) according to the CRM mode.
 
@@ -134,83 +133,84 @@ def inquiry_accept(*, actor, data: Mapping[str, Any], create_company: bool | Non
     never matched. ``create_company`` overrides the simple-mode setting for this inquiry (a web form
     that asks for the company makes one whatever the mode wizard chose).
     """
-    if not isinstance(data, Mapping):
-        raise validation("the inquiry must be an object")
-    unknown_fields(data, INQUIRY_FIELDS)
-    with generation_pinned():
-        config = intake_config()
-        values: dict[str, Any] = {}
-        for name in ("name", "second_name", "last_name"):
-            values[name] = clean_text(data.get(name), name, max_length=100)
-        for name in ("title", "company_title"):
-            values[name] = clean_text(data.get(name), name)
-        for name in ("comments", "source_description"):
-            values[name] = clean_text(data.get(name), name, max_length=0)
-        values["opportunity"] = clean_amount(data.get("opportunity"))
-        values["currency"] = clean_currency(data.get("currency"))
-        source = source_code(config, data.get("source"))
-        assigned = resolve_user(data.get("assigned_id"))
-        comms = clean_communications(phones=_lenient(data.get("phones") or []),
-                                     emails=_lenient(data.get("emails") or []))
-        # Values that could not be normalised are stored, but have no key to match or lock on.
-        phones = [c["normalized"] for c in comms.get(CommType.PHONE, []) if c["normalized"]]
-        emails = [c["normalized"] for c in comms.get(CommType.EMAIL, []) if c["normalized"]]
-        if not (values["title"] or values["name"] or values["last_name"] or values["company_title"]
-                or comms.get(CommType.PHONE) or comms.get(CommType.EMAIL)):
-            raise validation("an inquiry needs a title, a name, a company, a phone or an e-mail", "name")
-        match = config.match_existing_customers
-        assigned_id: int | None = assigned.pk if assigned else None
-        common = {"source": source, "assigned_id": assigned_id}
+    with transaction.atomic():
+        if not isinstance(data, Mapping):
+            raise validation("the inquiry must be an object")
+        unknown_fields(data, INQUIRY_FIELDS)
+        with generation_pinned():
+            config = intake_config()
+            values: dict[str, Any] = {}
+            for name in ("name", "second_name", "last_name"):
+                values[name] = clean_text(data.get(name), name, max_length=100)
+            for name in ("title", "company_title"):
+                values[name] = clean_text(data.get(name), name)
+            for name in ("comments", "source_description"):
+                values[name] = clean_text(data.get(name), name, max_length=0)
+            values["opportunity"] = clean_amount(data.get("opportunity"))
+            values["currency"] = clean_currency(data.get("currency"))
+            source = source_code(config, data.get("source"))
+            assigned = resolve_user(data.get("assigned_id"))
+            comms = clean_communications(phones=_lenient(data.get("phones") or []),
+                                         emails=_lenient(data.get("emails") or []))
+            # Values that could not be normalised are stored, but have no key to match or lock on.
+            phones = [c["normalized"] for c in comms.get(CommType.PHONE, []) if c["normalized"]]
+            emails = [c["normalized"] for c in comms.get(CommType.EMAIL, []) if c["normalized"]]
+            if not (values["title"] or values["name"] or values["last_name"] or values["company_title"]
+                    or comms.get(CommType.PHONE) or comms.get(CommType.EMAIL)):
+                raise validation("an inquiry needs a title, a name, a company, a phone or an e-mail", "name")
+            match = config.match_existing_customers
+            assigned_id: int | None = assigned.pk if assigned else None
+            common = {"source": source, "assigned_id": assigned_id}
 
-        if config.mode == CrmMode.CLASSIC:
-            raw_comms = {field: [{"value": c["value"], "type": c["value_type"], "lenient": True}
-                                 for c in comms.get(type_, [])]
-                         for type_, field in ((CommType.PHONE, "phones"), (CommType.EMAIL, "emails"))}
-            contact = contact_match(phones=phones, emails=emails) if match else None
-            company = company_match(title=values["company_title"]) if match and values["company_title"] else None
-            if company is None and contact is not None and contact.company_id:
-                company = contact.company
-            lead = lead_create(actor=actor, convert_in_simple_mode=False, data={
-                **{k: values[k] for k in ("title", "name", "second_name", "last_name", "company_title", "comments",
-                                          "source_description", "currency")},
-                "opportunity": str(values["opportunity"]), **raw_comms, **common,
-                "contact_id": contact.pk if contact else None, "company_id": company.pk if company else None,
-            })
-            return InquiryResult(mode=CrmMode.CLASSIC, lead=lead, contact=contact, company=company,
-                                 contact_matched=contact is not None, company_matched=company is not None)
+            if config.mode == CrmMode.CLASSIC:
+                raw_comms = {field: [{"value": c["value"], "type": c["value_type"], "lenient": True}
+                                     for c in comms.get(type_, [])]
+                             for type_, field in ((CommType.PHONE, "phones"), (CommType.EMAIL, "emails"))}
+                contact = contact_match(phones=phones, emails=emails) if match else None
+                company = company_match(title=values["company_title"]) if match and values["company_title"] else None
+                if company is None and contact is not None and contact.company_id:
+                    company = contact.company
+                lead = lead_create(actor=actor, convert_in_simple_mode=False, data={
+                    **{k: values[k] for k in ("title", "name", "second_name", "last_name", "company_title", "comments",
+                                              "source_description", "currency")},
+                    "opportunity": str(values["opportunity"]), **raw_comms, **common,
+                    "contact_id": contact.pk if contact else None, "company_id": company.pk if company else None,
+                })
+                return InquiryResult(mode=CrmMode.CLASSIC, lead=lead, contact=contact, company=company,
+                                     contact_matched=contact is not None, company_matched=company is not None)
 
-        want_company = (config.create_company if create_company is None else create_company) \
-            and bool(values["company_title"])
-        keys = customer_keys(phones=phones, emails=emails,
-                             company_title=values["company_title"] if want_company else "")
-        if match:
-            found = match_customer(phones=phones, emails=emails, lock_keys=keys)  # locks, then matches
-        else:
-            lock_customer_keys(keys)
-            found = None
-        company = None
-        company_matched = False
-        if want_company:
-            company = company_match(title=values["company_title"]) if match else None
-            company_matched = company is not None
-            if company is None:
-                company = company_create(actor=actor, data={"title": values["company_title"], **(
-                    {"assigned_id": common["assigned_id"]} if assigned else {})})
-        comments = values["comments"]
-        if values["source_description"]:
-            comments = f"{comments}\n\n{values['source_description']}".strip()
-        title = values["title"] or " – ".join(
-            p for p in (" ".join(x for x in (values["name"], values["last_name"]) if x), values["company_title"])
-            if p)
-        made = simple_intake(
-            actor=actor, config=config, match=found, company=company, source=source,
-            assigned_id=assigned_id, comms=comms,
-            contact_values={"name": values["name"] or ("" if values["last_name"] else _default_name(values, comms)),
-                            "second_name": values["second_name"], "last_name": values["last_name"]},
-            deal_values={"title": title, "opportunity": values["opportunity"], "currency": values["currency"],
-                         "comments": comments})
-        return InquiryResult(mode=CrmMode.SIMPLE, deal=made.deal, contact=made.contact, company=company,
-                             contact_matched=made.contact_matched, company_matched=company_matched)
+            want_company = (config.create_company if create_company is None else create_company) \
+                and bool(values["company_title"])
+            keys = customer_keys(phones=phones, emails=emails,
+                                 company_title=values["company_title"] if want_company else "")
+            if match:
+                found = match_customer(phones=phones, emails=emails, lock_keys=keys)  # locks, then matches
+            else:
+                lock_customer_keys(keys)
+                found = None
+            company = None
+            company_matched = False
+            if want_company:
+                company = company_match(title=values["company_title"]) if match else None
+                company_matched = company is not None
+                if company is None:
+                    company = company_create(actor=actor, data={"title": values["company_title"], **(
+                        {"assigned_id": common["assigned_id"]} if assigned else {})})
+            comments = values["comments"]
+            if values["source_description"]:
+                comments = f"{comments}\n\n{values['source_description']}".strip()
+            title = values["title"] or " – ".join(
+                p for p in (" ".join(x for x in (values["name"], values["last_name"]) if x), values["company_title"])
+                if p)
+            made = simple_intake(
+                actor=actor, config=config, match=found, company=company, source=source,
+                assigned_id=assigned_id, comms=comms,
+                contact_values={"name": values["name"] or ("" if values["last_name"] else _default_name(values, comms)),
+                                "second_name": values["second_name"], "last_name": values["last_name"]},
+                deal_values={"title": title, "opportunity": values["opportunity"], "currency": values["currency"],
+                             "comments": comments})
+            return InquiryResult(mode=CrmMode.SIMPLE, deal=made.deal, contact=made.contact, company=company,
+                                 contact_matched=made.contact_matched, company_matched=company_matched)
 
 
 # --- single lead conversion ----------------------------------------------------------------------
@@ -352,7 +352,6 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
     return lead
 
 
-@transaction.atomic
 def lead_convert(*, lead: Lead, actor, deal: Mapping[str, Any] | None, contact: Any = "create",
                  company: Any = "none", keep_open_activities: bool = True, create_missing_fields: bool = True) -> Lead:
     """Convert a lead into a deal and/or a contact and/or a company (manual conversion).
@@ -368,33 +367,36 @@ def lead_convert(*, lead: Lead, actor, deal: Mapping[str, Any] | None, contact: 
     the deal first gets the lead's custom fields it lacks (``create_missing_target_fields``). The
     fields made are listed in the lead's ``converted`` timeline entry and in ``lead.fields_created``.
     """
-    lead = Lead.objects.select_for_update().select_related("status").filter(pk=lead.pk).first() or lead
-    access.require(actor, lead, Action.EDIT)
-    if lead_is_converted(lead):
-        raise KontorError(ErrorCode.ALREADY_CONVERTED, f"lead {lead.pk} is already converted")
-    if lead.status.semantic == Semantic.FAILURE:
-        raise KontorError(ErrorCode.CONFLICT, f"lead {lead.pk} is junk; move it back to an in-progress status "
-                          "to convert it")
-    switch = active_switch()
-    if switch is not None and lead.pk <= switch.max_lead_id:
-        raise KontorError(ErrorCode.SWITCH_IN_PROGRESS, "the CRM-mode switch is converting this lead right now")
-    if not isinstance(keep_open_activities, bool):
-        raise validation("keep_open_activities must be true or false", "keep_open_activities")
-    deal_spec = _clean_deal_spec(deal)
-    contact_choice = _choice(contact, "contact", Contact)
-    company_choice = _choice(company, "company", Company)
-    for field, chosen in (("contact", contact_choice), ("company", company_choice)):
-        # An existing record the actor may not see is answered as one that does not exist.
-        if not isinstance(chosen, str) and not access.scope(type(chosen).objects.filter(pk=chosen.pk), actor).exists():
-            raise validation(f"{field}.id: {field} {chosen.pk} does not exist", f"{field}.id")
-    if deal_spec is None and contact_choice == "none" and company_choice == "none":
-        raise validation("choose at least one of deal, contact or company to convert into", "deal")
-    create_missing_fields = _clean_bool(create_missing_fields, "create_missing_fields")
-    made = create_missing_target_fields(actor=actor) if create_missing_fields and deal_spec is not None else []
-    lead = _convert_lead(lead=lead, actor=actor, deal_spec=deal_spec, contact_choice=contact_choice,
-                         company_choice=company_choice, keep_open=keep_open_activities, fields_created=made)
-    lead.fields_created = made  # type: ignore[attr-defined]
-    return lead
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().select_related("status").filter(pk=lead.pk).first() or lead
+        access.require(actor, lead, Action.EDIT)
+        if lead_is_converted(lead):
+            raise KontorError(ErrorCode.ALREADY_CONVERTED, f"lead {lead.pk} is already converted")
+        if lead.status.semantic == Semantic.FAILURE:
+            raise KontorError(ErrorCode.CONFLICT, f"lead {lead.pk} is junk; move it back to an in-progress status "
+                              "to convert it")
+        switch = active_switch()
+        if switch is not None and lead.pk <= switch.max_lead_id:
+            raise KontorError(ErrorCode.SWITCH_IN_PROGRESS, "the CRM-mode switch is converting this lead right now")
+        if not isinstance(keep_open_activities, bool):
+            raise validation("keep_open_activities must be true or false", "keep_open_activities")
+        deal_spec = _clean_deal_spec(deal)
+        contact_choice = _choice(contact, "contact", Contact)
+        company_choice = _choice(company, "company", Company)
+        for field, chosen in (("contact", contact_choice), ("company", company_choice)):
+            # An existing record the actor may not see is answered as one that does not exist.
+            if isinstance(chosen, str):
+                continue
+            if not access.scope(type(chosen).objects.filter(pk=chosen.pk), actor).exists():
+                raise validation(f"{field}.id: {field} {chosen.pk} does not exist", f"{field}.id")
+        if deal_spec is None and contact_choice == "none" and company_choice == "none":
+            raise validation("choose at least one of deal, contact or company to convert into", "deal")
+        create_missing_fields = _clean_bool(create_missing_fields, "create_missing_fields")
+        made = create_missing_target_fields(actor=actor) if create_missing_fields and deal_spec is not None else []
+        lead = _convert_lead(lead=lead, actor=actor, deal_spec=deal_spec, contact_choice=contact_choice,
+                             company_choice=company_choice, keep_open=keep_open_activities, fields_created=made)
+        lead.fields_created = made  # type: ignore[attr-defined]
+        return lead
 
 
 def lead_convert_simple(*, lead: Lead, actor, settings: CrmSettings | None = None) -> Lead:
@@ -426,29 +428,29 @@ def lead_convert_simple(*, lead: Lead, actor, settings: CrmSettings | None = Non
 _UNSET: Any = object()
 
 
-@transaction.atomic
 def simple_settings_update(*, actor, pipeline_id: Any = _UNSET, create_company: Any = _UNSET,
                            match_existing_customers: Any = _UNSET) -> CrmSettings:
     """Change how simple mode makes deals from inquiries; audited, nothing written when nothing changes."""
-    settings = CrmSettings.load(for_update=True)
-    new: dict[str, Any] = {}
-    if pipeline_id is not _UNSET:
-        pipeline = resolve_fk(Pipeline, pipeline_id, "pipeline_id", label="pipeline") if pipeline_id else None
-        new["simple_pipeline_id"] = pipeline.pk if pipeline else None
-    for name, value in (("create_company", create_company), ("match_existing_customers", match_existing_customers)):
-        if value is not _UNSET:
-            if not isinstance(value, bool):
-                raise validation(f"{name} must be true or false", name)
-            new[name] = value
-    changes = {k: [getattr(settings, k), v] for k, v in new.items() if getattr(settings, k) != v}
-    if not changes:
+    with transaction.atomic():
+        settings = CrmSettings.load(for_update=True)
+        new: dict[str, Any] = {}
+        if pipeline_id is not _UNSET:
+            pipeline = resolve_fk(Pipeline, pipeline_id, "pipeline_id", label="pipeline") if pipeline_id else None
+            new["simple_pipeline_id"] = pipeline.pk if pipeline else None
+        for name, value in (("create_company", create_company), ("match_existing_customers", match_existing_customers)):
+            if value is not _UNSET:
+                if not isinstance(value, bool):
+                    raise validation(f"{name} must be true or false", name)
+                new[name] = value
+        changes = {k: [getattr(settings, k), v] for k, v in new.items() if getattr(settings, k) != v}
+        if not changes:
+            return settings
+        for name, (_old, value) in changes.items():
+            setattr(settings, name, value)
+        settings.save()
+        AuditLog.objects.create(action="simple_settings_changed", actor=actor,
+                                data={"changes": {k.removesuffix("_id"): v for k, v in changes.items()}})
         return settings
-    for name, (_old, value) in changes.items():
-        setattr(settings, name, value)
-    settings.save()
-    AuditLog.objects.create(action="simple_settings_changed", actor=actor,
-                            data={"changes": {k.removesuffix("_id"): v for k, v in changes.items()}})
-    return settings
 
 
 # --- the switch ----------------------------------------------------------------------------------
@@ -467,7 +469,6 @@ def _switched(switch: ModeSwitch) -> None:
         "total": switch.total, "pipeline_id": switch.pipeline_id}))
 
 
-@transaction.atomic
 def crm_mode_switch(*, actor, mode: str, pipeline_id: int | None = None, new_pipeline_name: str | None = None,
                     create_contacts: bool = True, create_companies: bool = True,
                     keep_open_activities: bool = True, create_missing_fields: bool = True) -> ModeSwitch:
@@ -483,73 +484,74 @@ def crm_mode_switch(*, actor, mode: str, pipeline_id: int | None = None, new_pip
     lead custom fields it lacks, so the leads' values travel; ``options["fields_created"]`` and the
     audit entry name them.
     """
-    if mode not in CrmMode.values:
-        raise validation("mode must be simple or classic", "mode")
-    create_contacts = _clean_bool(create_contacts, "create_contacts")
-    create_companies = _clean_bool(create_companies, "create_companies")
-    keep_open_activities = _clean_bool(keep_open_activities, "keep_open_activities")
-    create_missing_fields = _clean_bool(create_missing_fields, "create_missing_fields")
-    settings = CrmSettings.load(for_update=True)
-    running = active_switch()
-    if running is not None:
-        raise KontorError(ErrorCode.SWITCH_IN_PROGRESS, f"switch {running.pk} is still {running.status}")
-    if settings.mode == mode:
-        raise KontorError(ErrorCode.WRONG_MODE, f"the CRM is already in {mode} mode")
-    if pipeline_id is not None and new_pipeline_name:
-        raise validation("give either pipeline_id or new_pipeline_name, not both", "new_pipeline_name")
-    now = timezone.now()
-    from_mode = settings.mode
-    options: dict[str, Any] = {"create_contacts": create_contacts, "create_companies": create_companies,
-               "keep_open_activities": keep_open_activities}
-    if mode == CrmMode.CLASSIC:
-        settings.mode = CrmMode.CLASSIC
+    with transaction.atomic():
+        if mode not in CrmMode.values:
+            raise validation("mode must be simple or classic", "mode")
+        create_contacts = _clean_bool(create_contacts, "create_contacts")
+        create_companies = _clean_bool(create_companies, "create_companies")
+        keep_open_activities = _clean_bool(keep_open_activities, "keep_open_activities")
+        create_missing_fields = _clean_bool(create_missing_fields, "create_missing_fields")
+        settings = CrmSettings.load(for_update=True)
+        running = active_switch()
+        if running is not None:
+            raise KontorError(ErrorCode.SWITCH_IN_PROGRESS, f"switch {running.pk} is still {running.status}")
+        if settings.mode == mode:
+            raise KontorError(ErrorCode.WRONG_MODE, f"the CRM is already in {mode} mode")
+        if pipeline_id is not None and new_pipeline_name:
+            raise validation("give either pipeline_id or new_pipeline_name, not both", "new_pipeline_name")
+        now = timezone.now()
+        from_mode = settings.mode
+        options: dict[str, Any] = {"create_contacts": create_contacts, "create_companies": create_companies,
+                   "keep_open_activities": keep_open_activities}
+        if mode == CrmMode.CLASSIC:
+            settings.mode = CrmMode.CLASSIC
+            settings.save()
+            audit = AuditLog.objects.create(action="crm_mode_switched", actor=actor, data={
+                "from": from_mode, "to": mode, "total": 0, "converted": 0, "failed": 0})
+            switch = ModeSwitch.objects.create(status=SwitchStatus.DONE, from_mode=from_mode, to_mode=mode, actor=actor,
+                                               audit=audit, options={}, started_at=now, finished_at=now, is_active=None)
+            _switched(switch)
+            return switch
+
+        process = list(LeadStatus.objects.filter(semantic=Semantic.PROCESS).values_list("code", flat=True))
+        in_progress = Lead.objects.filter(status_id__in=process)
+        max_lead_id = Lead.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        total = in_progress.count()
+        if new_pipeline_name is not None and not isinstance(new_pipeline_name, str):
+            raise validation("new_pipeline_name must be a string", "new_pipeline_name")
+        if new_pipeline_name and new_pipeline_name.strip():
+            pipeline = pipeline_create(actor=actor, name=new_pipeline_name, default_stages=True)
+            options["new_pipeline_name"] = pipeline.name
+        elif pipeline_id is not None:
+            pipeline = resolve_fk(Pipeline, pipeline_id, "pipeline_id", label="pipeline")
+        else:
+            pipeline = simple_pipeline(settings)
+        first_stage(pipeline)  # a pipeline without stages is refused before anything changes
+        if create_missing_fields:
+            options["fields_created"] = fields_made(create_missing_target_fields(actor=actor))
+        if not create_contacts and not create_companies:
+            options["create_contacts"] = True  # Bitrix24 always makes a contact when neither is chosen
+        settings.mode = CrmMode.SIMPLE
+        settings.simple_pipeline = pipeline
+        settings.create_company = create_companies
         settings.save()
+        status = SwitchStatus.QUEUED if total else SwitchStatus.DONE
         audit = AuditLog.objects.create(action="crm_mode_switched", actor=actor, data={
-            "from": from_mode, "to": mode, "total": 0, "converted": 0, "failed": 0})
-        switch = ModeSwitch.objects.create(status=SwitchStatus.DONE, from_mode=from_mode, to_mode=mode, actor=actor,
-                                           audit=audit, options={}, started_at=now, finished_at=now, is_active=None)
+            "from": from_mode, "to": mode, "pipeline_id": pipeline.pk, "options": options, "total": total,
+            "converted": 0, "failed": 0})
+        try:
+            with transaction.atomic():
+                switch = ModeSwitch.objects.create(
+                    status=status, from_mode=from_mode, to_mode=mode, total=total, pipeline=pipeline, options=options,
+                    actor=actor, audit=audit, max_lead_id=max_lead_id, started_at=now,
+                    finished_at=None if total else now, is_active=True if total else None)
+        except IntegrityError:
+            raise KontorError(ErrorCode.SWITCH_IN_PROGRESS, "another switch is running") from None
+        audit.data["switch_id"] = switch.pk
+        audit.save(update_fields=["data"])
         _switched(switch)
+        if total:
+            from kontor.modes.jobs import switch_enqueue
+
+            transaction.on_commit(lambda: switch_enqueue(switch.pk))
         return switch
-
-    process = list(LeadStatus.objects.filter(semantic=Semantic.PROCESS).values_list("code", flat=True))
-    in_progress = Lead.objects.filter(status_id__in=process)
-    max_lead_id = Lead.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    total = in_progress.count()
-    if new_pipeline_name is not None and not isinstance(new_pipeline_name, str):
-        raise validation("new_pipeline_name must be a string", "new_pipeline_name")
-    if new_pipeline_name and new_pipeline_name.strip():
-        pipeline = pipeline_create(actor=actor, name=new_pipeline_name, default_stages=True)
-        options["new_pipeline_name"] = pipeline.name
-    elif pipeline_id is not None:
-        pipeline = resolve_fk(Pipeline, pipeline_id, "pipeline_id", label="pipeline")
-    else:
-        pipeline = simple_pipeline(settings)
-    first_stage(pipeline)  # a pipeline without stages is refused before anything changes
-    if create_missing_fields:
-        options["fields_created"] = fields_made(create_missing_target_fields(actor=actor))
-    if not create_contacts and not create_companies:
-        options["create_contacts"] = True  # Bitrix24 always makes a contact when neither is chosen
-    settings.mode = CrmMode.SIMPLE
-    settings.simple_pipeline = pipeline
-    settings.create_company = create_companies
-    settings.save()
-    status = SwitchStatus.QUEUED if total else SwitchStatus.DONE
-    audit = AuditLog.objects.create(action="crm_mode_switched", actor=actor, data={
-        "from": from_mode, "to": mode, "pipeline_id": pipeline.pk, "options": options, "total": total,
-        "converted": 0, "failed": 0})
-    try:
-        with transaction.atomic():
-            switch = ModeSwitch.objects.create(
-                status=status, from_mode=from_mode, to_mode=mode, total=total, pipeline=pipeline, options=options,
-                actor=actor, audit=audit, max_lead_id=max_lead_id, started_at=now,
-                finished_at=None if total else now, is_active=True if total else None)
-    except IntegrityError:
-        raise KontorError(ErrorCode.SWITCH_IN_PROGRESS, "another switch is running") from None
-    audit.data["switch_id"] = switch.pk
-    audit.save(update_fields=["data"])
-    _switched(switch)
-    if total:
-        from kontor.modes.jobs import switch_enqueue
-
-        transaction.on_commit(lambda: switch_enqueue(switch.pk))
-    return switch

@@ -295,7 +295,6 @@ ACTIVITIES = ActivityEntity()
 ACTIVITIES.register()
 
 
-@method("crm.activity.todo.add")
 def activity_todo_add(call: Call) -> dict[str, int]:
     """The newer to-do call: camelCase parameters, answers ``{"id": n}``."""
     params = call.params
@@ -311,3 +310,6 @@ def activity_todo_add(call: Call) -> dict[str, int]:
         data["responsible_id"] = get_param(params, "responsibleId")
     activity = services.activity_create(actor=call.user, data=data)
     return {"id": activity.pk}
+
+
+method("crm.activity.todo.add")(activity_todo_add)

@@ -78,7 +78,6 @@ def _commands(raw: Any) -> list[tuple[str, Any]]:
     raise RestError(400, "ERROR_BATCH_EMPTY", "Parameter 'cmd' must be a non-empty array of commands.")
 
 
-@method("batch")
 def batch(call: Call) -> dict[str, Any]:
     if call.in_batch:
         raise RestError(400, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage")
@@ -118,3 +117,6 @@ def batch(call: Call) -> dict[str, Any]:
         "result_next": php_array(s["next"]),
         "result_time": php_array(s["time"]),
     }
+
+
+method("batch")(batch)

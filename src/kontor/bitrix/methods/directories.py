@@ -58,7 +58,6 @@ def _pipeline(call: Call, raw_id: Any) -> Pipeline:
     return call.catalog.pipelines[pk]
 
 
-@method("crm.category.list")
 def category_list(call: Call) -> Page:
     _entity_type(call)
     cats = [_category(p, call.catalog) for p in call.catalog.pipelines.values()]
@@ -66,13 +65,17 @@ def category_list(call: Call) -> Page:
     return Page({"categories": cats}, total=len(cats))
 
 
-@method("crm.category.get")
+method("crm.category.list")(category_list)
+
+
 def category_get(call: Call) -> dict[str, Any]:
     _entity_type(call)
     return {"category": _category(_pipeline(call, get_param(call.params, "id")), call.catalog)}
 
 
-@method("crm.category.add")
+method("crm.category.get")(category_get)
+
+
 def category_add(call: Call) -> dict[str, Any]:
     _entity_type(call)
     require_admin(call)
@@ -83,7 +86,9 @@ def category_add(call: Call) -> dict[str, Any]:
     return {"category": _category(pipeline, Catalog())}
 
 
-@method("crm.category.update")
+method("crm.category.add")(category_add)
+
+
 def category_update(call: Call) -> dict[str, Any]:
     _entity_type(call)
     require_admin(call)
@@ -98,7 +103,9 @@ def category_update(call: Call) -> dict[str, Any]:
     return {"category": _category(pipeline, call.catalog)}
 
 
-@method("crm.category.delete")
+method("crm.category.update")(category_update)
+
+
 def category_delete(call: Call) -> bool:
     _entity_type(call)
     require_admin(call)
@@ -106,7 +113,9 @@ def category_delete(call: Call) -> bool:
     return True
 
 
-@method("crm.category.fields")
+method("crm.category.delete")(category_delete)
+
+
 def category_fields(call: Call) -> dict[str, Any]:
     return {"fields": {
         "id": field_meta("integer", "ID", read_only=True),
@@ -117,6 +126,9 @@ def category_fields(call: Call) -> dict[str, Any]:
     }}
 
 
+method("crm.category.fields")(category_fields)
+
+
 # --- crm.dealcategory.* (deprecated, still used) -------------------------------------------------
 
 
@@ -125,19 +137,22 @@ def _dealcategory(pipeline: Pipeline, catalog: Catalog) -> dict[str, Any]:
             "NAME": pipeline.name, "IS_LOCKED": "N", "SORT": str(pipeline.sort)}
 
 
-@method("crm.dealcategory.list")
 def dealcategory_list(call: Call) -> Page:
     items = [_dealcategory(p, call.catalog) for p in call.catalog.pipelines.values()
              if p.pk != call.catalog.default_pk]
     return Page(items, total=len(items))
 
 
-@method("crm.dealcategory.get")
+method("crm.dealcategory.list")(dealcategory_list)
+
+
 def dealcategory_get(call: Call) -> dict[str, Any]:
     return _dealcategory(_pipeline(call, get_param(call.params, "id")), call.catalog)
 
 
-@method("crm.dealcategory.add")
+method("crm.dealcategory.get")(dealcategory_get)
+
+
 def dealcategory_add(call: Call) -> int:
     require_admin(call)
     fields = fields_param(call.params)
@@ -147,7 +162,9 @@ def dealcategory_add(call: Call) -> int:
     return pipeline.pk
 
 
-@method("crm.dealcategory.stage.list")
+method("crm.dealcategory.add")(dealcategory_add)
+
+
 def dealcategory_stage_list(call: Call) -> list[dict[str, Any]]:
     raw = get_param(call.params, "id")
     pk = call.catalog.default_pk if raw in (None, "") else call.catalog.pipeline_pk(raw)
@@ -159,7 +176,9 @@ def dealcategory_stage_list(call: Call) -> list[dict[str, Any]]:
     return [_stage_entry(st, call.catalog, ids=ids) for st in stages]
 
 
-@method("crm.dealcategory.update")
+method("crm.dealcategory.stage.list")(dealcategory_stage_list)
+
+
 def dealcategory_update(call: Call) -> bool:
     require_admin(call)
     pipeline = _pipeline(call, get_param(call.params, "id"))
@@ -173,7 +192,9 @@ def dealcategory_update(call: Call) -> bool:
     return True
 
 
-@method("crm.dealcategory.delete")
+method("crm.dealcategory.update")(dealcategory_update)
+
+
 def dealcategory_delete(call: Call) -> bool:
     require_admin(call)
     raw = get_param(call.params, "id")
@@ -183,19 +204,26 @@ def dealcategory_delete(call: Call) -> bool:
     return True
 
 
-@method("crm.dealcategory.default.get")
+method("crm.dealcategory.delete")(dealcategory_delete)
+
+
 def dealcategory_default_get(call: Call) -> dict[str, Any]:
     """The default pipeline, which Bitrix24 numbers 0."""
     return _dealcategory(call.catalog.pipelines[call.catalog.default_pk], call.catalog)
 
 
-@method("crm.dealcategory.fields")
+method("crm.dealcategory.default.get")(dealcategory_default_get)
+
+
 def dealcategory_fields(call: Call) -> dict[str, Any]:
     return {"ID": field_meta("integer", "ID", read_only=True),
             "CREATED_DATE": field_meta("datetime", "Created on", read_only=True),
             "NAME": field_meta("string", "Name", required=True),
             "IS_LOCKED": field_meta("char", "Locked", read_only=True),
             "SORT": field_meta("integer", "Sort")}
+
+
+method("crm.dealcategory.fields")(dealcategory_fields)
 
 
 # --- crm.status.* --------------------------------------------------------------------------------
@@ -295,7 +323,6 @@ def _entity_id_filter(call: Call) -> str:
     return value.strip().upper()
 
 
-@method("crm.status.list")
 def status_list(call: Call) -> Page:
     raw_order = get_mapping(call.params, "order", message="Parameter 'order' must be array.")
     entries = _entries(call.catalog, _directory(call.catalog, _entity_id_filter(call)))
@@ -308,7 +335,9 @@ def status_list(call: Call) -> Page:
     return Page(entries, total=len(entries))
 
 
-@method("crm.status.entity.items")
+method("crm.status.list")(status_list)
+
+
 def status_entity_items(call: Call) -> list[dict[str, Any]]:
     entity_id = str(get_param(call.params, "entityId") or "").strip().upper()
     if not entity_id:
@@ -317,7 +346,9 @@ def status_entity_items(call: Call) -> list[dict[str, Any]]:
             for e in _entries(call.catalog, _directory(call.catalog, entity_id))]
 
 
-@method("crm.status.entity.types")
+method("crm.status.entity.items")(status_entity_items)
+
+
 def status_entity_types(call: Call) -> list[dict[str, Any]]:
     types: list[dict[str, Any]] = [
         {"ID": "STATUS", "NAME": "Lead statuses", "SEMANTIC_INFO": {
@@ -350,6 +381,9 @@ def status_entity_types(call: Call) -> list[dict[str, Any]]:
     return types
 
 
+method("crm.status.entity.types")(status_entity_types)
+
+
 def _split_stage(call: Call, entity_id: str, status_id: str) -> tuple[Pipeline, str]:
     """The pipeline of directory ``DEAL_STAGE[_N]`` and the bare stage code of ``status_id``."""
     category = "0" if entity_id == "DEAL_STAGE" else entity_id.removeprefix("DEAL_STAGE_")
@@ -365,7 +399,6 @@ def _semantic_in(raw: Any) -> str:
     return CODE_SEMANTIC.get(code, Semantic.PROCESS)
 
 
-@method("crm.status.add")
 def status_add(call: Call) -> int:
     require_admin(call)
     fields = fields_param(call.params)
@@ -398,6 +431,9 @@ def status_add(call: Call) -> int:
     return _entry_ids([key])[key]
 
 
+method("crm.status.add")(status_add)
+
+
 def _resolve_entry(call: Call) -> tuple[str, Any]:
     pk = get_id(call.params)
     ref = DirectoryEntry.objects.filter(pk=pk).first()
@@ -419,11 +455,13 @@ def _resolve_entry(call: Call) -> tuple[str, Any]:
     return ref.entity_id, row
 
 
-@method("crm.status.get")
 def status_get(call: Call) -> dict[str, Any]:
     """One entry by the numeric ``ID`` crm.status.list hands out."""
     entity_id, row = _resolve_entry(call)
     return _entries(call.catalog, [(entity_id, _status_code(call, entity_id, row), row)])[0]
+
+
+method("crm.status.get")(status_get)
 
 
 def _status_code(call: Call, entity_id: str, row: Any) -> str:
@@ -432,7 +470,6 @@ def _status_code(call: Call, entity_id: str, row: Any) -> str:
     return row.code
 
 
-@method("crm.status.update")
 def status_update(call: Call) -> bool:
     require_admin(call)
     fields = fields_param(call.params)
@@ -460,7 +497,9 @@ def status_update(call: Call) -> bool:
     return True
 
 
-@method("crm.status.delete")
+method("crm.status.update")(status_update)
+
+
 def status_delete(call: Call) -> bool:
     require_admin(call)
     _, row = _resolve_entry(call)
@@ -475,7 +514,9 @@ def status_delete(call: Call) -> bool:
     return True
 
 
-@method("crm.status.fields")
+method("crm.status.delete")(status_delete)
+
+
 def status_fields(call: Call) -> dict[str, Any]:
     return {
         "ID": field_meta("integer", "ID", read_only=True),
@@ -488,5 +529,8 @@ def status_fields(call: Call) -> dict[str, Any]:
         "SYSTEM": field_meta("char", "System", read_only=True),
         "CATEGORY_ID": field_meta("integer", "Category", read_only=True),
     }
+
+
+method("crm.status.fields")(status_fields)
 
 

@@ -32,7 +32,6 @@ def _errors(exc: KontorError) -> RestError:
     return RestError(400, "ERROR_EVENT_NOT_FOUND" if exc.field == "event" else "ERROR_ARGUMENT", str(exc.message))
 
 
-@method("event.bind")
 def event_bind(call: Call) -> bool:
     """Bind ``handler`` (an http(s) URL) to ``event`` (``ONCRMLEADADD``, …); ``true``."""
     _admin(call)
@@ -44,7 +43,9 @@ def event_bind(call: Call) -> bool:
     return True
 
 
-@method("event.unbind")
+method("event.bind")(event_bind)
+
+
 def event_unbind(call: Call) -> dict[str, int]:
     """Remove the bindings of ``event`` (to ``handler`` when given): ``{"count": n}``."""
     _admin(call)
@@ -56,7 +57,9 @@ def event_unbind(call: Call) -> dict[str, int]:
     return {"count": count}
 
 
-@method("event.get")
+method("event.unbind")(event_unbind)
+
+
 def event_get(call: Call) -> list[dict[str, Any]]:
     """The bound handlers: ``[{"event", "handler", "auth_type", "offline"}]``."""
     _admin(call)
@@ -65,7 +68,12 @@ def event_get(call: Call) -> list[dict[str, Any]]:
             if hook.events]
 
 
-@method("events")
+method("event.get")(event_get)
+
+
 def events_list(call: Call) -> list[str]:
     """The event names ``event.bind`` accepts."""
     return sorted(BITRIX_EVENTS)
+
+
+method("events")(events_list)

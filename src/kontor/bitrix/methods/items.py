@@ -156,7 +156,6 @@ def _get(entity: RecordEntity, call: Call, pk: int) -> dict[str, Any]:
     return {"item": item_out(names, data)}
 
 
-@method("crm.item.add")
 def item_add(call: Call) -> dict[str, Any]:
     entity = _entity(call)
     names = ItemNames(entity, call)
@@ -168,12 +167,16 @@ def item_add(call: Call) -> dict[str, Any]:
     return _get(entity, call, pk)
 
 
-@method("crm.item.get")
+method("crm.item.add")(item_add)
+
+
 def item_get(call: Call) -> dict[str, Any]:
     return _get(_entity(call), call, get_id(call.params))
 
 
-@method("crm.item.update")
+method("crm.item.get")(item_get)
+
+
 def item_update(call: Call) -> dict[str, Any]:
     entity = _entity(call)
     names = ItemNames(entity, call)
@@ -190,6 +193,9 @@ def item_update(call: Call) -> dict[str, Any]:
     except KontorError as exc:
         raise _camel_error(names, entity.translate(exc, call)) from exc
     return _get(entity, call, pk)
+
+
+method("crm.item.update")(item_update)
 
 
 def _move_category(call: Call, deal: Any, fields: dict[str, Any]) -> None:
@@ -216,14 +222,15 @@ def _move_category(call: Call, deal: Any, fields: dict[str, Any]) -> None:
     services.deal_move_stage(deal=deal, stage=stage, actor=call.user)
 
 
-@method("crm.item.delete")
 def item_delete(call: Call) -> list:
     entity = _entity(call)
     entity.handle_delete(_sub(call, {"id": get_id(call.params)}))
     return []
 
 
-@method("crm.item.list")
+method("crm.item.delete")(item_delete)
+
+
 def item_list(call: Call) -> Page:
     entity = _entity(call)
     names = ItemNames(entity, call)
@@ -254,7 +261,9 @@ def item_list(call: Call) -> Page:
     return Page({"items": [item_out(names, row) for row in page.result]}, page.total, page.next)
 
 
-@method("crm.item.fields")
+method("crm.item.list")(item_list)
+
+
 def item_fields(call: Call) -> dict[str, Any]:
     entity = _entity(call)
     names = ItemNames(entity, call)
@@ -262,3 +271,6 @@ def item_fields(call: Call) -> dict[str, Any]:
     out["fm"] = {**field_meta("crm_multifield", "Phones, e-mails, websites, messengers", multiple=True),
                  "upperName": "FM"}
     return {"fields": out}
+
+
+method("crm.item.fields")(item_fields)

@@ -22,23 +22,28 @@ OWNER_TYPES = [
 DUPLICATE_TYPES = {"LEAD": 1, "CONTACT": 3, "COMPANY": 4}
 
 
-@method("crm.settings.mode.get")
 def settings_mode_get(call: Call) -> int:
     """1 = classic (with leads), 2 = simple; read from the database like every other path."""
     return MODE_ID[CrmMode(CrmSettings.load().mode)]
 
 
-@method("crm.enum.settings.mode")
+method("crm.settings.mode.get")(settings_mode_get)
+
+
 def enum_settings_mode(call: Call) -> list[dict[str, Any]]:
     return [{"ID": 1, "NAME": "Classic CRM"}, {"ID": 2, "NAME": "Simple CRM"}]
 
 
-@method("crm.enum.ownertype")
+method("crm.enum.settings.mode")(enum_settings_mode)
+
+
 def enum_ownertype(call: Call) -> list[dict[str, Any]]:
     return [{"ID": i, "NAME": n, "SYMBOL_CODE": c, "SYMBOL_CODE_SHORT": sc} for i, n, c, sc in OWNER_TYPES]
 
 
-@method("crm.duplicate.findbycomm")
+method("crm.enum.ownertype")(enum_ownertype)
+
+
 def duplicate_findbycomm(call: Call) -> Any:
     """Records with the given phones or e-mails, matched on Kontor's normalised forms."""
     type_ = str(get_param(call.params, "type") or "").strip().upper()
@@ -70,7 +75,9 @@ def duplicate_findbycomm(call: Call) -> Any:
     return out or []
 
 
-@method("profile")
+method("crm.duplicate.findbycomm")(duplicate_findbycomm)
+
+
 def profile(call: Call) -> dict[str, Any]:
     user = call.user
     return {
@@ -85,11 +92,18 @@ def profile(call: Call) -> dict[str, Any]:
     }
 
 
-@method("methods")
+method("profile")(profile)
+
+
 def methods_list(call: Call) -> list[str]:
     return sorted(METHODS)
 
 
-@method("scope")
+method("methods")(methods_list)
+
+
 def scope(call: Call) -> list[str]:
     return ["crm", "user_brief"]
+
+
+method("scope")(scope)

@@ -224,7 +224,6 @@ def _owner(call: Call, type_raw: Any, id_raw: Any) -> tuple[str, Any]:
     return owner_type, OWNER_TYPES[owner_type].get_object(owner_id, call)
 
 
-@method("crm.item.productrow.list")
 def item_productrow_list(call: Call) -> dict[str, Any]:
     """Rows of one owner: ``filter`` names ``=ownerType`` and ``=ownerId``."""
     raw = get_param(call.params, "filter")
@@ -234,7 +233,9 @@ def item_productrow_list(call: Call) -> dict[str, Any]:
     return {"productRows": [_item_row(r, owner_type, owner.pk) for r in rows]}
 
 
-@method("crm.item.productrow.get")
+method("crm.item.productrow.list")(item_productrow_list)
+
+
 def item_productrow_get(call: Call) -> dict[str, Any]:
     row = ProductRow.objects.filter(pk=get_id(call.params)).select_related("product").first()
     if row is None:
@@ -243,7 +244,9 @@ def item_productrow_get(call: Call) -> dict[str, Any]:
     return {"productRow": _item_row(row, owner_type, owner_id or 0)}
 
 
-@method("crm.item.productrow.set")
+method("crm.item.productrow.get")(item_productrow_get)
+
+
 def item_productrow_set(call: Call) -> dict[str, Any]:
     """Replace an owner's rows (``productRows`` in camelCase), as crm.deal.productrows.set does."""
     owner_type, owner = _owner(call, get_param(call.params, "ownerType"), get_param(call.params, "ownerId"))
@@ -261,7 +264,9 @@ def item_productrow_set(call: Call) -> dict[str, Any]:
     return {"productRows": [_item_row(r, owner_type, owner.pk) for r in stored]}
 
 
-@method("crm.item.productrow.fields")
+method("crm.item.productrow.set")(item_productrow_set)
+
+
 def item_productrow_fields(call: Call) -> dict[str, Any]:
     numbers = {"PRICE", "QUANTITY", "DISCOUNT_RATE", "DISCOUNT_SUM", "TAX_RATE"}
     fields = {_camel(k): field_meta("double" if k in numbers else "integer" if k.endswith(("_ID", "SORT"))
@@ -270,3 +275,6 @@ def item_productrow_fields(call: Call) -> dict[str, Any]:
                        "ownerId": field_meta("integer", "Owner", required=True, immutable=True),
                        "ownerType": field_meta("string", "Owner type (D, L)", required=True, immutable=True),
                        **fields}}
+
+
+method("crm.item.productrow.fields")(item_productrow_fields)

@@ -82,7 +82,6 @@ def call_out(ext: ExternalCall) -> dict[str, Any]:
     }
 
 
-@method("telephony.externalcall.register")
 def externalcall_register(call: Call) -> dict[str, Any]:
     user = _user(call)
     number = get_param(call.params, "PHONE_NUMBER")
@@ -122,7 +121,9 @@ def externalcall_register(call: Call) -> dict[str, Any]:
     }
 
 
-@method("telephony.externalcall.finish")
+method("telephony.externalcall.register")(externalcall_register)
+
+
 def externalcall_finish(call: Call) -> dict[str, Any]:
     ext = _external_call(call)
     _user(call)
@@ -138,7 +139,9 @@ def externalcall_finish(call: Call) -> dict[str, Any]:
     return call_out(ext)
 
 
-@method("telephony.externalcall.attachrecord")
+method("telephony.externalcall.finish")(externalcall_finish)
+
+
 def externalcall_attach_record(call: Call) -> dict[str, Any]:
     ext = _external_call(call)
     if get_param(call.params, "FILE_CONTENT") not in (None, ""):
@@ -149,3 +152,6 @@ def externalcall_attach_record(call: Call) -> dict[str, Any]:
         raise _error("RECORD_URL is empty")
     telephony.external_call_attach_record(call=ext, actor=call.user, record_url=url)
     return {"FILE_ID": None, "RECORD_URL": url}
+
+
+method("telephony.externalcall.attachrecord")(externalcall_attach_record)

@@ -74,7 +74,6 @@ def _no_files(fields: dict[str, Any]) -> None:
         raise argument_error("Field 'FILES' is not supported by Kontor (comments are text only).", "fields")
 
 
-@method("crm.timeline.comment.add")
 def comment_add(call: Call) -> int:
     fields = fields_param(call.params)
     _no_files(fields)
@@ -95,12 +94,16 @@ def comment_add(call: Call) -> int:
     return entry.pk
 
 
-@method("crm.timeline.comment.get")
+method("crm.timeline.comment.add")(comment_add)
+
+
 def comment_get(call: Call) -> dict[str, Any]:
     return comment_out(_comment(call))
 
 
-@method("crm.timeline.comment.update")
+method("crm.timeline.comment.get")(comment_get)
+
+
 def comment_update(call: Call) -> int:
     entry = _comment(call)
     fields = fields_param(call.params)
@@ -114,7 +117,9 @@ def comment_update(call: Call) -> int:
     return entry.pk
 
 
-@method("crm.timeline.comment.delete")
+method("crm.timeline.comment.update")(comment_update)
+
+
 def comment_delete(call: Call) -> bool:
     try:
         notes.note_delete(entry=_comment(call), actor=call.user)
@@ -123,9 +128,14 @@ def comment_delete(call: Call) -> bool:
     return True
 
 
-@method("crm.timeline.comment.fields")
+method("crm.timeline.comment.delete")(comment_delete)
+
+
 def comment_fields(call: Call) -> dict[str, Any]:
     return COMMENT_FIELDS
+
+
+method("crm.timeline.comment.fields")(comment_fields)
 
 
 COMMENT_FILTER = {"ID": Field("id"), "ENTITY_ID": Field("entity_id"),
@@ -134,7 +144,6 @@ COMMENT_FILTER = {"ID": Field("id"), "ENTITY_ID": Field("entity_id"),
                   "AUTHOR_ID": Field("actor_id"), "CREATED": Field("created_at", kind="datetime")}
 
 
-@method("crm.timeline.comment.list")
 def comment_list(call: Call) -> Page:
     """Comments of one record: ``filter`` must name ``ENTITY_ID`` and ``ENTITY_TYPE``."""
     raw_filter = get_mapping(call.params, "filter", message="Parameter 'filter' must be array.")
@@ -155,13 +164,15 @@ def comment_list(call: Call) -> Page:
     return Page(rows, total, start + PAGE_SIZE if start + PAGE_SIZE < total else None)
 
 
+method("crm.timeline.comment.list")(comment_list)
+
+
 # --- stage history ------------------------------------------------------------------------------
 
 HISTORY_FILTER = {"ID": Field("id"), "OWNER_ID": Field("entity_id"), "CREATED_TIME": Field("created_at",
                                                                                           kind="datetime")}
 
 
-@method("crm.stagehistory.list")
 def stagehistory_list(call: Call) -> Page:
     """Stage moves of deals (``entityTypeId`` 2) or status moves of leads (1), oldest first."""
     entity_type = to_int(get_param(call.params, "entityTypeId"))
@@ -190,6 +201,9 @@ def stagehistory_list(call: Call) -> Page:
     if not select_all:
         rows = [{k: v for k, v in row.items() if k in names or k == "ID"} for row in rows]
     return Page({"items": rows}, total, start + PAGE_SIZE if start + PAGE_SIZE < total else None)
+
+
+method("crm.stagehistory.list")(stagehistory_list)
 
 
 def _history_rows(call: Call, entity_type: EntityType, entries: list[TimelineEntry]) -> list[dict[str, Any]]:

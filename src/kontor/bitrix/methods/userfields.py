@@ -13,6 +13,7 @@ shows the same definitions.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from kontor.bitrix.errors import argument_error, crm_error, not_found
@@ -150,122 +151,128 @@ def _field(kind: str, call: Call) -> CustomField:
     return field
 
 
-def _register(kind: str) -> None:
-    prefix = f"crm.{kind}.userfield"
-
-    @method(f"{prefix}.add")
-    def add(call: Call) -> int:
-        require_admin(call)
-        fields = fields_param(call.params)
-        _known(fields, ADD_KEYS)
-        _check_defaults(fields)
-        if fields.get("ENTITY_ID") not in (None, "", _uf_entity(kind)):
-            raise crm_error(f"ENTITY_ID must be {_uf_entity(kind)} for crm.{kind}.userfield.add.")
-        if not fields.get("FIELD_NAME") or not fields.get("USER_TYPE_ID"):
-            raise crm_error("The fields FIELD_NAME and USER_TYPE_ID are required.")
-        labels = _labels(fields)
-        sort = to_int(fields.get("SORT"))
-        field = custom_field_create(
-            actor=call.user, entity_type=KINDS[kind], code=fields["FIELD_NAME"], type=fields["USER_TYPE_ID"],
-            label_de=labels.get("label_de", ""), label_en=labels.get("label_en", ""),
-            multiple=_flag(fields.get("MULTIPLE", "N"), "MULTIPLE"),
-            mandatory=_flag(fields.get("MANDATORY", "N"), "MANDATORY"),
-            sort=100 if fields.get("SORT") in (None, "") else (sort if sort is not None else fields["SORT"]),
-            show_in_list=_flag(fields.get("SHOW_IN_LIST", "Y"), "SHOW_IN_LIST"),
-            show_filter=_flag(fields.get("SHOW_FILTER", "Y"), "SHOW_FILTER"),
-            settings=_settings(fields.get("SETTINGS")), items=_items(fields.get("LIST"), None) or None,
-            xml_id=fields.get("XML_ID") or "",
-        )
-        return field.pk
-
-    @method(f"{prefix}.get")
-    def get(call: Call) -> dict[str, Any]:
-        return userfield_out(_field(kind, call), kind)
-
-    @method(f"{prefix}.list")
-    def list_(call: Call) -> list[dict[str, Any]]:
-        raw_filter = {str(k).strip().upper(): v for k, v in
-                      get_mapping(call.params, "filter", message="Parameter 'filter' must be array.").items()}
-        raw_order = get_mapping(call.params, "order", message="Parameter 'order' must be array.")
-        lang = raw_filter.pop("LANG", None)
-        rows = CustomField.objects.filter(entity_type=KINDS[kind])
-        columns = {"ID": "pk", "FIELD_NAME": "code", "USER_TYPE_ID": "type", "XML_ID": "xml_id", "SORT": "sort",
-                   "MULTIPLE": "multiple", "MANDATORY": "mandatory", "SHOW_FILTER": "show_filter",
-                   "SHOW_IN_LIST": "show_in_list"}
-        for key, value in raw_filter.items():
-            name = key.lstrip("=")
-            if name == "ENTITY_ID":
-                if str(value).upper() != _uf_entity(kind):
-                    return []
-                continue
-            if name not in columns or isinstance(value, Mapping | list):
-                raise argument_error(f"Filter field '{key}' is not supported.", "filter")
-            if name in ("MULTIPLE", "MANDATORY", "SHOW_FILTER", "SHOW_IN_LIST"):
-                value = _flag(value, name)
-            elif name in ("ID", "SORT"):
-                value = to_int(value)
-                if value is None:
-                    raise argument_error(f"Filter field '{key}' needs an integer.", "filter")
-            elif name == "FIELD_NAME":
-                value = str(value).upper()
-            rows = rows.filter(**{columns[name]: value})
-        order = []
-        for key, direction in raw_order.items():
-            column = columns.get(str(key).strip().upper())
-            if column:
-                desc = str(direction).strip().upper() == "DESC"
-                order.append(f"-{column}" if desc else column)
-        rows = rows.order_by(*order, "sort", "id")
-        return [userfield_out(f, kind, lang if isinstance(lang, str) else None) for f in rows]
-
-    @method(f"{prefix}.update")
-    def update(call: Call) -> bool:
-        require_admin(call)
-        field = _field(kind, call)
-        fields = fields_param(call.params)
-        _known(fields, UPDATE_KEYS)
-        _check_defaults(fields)
-        data: dict[str, Any] = {}
-        # Code, type and multiplicity are fixed, as in Bitrix24: repeating them is fine, changing is a 400.
-        fixed = {"FIELD_NAME": ("code", lambda v: str(v).upper().removeprefix("UF_CRM_")
-                                == field.code.removeprefix("UF_CRM_")),
-                 "USER_TYPE_ID": ("type", lambda v: str(v).lower() == field.type),
-                 "MULTIPLE": ("multiple", lambda v: yes_no(v) == field.multiple)}
-        for key, (native, same) in fixed.items():
-            if key in fields and not same(fields[key]):
-                data[native] = fields[key]
-        data.update(_labels(fields))
-        for key, native in (("MANDATORY", "mandatory"), ("SHOW_IN_LIST", "show_in_list"),
-                            ("SHOW_FILTER", "show_filter")):
-            if key in fields:
-                data[native] = _flag(fields[key], key)
-        if "SORT" in fields:
-            sort = to_int(fields["SORT"])
-            data["sort"] = sort if sort is not None else fields["SORT"]
-        if "SETTINGS" in fields:
-            data["settings"] = _settings(fields["SETTINGS"])
-        if "XML_ID" in fields:
-            data["xml_id"] = fields["XML_ID"] or ""
-        if "LIST" in fields:
-            data["items"] = _items(fields["LIST"], field)
-        custom_field_update(field=field, actor=call.user, data=data)
-        return True
-
-    @method(f"{prefix}.delete")
-    def delete(call: Call) -> bool:
-        require_admin(call)
-        custom_field_delete(field=_field(kind, call), actor=call.user)
-        return True
+def userfield_add(kind: str, call: Call) -> int:
+    """crm.<kind>.userfield.add: a new custom field of ``kind``; its ID."""
+    require_admin(call)
+    fields = fields_param(call.params)
+    _known(fields, ADD_KEYS)
+    _check_defaults(fields)
+    if fields.get("ENTITY_ID") not in (None, "", _uf_entity(kind)):
+        raise crm_error(f"ENTITY_ID must be {_uf_entity(kind)} for crm.{kind}.userfield.add.")
+    if not fields.get("FIELD_NAME") or not fields.get("USER_TYPE_ID"):
+        raise crm_error("The fields FIELD_NAME and USER_TYPE_ID are required.")
+    labels = _labels(fields)
+    sort = to_int(fields.get("SORT"))
+    field = custom_field_create(
+        actor=call.user, entity_type=KINDS[kind], code=fields["FIELD_NAME"], type=fields["USER_TYPE_ID"],
+        label_de=labels.get("label_de", ""), label_en=labels.get("label_en", ""),
+        multiple=_flag(fields.get("MULTIPLE", "N"), "MULTIPLE"),
+        mandatory=_flag(fields.get("MANDATORY", "N"), "MANDATORY"),
+        sort=100 if fields.get("SORT") in (None, "") else (sort if sort is not None else fields["SORT"]),
+        show_in_list=_flag(fields.get("SHOW_IN_LIST", "Y"), "SHOW_IN_LIST"),
+        show_filter=_flag(fields.get("SHOW_FILTER", "Y"), "SHOW_FILTER"),
+        settings=_settings(fields.get("SETTINGS")), items=_items(fields.get("LIST"), None) or None,
+        xml_id=fields.get("XML_ID") or "",
+    )
+    return field.pk
 
 
+def userfield_get(kind: str, call: Call) -> dict[str, Any]:
+    """crm.<kind>.userfield.get: one field by ``id``."""
+    return userfield_out(_field(kind, call), kind)
+
+
+def userfield_list(kind: str, call: Call) -> list[dict[str, Any]]:
+    """crm.<kind>.userfield.list: the fields of ``kind`` by ``filter`` and ``order``."""
+    raw_filter = {str(k).strip().upper(): v for k, v in
+                  get_mapping(call.params, "filter", message="Parameter 'filter' must be array.").items()}
+    raw_order = get_mapping(call.params, "order", message="Parameter 'order' must be array.")
+    lang = raw_filter.pop("LANG", None)
+    rows = CustomField.objects.filter(entity_type=KINDS[kind])
+    columns = {"ID": "pk", "FIELD_NAME": "code", "USER_TYPE_ID": "type", "XML_ID": "xml_id", "SORT": "sort",
+               "MULTIPLE": "multiple", "MANDATORY": "mandatory", "SHOW_FILTER": "show_filter",
+               "SHOW_IN_LIST": "show_in_list"}
+    for key, value in raw_filter.items():
+        name = key.lstrip("=")
+        if name == "ENTITY_ID":
+            if str(value).upper() != _uf_entity(kind):
+                return []
+            continue
+        if name not in columns or isinstance(value, Mapping | list):
+            raise argument_error(f"Filter field '{key}' is not supported.", "filter")
+        if name in ("MULTIPLE", "MANDATORY", "SHOW_FILTER", "SHOW_IN_LIST"):
+            value = _flag(value, name)
+        elif name in ("ID", "SORT"):
+            value = to_int(value)
+            if value is None:
+                raise argument_error(f"Filter field '{key}' needs an integer.", "filter")
+        elif name == "FIELD_NAME":
+            value = str(value).upper()
+        rows = rows.filter(**{columns[name]: value})
+    order = []
+    for key, direction in raw_order.items():
+        column = columns.get(str(key).strip().upper())
+        if column:
+            desc = str(direction).strip().upper() == "DESC"
+            order.append(f"-{column}" if desc else column)
+    rows = rows.order_by(*order, "sort", "id")
+    return [userfield_out(f, kind, lang if isinstance(lang, str) else None) for f in rows]
+
+
+def userfield_update(kind: str, call: Call) -> bool:
+    """crm.<kind>.userfield.update: labels, flags, sort, settings and list items (code, type and multiplicity fixed)."""
+    require_admin(call)
+    field = _field(kind, call)
+    fields = fields_param(call.params)
+    _known(fields, UPDATE_KEYS)
+    _check_defaults(fields)
+    data: dict[str, Any] = {}
+    # Code, type and multiplicity are fixed, as in Bitrix24: repeating them is fine, changing is a 400.
+    fixed = {"FIELD_NAME": ("code", lambda v: str(v).upper().removeprefix("UF_CRM_")
+                            == field.code.removeprefix("UF_CRM_")),
+             "USER_TYPE_ID": ("type", lambda v: str(v).lower() == field.type),
+             "MULTIPLE": ("multiple", lambda v: yes_no(v) == field.multiple)}
+    for key, (native, same) in fixed.items():
+        if key in fields and not same(fields[key]):
+            data[native] = fields[key]
+    data.update(_labels(fields))
+    for key, native in (("MANDATORY", "mandatory"), ("SHOW_IN_LIST", "show_in_list"),
+                        ("SHOW_FILTER", "show_filter")):
+        if key in fields:
+            data[native] = _flag(fields[key], key)
+    if "SORT" in fields:
+        sort = to_int(fields["SORT"])
+        data["sort"] = sort if sort is not None else fields["SORT"]
+    if "SETTINGS" in fields:
+        data["settings"] = _settings(fields["SETTINGS"])
+    if "XML_ID" in fields:
+        data["xml_id"] = fields["XML_ID"] or ""
+    if "LIST" in fields:
+        data["items"] = _items(fields["LIST"], field)
+    custom_field_update(field=field, actor=call.user, data=data)
+    return True
+
+
+def userfield_delete(kind: str, call: Call) -> bool:
+    """crm.<kind>.userfield.delete: the field and its values."""
+    require_admin(call)
+    custom_field_delete(field=_field(kind, call), actor=call.user)
+    return True
+
+
+# One set of handlers, registered per record kind (crm.lead.userfield.add, crm.deal.userfield.add, …).
 for _kind in KINDS:
-    _register(_kind)
+    for _action, _handler in (("add", userfield_add), ("get", userfield_get), ("list", userfield_list),
+                              ("update", userfield_update), ("delete", userfield_delete)):
+        method(f"crm.{_kind}.userfield.{_action}")(partial(_handler, _kind))
 
 
-@method("crm.userfield.types")
 def userfield_types(call: Call) -> list[dict[str, str]]:
     """The custom field types Kontor stores (a subset of Bitrix24's)."""
     from kontor.crm.fields import CustomType
 
     return [{"ID": t.value, "title": t.value} for t in CustomType]
+
+
+method("crm.userfield.types")(userfield_types)
 

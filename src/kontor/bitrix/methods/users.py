@@ -94,25 +94,30 @@ def _page(call: Call) -> Page:
     return Page([user_out(u) for u in rows], total, nxt)
 
 
-@method("user.current")
 def user_current(call: Call) -> dict[str, Any]:
     """The webhook's user."""
     return user_out(call.user)
 
 
-@method("user.get")
+method("user.current")(user_current)
+
+
 def user_get(call: Call) -> Page:
     """Users by ``FILTER`` (or filter keys beside the parameters), ``SORT``/``ORDER``, 50 a page."""
     return _page(call)
 
 
-@method("user.search")
+method("user.get")(user_get)
+
+
 def user_search(call: Call) -> Page:
     """Like user.get; ``FIND`` (or ``FILTER[FIND]``) searches name, last name, e-mail and login."""
     return _page(call)
 
 
-@method("app.info")
+method("user.search")(user_search)
+
+
 def app_info(call: Call) -> dict[str, Any]:
     """What an inbound webhook's ``app.info`` says: a local, installed, unpaid-for "application"."""
     return {
@@ -132,7 +137,12 @@ def app_info(call: Call) -> dict[str, Any]:
     }
 
 
-@method("server.time")
+method("app.info")(app_info)
+
+
 def server_time(call: Call) -> str:
     """The server's time, ISO 8601 with its offset."""
     return dt(timezone.now())
+
+
+method("server.time")(server_time)

@@ -144,61 +144,61 @@ def _bind(activity: Activity, bindings: Sequence[tuple[EntityType, int]]) -> Non
     )
 
 
-@transaction.atomic
 def activity_create(*, actor=None, data: Mapping[str, Any]) -> Activity:
     """Create an activity bound to one or more records; the first binding is its owner."""
-    values = _clean_activity(data)
-    if "subject" not in values:
-        raise validation("subject is required", "subject")
-    raw_bindings = data.get("bindings")
-    if not raw_bindings and values.get("communications"):
-        # As in Bitrix24: an activity without an owner belongs to the records it communicates with.
-        raw_bindings = [{"entity": c["entity_type"], "id": c["entity_id"]} for c in values["communications"]
-                        if c["entity_id"]]
-    bindings = clean_bindings(raw_bindings)
-    _derive_deadline(values, values.get("type", ActivityType.TODO))
-    activity = Activity(**values, author=actor)
-    activity.responsible = values.get("responsible", actor)
-    access.require_add(actor, RecordKind.ACTIVITY, activity.responsible_id)
-    access.require_bound(actor, bindings)
-    activity.owner_type, activity.owner_id = bindings[0]
-    if activity.completed:
-        activity.completed_at = timezone.now()
-    activity.save()
-    _bind(activity, bindings)
-    record_event("created", "activity", activity.pk, actor=actor)  # the timeline subscriber writes the entries
-    return activity
+    with transaction.atomic():
+        values = _clean_activity(data)
+        if "subject" not in values:
+            raise validation("subject is required", "subject")
+        raw_bindings = data.get("bindings")
+        if not raw_bindings and values.get("communications"):
+            # As in Bitrix24: an activity without an owner belongs to the records it communicates with.
+            raw_bindings = [{"entity": c["entity_type"], "id": c["entity_id"]} for c in values["communications"]
+                            if c["entity_id"]]
+        bindings = clean_bindings(raw_bindings)
+        _derive_deadline(values, values.get("type", ActivityType.TODO))
+        activity = Activity(**values, author=actor)
+        activity.responsible = values.get("responsible", actor)
+        access.require_add(actor, RecordKind.ACTIVITY, activity.responsible_id)
+        access.require_bound(actor, bindings)
+        activity.owner_type, activity.owner_id = bindings[0]
+        if activity.completed:
+            activity.completed_at = timezone.now()
+        activity.save()
+        _bind(activity, bindings)
+        record_event("created", "activity", activity.pk, actor=actor)  # the timeline subscriber writes the entries
+        return activity
 
 
-@transaction.atomic
 def activity_update(*, activity: Activity, actor=None, data: Mapping[str, Any]) -> Activity:
     """Change an activity; ``bindings``, when given, replace the old ones."""
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
-    access.require(actor, activity, Action.EDIT)
-    values = _clean_activity(data)
-    bindings = clean_bindings(data["bindings"]) if "bindings" in data else None
-    if bindings is not None:
-        access.require_bound(actor, bindings)
-    _derive_deadline(values, values.get("type", activity.type), fallback=False)
-    changes = apply_changes(activity, values)
-    access.require_owner(actor, activity)
-    if "completed" in changes:
-        activity.completed_at = timezone.now() if activity.completed else None
-    if bindings is not None:
-        before = _binding_list(activity)
-        ActivityBinding.objects.filter(activity=activity).delete()
-        _bind(activity, bindings)
-        activity.owner_type, activity.owner_id = bindings[0]
-        after = _binding_list(activity)
-        if before != after:
-            changes["bindings"] = [before, after]
-    if changes:
-        activity.updated_at = timezone.now()
-        activity.save()
-        if "responsible" in changes:  # the public name of the field
-            changes["responsible_id"] = changes.pop("responsible")
-        record_event("updated", "activity", activity.pk, actor=actor, changes=changes)
-    return activity
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        access.require(actor, activity, Action.EDIT)
+        values = _clean_activity(data)
+        bindings = clean_bindings(data["bindings"]) if "bindings" in data else None
+        if bindings is not None:
+            access.require_bound(actor, bindings)
+        _derive_deadline(values, values.get("type", activity.type), fallback=False)
+        changes = apply_changes(activity, values)
+        access.require_owner(actor, activity)
+        if "completed" in changes:
+            activity.completed_at = timezone.now() if activity.completed else None
+        if bindings is not None:
+            before = _binding_list(activity)
+            ActivityBinding.objects.filter(activity=activity).delete()
+            _bind(activity, bindings)
+            activity.owner_type, activity.owner_id = bindings[0]
+            after = _binding_list(activity)
+            if before != after:
+                changes["bindings"] = [before, after]
+        if changes:
+            activity.updated_at = timezone.now()
+            activity.save()
+            if "responsible" in changes:  # the public name of the field
+                changes["responsible_id"] = changes.pop("responsible")
+            record_event("updated", "activity", activity.pk, actor=actor, changes=changes)
+        return activity
 
 
 def _derive_deadline(values: dict[str, Any], type_: str, *, fallback: bool = True) -> None:
@@ -219,18 +219,18 @@ def _binding_list(activity: Activity) -> list[dict[str, Any]]:
             for et, pk in activity.bindings.order_by("id").values_list("entity_type", "entity_id")]
 
 
-@transaction.atomic
 def activity_complete(*, activity: Activity, actor=None, completed: bool = True) -> Activity:
     """Mark an activity completed (or open again with ``completed=False``)."""
-    return activity_update(activity=activity, actor=actor, data={"completed": completed})
+    with transaction.atomic():
+        return activity_update(activity=activity, actor=actor, data={"completed": completed})
 
 
-@transaction.atomic
 def activity_delete(*, activity: Activity, actor=None) -> None:
     """Delete an activity with its bindings."""
-    access.require(actor, activity, Action.DELETE)
-    record_event("deleted", "activity", activity.pk, actor=actor)  # first: subscribers still see it
-    activity.delete()
+    with transaction.atomic():
+        access.require(actor, activity, Action.DELETE)
+        record_event("deleted", "activity", activity.pk, actor=actor)  # first: subscribers still see it
+        activity.delete()
 
 
 def activities_unbind_record(*, entity_type: EntityType, entity_id: int) -> None:

@@ -36,55 +36,55 @@ def _clean_company(data: Mapping[str, Any], *, create: bool) -> Cleaned:
     return cleaned
 
 
-@transaction.atomic
 def company_create(*, actor=None, data: Mapping[str, Any]) -> Company:
     """Create a company; it needs a title."""
-    cleaned = _clean_company(data, create=True)
-    company = Company(**cleaned.values, created_by=actor)
-    if "assigned_id" not in cleaned.values:
-        company.assigned = actor
-    access.require_add(actor, RecordKind.COMPANY, company.assigned_id)
-    company.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
-    company.save()
-    communications_set(entity_type=EntityType.COMPANY, entity_id=company.pk, cleaned=cleaned.comms)
-    record_event("created", "company", company.pk, actor=actor)
-    return company
+    with transaction.atomic():
+        cleaned = _clean_company(data, create=True)
+        company = Company(**cleaned.values, created_by=actor)
+        if "assigned_id" not in cleaned.values:
+            company.assigned = actor
+        access.require_add(actor, RecordKind.COMPANY, company.assigned_id)
+        company.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
+        company.save()
+        communications_set(entity_type=EntityType.COMPANY, entity_id=company.pk, cleaned=cleaned.comms)
+        record_event("created", "company", company.pk, actor=actor)
+        return company
 
 
-@transaction.atomic
 def company_update(*, company: Company, actor=None, data: Mapping[str, Any]) -> Company:
     """Change a company's fields."""
-    company = Company.objects.select_for_update().get(pk=company.pk)
-    access.require(actor, company, Action.EDIT)
-    cleaned = _clean_company(data, create=False)
-    changes = record_apply(company, cleaned)
-    access.require_owner(actor, company)
-    changes.pop("title_normalized", None)
-    comms_before = comm_values(entity_type=EntityType.COMPANY, entity_id=company.pk, types=cleaned.comms)
-    comm_changed = communications_set(entity_type=EntityType.COMPANY, entity_id=company.pk, cleaned=cleaned.comms)
-    if changes or comm_changed:
-        company.updated_at = timezone.now()
-        company.save()
-        record_event("updated", "company", company.pk, actor=actor, changes={
-            **changes, **comm_changes(comms_before, entity_type=EntityType.COMPANY, entity_id=company.pk)})
-    return company
+    with transaction.atomic():
+        company = Company.objects.select_for_update().get(pk=company.pk)
+        access.require(actor, company, Action.EDIT)
+        cleaned = _clean_company(data, create=False)
+        changes = record_apply(company, cleaned)
+        access.require_owner(actor, company)
+        changes.pop("title_normalized", None)
+        comms_before = comm_values(entity_type=EntityType.COMPANY, entity_id=company.pk, types=cleaned.comms)
+        comm_changed = communications_set(entity_type=EntityType.COMPANY, entity_id=company.pk, cleaned=cleaned.comms)
+        if changes or comm_changed:
+            company.updated_at = timezone.now()
+            company.save()
+            record_event("updated", "company", company.pk, actor=actor, changes={
+                **changes, **comm_changes(comms_before, entity_type=EntityType.COMPANY, entity_id=company.pk)})
+        return company
 
 
-@transaction.atomic
 def company_delete(*, company: Company, actor=None) -> None:
     """Delete a company; its contacts, deals and leads stay, without the link."""
-    from kontor.crm.models import Contact
-    from kontor.crm.services.activities import activities_unbind_record
+    with transaction.atomic():
+        from kontor.crm.models import Contact
+        from kontor.crm.services.activities import activities_unbind_record
 
-    access.require(actor, company, Action.DELETE)
-    record_event("deleted", "company", company.pk, actor=actor)  # first: subscribers still see the record
-    ContactCompany.objects.filter(company=company).delete()
-    # A contact whose primary company goes gets its next one as primary (or none).
-    for contact in Contact.objects.filter(company=company):
-        nxt = ContactCompany.objects.filter(contact=contact).order_by("sort", "id").first()
-        Contact.objects.filter(pk=contact.pk).update(company_id=nxt.company_id if nxt else None)
-        if nxt:
-            ContactCompany.objects.filter(pk=nxt.pk).update(is_primary=True)
-    communications_delete(entity_type=EntityType.COMPANY, entity_id=company.pk)
-    activities_unbind_record(entity_type=EntityType.COMPANY, entity_id=company.pk)
-    company.delete()
+        access.require(actor, company, Action.DELETE)
+        record_event("deleted", "company", company.pk, actor=actor)  # first: subscribers still see the record
+        ContactCompany.objects.filter(company=company).delete()
+        # A contact whose primary company goes gets its next one as primary (or none).
+        for contact in Contact.objects.filter(company=company):
+            nxt = ContactCompany.objects.filter(contact=contact).order_by("sort", "id").first()
+            Contact.objects.filter(pk=contact.pk).update(company_id=nxt.company_id if nxt else None)
+            if nxt:
+                ContactCompany.objects.filter(pk=nxt.pk).update(is_primary=True)
+        communications_delete(entity_type=EntityType.COMPANY, entity_id=company.pk)
+        activities_unbind_record(entity_type=EntityType.COMPANY, entity_id=company.pk)
+        company.delete()

@@ -106,7 +106,6 @@ def _ensure_index(entity_type: EntityType, key: str) -> None:
     _index_ddl(uf_index_sql(entity_type, key)[0])
 
 
-@transaction.atomic
 def custom_field_create(
     *, actor=None, entity_type: EntityType, code: Any, type: Any, label_de: Any = "", label_en: Any = "",
     multiple: Any = False, mandatory: Any = False, sort: Any = 100, show_in_list: Any = True,
@@ -114,34 +113,35 @@ def custom_field_create(
 ) -> CustomField:
     """Define a custom field on ``entity_type``. Its code must be new on that kind and must not be a
     standard field's name."""
-    code = normalize_code(code)
-    try:
-        type_ = CustomType(str(type or "").strip().lower())
-    except ValueError:
-        allowed = ", ".join(t.value for t in CustomType)
-        raise validation(f"type: '{type}' is not a custom field type (one of {allowed})", "type") from None
-    if code.lower() in {s.name for s in STANDARD[entity_type]}:
-        raise validation(f"code: {code} is a standard field", "code")
-    if CustomField.objects.filter(entity_type=entity_type, code=code).exists():
-        raise KontorError(ErrorCode.CONFLICT, f"{code} already exists on {EntityType(entity_type).name.lower()}s",
-                          field="code")
-    if isinstance(sort, bool) or not isinstance(sort, int) or abs(sort) > 2**31:
-        raise validation("sort must be an integer", "sort")
-    field = CustomField.objects.create(
-        entity_type=entity_type, code=code, type=type_, multiple=_flag(multiple, "multiple"),
-        mandatory=_flag(mandatory, "mandatory"), sort=sort, label_de=_label(label_de, "label_de"),
-        label_en=_label(label_en, "label_en"), show_in_list=_flag(show_in_list, "show_in_list"),
-        show_filter=_flag(show_filter, "show_filter"), settings=_settings(type_, settings),
-        xml_id=_label(xml_id, "xml_id"),
-    )
-    if type_ == CustomType.ENUMERATION:
-        _write_items(field, _items(items))
-    elif items:
-        raise validation("items: only enumeration fields have items", "items")
-    AuditLog.objects.create(action="custom_field.create", actor=actor,
-                            data={"entity": EntityType(entity_type).name.lower(), "code": code, "type": type_})
-    _ensure_index(EntityType(entity_type), field.key)
-    return field
+    with transaction.atomic():
+        code = normalize_code(code)
+        try:
+            type_ = CustomType(str(type or "").strip().lower())
+        except ValueError:
+            allowed = ", ".join(t.value for t in CustomType)
+            raise validation(f"type: '{type}' is not a custom field type (one of {allowed})", "type") from None
+        if code.lower() in {s.name for s in STANDARD[entity_type]}:
+            raise validation(f"code: {code} is a standard field", "code")
+        if CustomField.objects.filter(entity_type=entity_type, code=code).exists():
+            raise KontorError(ErrorCode.CONFLICT, f"{code} already exists on {EntityType(entity_type).name.lower()}s",
+                              field="code")
+        if isinstance(sort, bool) or not isinstance(sort, int) or abs(sort) > 2**31:
+            raise validation("sort must be an integer", "sort")
+        field = CustomField.objects.create(
+            entity_type=entity_type, code=code, type=type_, multiple=_flag(multiple, "multiple"),
+            mandatory=_flag(mandatory, "mandatory"), sort=sort, label_de=_label(label_de, "label_de"),
+            label_en=_label(label_en, "label_en"), show_in_list=_flag(show_in_list, "show_in_list"),
+            show_filter=_flag(show_filter, "show_filter"), settings=_settings(type_, settings),
+            xml_id=_label(xml_id, "xml_id"),
+        )
+        if type_ == CustomType.ENUMERATION:
+            _write_items(field, _items(items))
+        elif items:
+            raise validation("items: only enumeration fields have items", "items")
+        AuditLog.objects.create(action="custom_field.create", actor=actor,
+                                data={"entity": EntityType(entity_type).name.lower(), "code": code, "type": type_})
+        _ensure_index(EntityType(entity_type), field.key)
+        return field
 
 
 def _write_items(field: CustomField, items: Sequence[dict[str, Any]]) -> None:
@@ -186,58 +186,58 @@ def _forget_item(field: CustomField, item_id: int) -> None:
     model._default_manager.bulk_update(holders, ["uf"], batch_size=1000)
 
 
-@transaction.atomic
 def custom_field_update(*, field: CustomField, actor=None, data: Mapping[str, Any]) -> CustomField:
     """Change a custom field's labels, flags, sort, settings or items. Its code, type and
     ``multiple`` stay (the stored values depend on them), as in Bitrix24."""
-    allowed = {"label_de", "label_en", "mandatory", "sort", "show_in_list", "show_filter", "settings", "items",
-               "xml_id"}
-    fixed = sorted(set(data) & {"code", "type", "multiple", "entity", "entity_type"})
-    if fixed:
-        raise validation(f"{fixed[0]} cannot be changed (delete the field and create a new one)", fixed[0])
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise validation(f"unknown field(s): {', '.join(unknown)}", unknown[0])
-    field = CustomField.objects.select_for_update().get(pk=field.pk)
-    for name in ("label_de", "label_en", "xml_id"):
-        if name in data:
-            setattr(field, name, _label(data[name], name))
-    for name in ("mandatory", "show_in_list", "show_filter"):
-        if name in data:
-            setattr(field, name, _flag(data[name], name))
-    if "sort" in data:
-        if isinstance(data["sort"], bool) or not isinstance(data["sort"], int):
-            raise validation("sort must be an integer", "sort")
-        field.sort = data["sort"]
-    if "settings" in data:
-        field.settings = _settings(CustomType(field.type), data["settings"])
-    field.save()
-    if "items" in data:
-        if field.type != CustomType.ENUMERATION:
-            raise validation("items: only enumeration fields have items", "items")
-        _write_items(field, _items(data["items"]))
-    AuditLog.objects.create(action="custom_field.update", actor=actor, data={"code": field.code,
-                                                                            "changed": sorted(data)})
-    return field
+    with transaction.atomic():
+        allowed = {"label_de", "label_en", "mandatory", "sort", "show_in_list", "show_filter", "settings", "items",
+                   "xml_id"}
+        fixed = sorted(set(data) & {"code", "type", "multiple", "entity", "entity_type"})
+        if fixed:
+            raise validation(f"{fixed[0]} cannot be changed (delete the field and create a new one)", fixed[0])
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise validation(f"unknown field(s): {', '.join(unknown)}", unknown[0])
+        field = CustomField.objects.select_for_update().get(pk=field.pk)
+        for name in ("label_de", "label_en", "xml_id"):
+            if name in data:
+                setattr(field, name, _label(data[name], name))
+        for name in ("mandatory", "show_in_list", "show_filter"):
+            if name in data:
+                setattr(field, name, _flag(data[name], name))
+        if "sort" in data:
+            if isinstance(data["sort"], bool) or not isinstance(data["sort"], int):
+                raise validation("sort must be an integer", "sort")
+            field.sort = data["sort"]
+        if "settings" in data:
+            field.settings = _settings(CustomType(field.type), data["settings"])
+        field.save()
+        if "items" in data:
+            if field.type != CustomType.ENUMERATION:
+                raise validation("items: only enumeration fields have items", "items")
+            _write_items(field, _items(data["items"]))
+        AuditLog.objects.create(action="custom_field.update", actor=actor, data={"code": field.code,
+                                                                                "changed": sorted(data)})
+        return field
 
 
-@transaction.atomic
 def custom_field_delete(*, field: CustomField, actor=None) -> None:
     """Delete a custom field with its values on every record, and its index."""
-    entity_type = EntityType(field.entity_type)
-    model = RECORD_MODELS[entity_type]
-    table = model._meta.db_table
-    key = field.key
-    assert re.fullmatch(r"uf_crm_[a-z0-9_]+", key)  # codes are validated on creation; never user text in SQL
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f'UPDATE "{table}" SET uf = NULLIF(uf - %s, \'{{}}\'::jsonb) WHERE uf ? %s', [key, key])
-        else:
-            cursor.execute(
-                f"UPDATE \"{table}\" SET uf = NULLIF(json_remove(uf, '$.{key}'), '{{}}') "
-                f"WHERE json_type(uf, '$.{key}') IS NOT NULL"
-            )
-    _index_ddl(uf_index_sql(entity_type, key)[1])
-    AuditLog.objects.create(action="custom_field.delete", actor=actor,
-                            data={"entity": entity_type.name.lower(), "code": field.code})
-    field.delete()
+    with transaction.atomic():
+        entity_type = EntityType(field.entity_type)
+        model = RECORD_MODELS[entity_type]
+        table = model._meta.db_table
+        key = field.key
+        assert re.fullmatch(r"uf_crm_[a-z0-9_]+", key)  # codes are validated on creation; never user text in SQL
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f'UPDATE "{table}" SET uf = NULLIF(uf - %s, \'{{}}\'::jsonb) WHERE uf ? %s', [key, key])
+            else:
+                cursor.execute(
+                    f"UPDATE \"{table}\" SET uf = NULLIF(json_remove(uf, '$.{key}'), '{{}}') "
+                    f"WHERE json_type(uf, '$.{key}') IS NOT NULL"
+                )
+        _index_ddl(uf_index_sql(entity_type, key)[1])
+        AuditLog.objects.create(action="custom_field.delete", actor=actor,
+                                data={"entity": entity_type.name.lower(), "code": field.code})
+        field.delete()

@@ -85,38 +85,38 @@ def _write_contacts(deal: Deal, contact_ids: Sequence[int]) -> None:
     deal.contact_id = contact_ids[0] if contact_ids else None
 
 
-@transaction.atomic
 def deal_create(*, actor=None, data: Mapping[str, Any], lead=None) -> Deal:
     """Create a deal, by default at the first stage of the default pipeline."""
-    cleaned, placement = _clean_deal(data, create=True)
-    values = cleaned.values
-    contacts = ordered_links(cleaned, "contact_ids") or []
-    values.pop("contact_id", None)
-    if not placement.get("pipeline") and not placement.get("stage"):
-        placement["pipeline"] = default_pipeline()
-    _place(placement, current_pipeline=None)
-    deal = Deal(**values, created_by=actor, lead=lead, pipeline=placement["pipeline"], stage=placement["stage"])
-    if "assigned_id" not in values:
-        deal.assigned = actor
-    access.require_add(actor, RecordKind.DEAL, deal.assigned_id)
-    deal.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
-    if deal.begindate is None:
-        deal.begindate = timezone.localdate()
-    deal.closed = _closed_state(deal.stage)["closed"]
-    if deal.closed:
-        deal.closed_at = timezone.now()
-        deal.closedate = deal.closedate or timezone.localdate()
-    deal.is_return_customer = bool(contacts or deal.company_id) and _is_known_customer(contacts, deal.company_id)
-    deal.title = values.get("title") or ""
-    deal.save()
-    if not deal.title:
-        deal.title = f"Deal #{deal.pk}"
-        deal.save(update_fields=["title"])
-    if contacts:
-        _write_contacts(deal, contacts)
-        deal.save(update_fields=["contact"])
-    record_event("created", "deal", deal.pk, actor=actor)
-    return deal
+    with transaction.atomic():
+        cleaned, placement = _clean_deal(data, create=True)
+        values = cleaned.values
+        contacts = ordered_links(cleaned, "contact_ids") or []
+        values.pop("contact_id", None)
+        if not placement.get("pipeline") and not placement.get("stage"):
+            placement["pipeline"] = default_pipeline()
+        _place(placement, current_pipeline=None)
+        deal = Deal(**values, created_by=actor, lead=lead, pipeline=placement["pipeline"], stage=placement["stage"])
+        if "assigned_id" not in values:
+            deal.assigned = actor
+        access.require_add(actor, RecordKind.DEAL, deal.assigned_id)
+        deal.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
+        if deal.begindate is None:
+            deal.begindate = timezone.localdate()
+        deal.closed = _closed_state(deal.stage)["closed"]
+        if deal.closed:
+            deal.closed_at = timezone.now()
+            deal.closedate = deal.closedate or timezone.localdate()
+        deal.is_return_customer = bool(contacts or deal.company_id) and _is_known_customer(contacts, deal.company_id)
+        deal.title = values.get("title") or ""
+        deal.save()
+        if not deal.title:
+            deal.title = f"Deal #{deal.pk}"
+            deal.save(update_fields=["title"])
+        if contacts:
+            _write_contacts(deal, contacts)
+            deal.save(update_fields=["contact"])
+        record_event("created", "deal", deal.pk, actor=actor)
+        return deal
 
 
 def _is_known_customer(contact_ids: Sequence[int], company_id: int | None) -> bool:
@@ -126,38 +126,38 @@ def _is_known_customer(contact_ids: Sequence[int], company_id: int | None) -> bo
     return bool(company_id and Deal.objects.filter(company_id=company_id).exists())
 
 
-@transaction.atomic
 def deal_update(*, deal: Deal, actor=None, data: Mapping[str, Any]) -> Deal:
     """Change a deal's fields, including moving it to another pipeline or stage."""
-    deal = Deal.objects.select_for_update().select_related("stage", "pipeline").get(pk=deal.pk)
-    access.require(actor, deal, Action.EDIT)
-    cleaned, placement = _clean_deal(data, create=False)
-    values = cleaned.values
-    if "title" in values and not values["title"]:
-        raise validation("title must not be empty", "title")
-    contacts = ordered_links(cleaned, "contact_ids")
-    values.pop("contact_id", None)
-    _place(placement, current_pipeline=deal.pipeline)
-    old_stage = deal.stage
-    changes = record_apply(deal, cleaned)
-    changes.update(apply_changes(deal, placement))
-    access.require_owner(actor, deal)
-    if contacts is not None:
-        before = list(deal.deal_contacts.order_by("-is_primary", "sort", "id").values_list("contact_id", flat=True))
-        if before != contacts:
-            _write_contacts(deal, contacts)
-            changes["contact_ids"] = [before, contacts]
-    if "stage" in changes:
-        _apply_stage_state(deal)
-    if changes:
-        deal.updated_at = timezone.now()
-        deal.save()
-        # Public names: the foreign keys by their id fields.
-        public = {{"stage": "stage_id", "pipeline": "pipeline_id"}.get(k, k): v for k, v in changes.items()}
-        record_event("updated", "deal", deal.pk, actor=actor, changes=public)
-    if "stage" in changes:
-        _stage_changed(deal, old_stage, actor)
-    return deal
+    with transaction.atomic():
+        deal = Deal.objects.select_for_update().select_related("stage", "pipeline").get(pk=deal.pk)
+        access.require(actor, deal, Action.EDIT)
+        cleaned, placement = _clean_deal(data, create=False)
+        values = cleaned.values
+        if "title" in values and not values["title"]:
+            raise validation("title must not be empty", "title")
+        contacts = ordered_links(cleaned, "contact_ids")
+        values.pop("contact_id", None)
+        _place(placement, current_pipeline=deal.pipeline)
+        old_stage = deal.stage
+        changes = record_apply(deal, cleaned)
+        changes.update(apply_changes(deal, placement))
+        access.require_owner(actor, deal)
+        if contacts is not None:
+            before = list(deal.deal_contacts.order_by("-is_primary", "sort", "id").values_list("contact_id", flat=True))
+            if before != contacts:
+                _write_contacts(deal, contacts)
+                changes["contact_ids"] = [before, contacts]
+        if "stage" in changes:
+            _apply_stage_state(deal)
+        if changes:
+            deal.updated_at = timezone.now()
+            deal.save()
+            # Public names: the foreign keys by their id fields.
+            public = {{"stage": "stage_id", "pipeline": "pipeline_id"}.get(k, k): v for k, v in changes.items()}
+            record_event("updated", "deal", deal.pk, actor=actor, changes=public)
+        if "stage" in changes:
+            _stage_changed(deal, old_stage, actor)
+        return deal
 
 
 def _apply_stage_state(deal: Deal) -> None:
@@ -176,63 +176,63 @@ def _stage_changed(deal: Deal, old_stage: Stage, actor) -> None:
                  data={"stage_from": old_stage.code, "stage_to": deal.stage.code})
 
 
-@transaction.atomic
 def deal_move_stage(*, deal: Deal, stage: Stage, actor=None) -> Deal:
     """Move a deal to ``stage`` (of its pipeline, or of another one: the deal follows)."""
-    deal = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
-    access.require(actor, deal, Action.EDIT)
-    if deal.stage_id == stage.pk:
+    with transaction.atomic():
+        deal = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+        access.require(actor, deal, Action.EDIT)
+        if deal.stage_id == stage.pk:
+            return deal
+        old_stage = deal.stage
+        deal.stage = stage
+        deal.pipeline_id = stage.pipeline_id
+        _apply_stage_state(deal)
+        deal.updated_at = timezone.now()
+        deal.save()
+        changes: dict[str, list] = {"stage_id": [old_stage.pk, stage.pk]}
+        if old_stage.pipeline_id != stage.pipeline_id:
+            changes["pipeline_id"] = [old_stage.pipeline_id, stage.pipeline_id]
+        record_event("updated", "deal", deal.pk, actor=actor, changes=changes)
+        _stage_changed(deal, old_stage, actor)
         return deal
-    old_stage = deal.stage
-    deal.stage = stage
-    deal.pipeline_id = stage.pipeline_id
-    _apply_stage_state(deal)
-    deal.updated_at = timezone.now()
-    deal.save()
-    changes: dict[str, list] = {"stage_id": [old_stage.pk, stage.pk]}
-    if old_stage.pipeline_id != stage.pipeline_id:
-        changes["pipeline_id"] = [old_stage.pipeline_id, stage.pipeline_id]
-    record_event("updated", "deal", deal.pk, actor=actor, changes=changes)
-    _stage_changed(deal, old_stage, actor)
-    return deal
 
 
-@transaction.atomic
 def deal_contacts_set(*, deal: Deal, contact_ids: Sequence[int], actor=None) -> Deal:
     """Make ``contact_ids`` the deal's contacts, the first one primary."""
-    return deal_update(deal=deal, actor=actor, data={"contact_ids": list(contact_ids)})
+    with transaction.atomic():
+        return deal_update(deal=deal, actor=actor, data={"contact_ids": list(contact_ids)})
 
 
-@transaction.atomic
 def deal_delete(*, deal: Deal, actor=None) -> None:
     """Delete a deal; a lead converted into it keeps its history without the link."""
-    from kontor.crm.models import Lead
-    from kontor.crm.services.activities import activities_unbind_record
+    with transaction.atomic():
+        from kontor.crm.models import Lead
+        from kontor.crm.services.activities import activities_unbind_record
 
-    access.require(actor, deal, Action.DELETE)
-    record_event("deleted", "deal", deal.pk, actor=actor)  # first: subscribers still see the record
-    Lead.objects.filter(deal=deal).update(deal=None)
-    communications_delete(entity_type=EntityType.DEAL, entity_id=deal.pk)
-    activities_unbind_record(entity_type=EntityType.DEAL, entity_id=deal.pk)
-    deal.delete()
+        access.require(actor, deal, Action.DELETE)
+        record_event("deleted", "deal", deal.pk, actor=actor)  # first: subscribers still see the record
+        Lead.objects.filter(deal=deal).update(deal=None)
+        communications_delete(entity_type=EntityType.DEAL, entity_id=deal.pk)
+        activities_unbind_record(entity_type=EntityType.DEAL, entity_id=deal.pk)
+        deal.delete()
 
 
-@transaction.atomic
 def deal_lose(*, deal: Deal, stage: Stage, reason: str, close_activities: bool, actor=None) -> Deal:
     """Move a deal to a failure stage with the reason why: the reason is kept as a note on the deal
     (a timeline comment marked ``lost_reason``); with ``close_activities`` its open activities are
     completed."""
-    from kontor.crm.models import Activity
-    from kontor.crm.services.activities import activity_complete
-    from kontor.crm.services.notes import note_add
+    with transaction.atomic():
+        from kontor.crm.models import Activity
+        from kontor.crm.services.activities import activity_complete
+        from kontor.crm.services.notes import note_add
 
-    if stage.semantic != Semantic.FAILURE:
-        raise validation("stage_id must be a failure (lost) stage", "stage_id")
-    deal = deal_move_stage(deal=deal, stage=stage, actor=actor)
-    note_add(entity_type=EntityType.DEAL, entity_id=deal.pk, text=reason, actor=actor, field="reason",
-             extra={"lost_reason": True, "stage": stage.name})
-    if close_activities:
-        for activity in Activity.objects.filter(completed=False, bindings__entity_type=EntityType.DEAL,
-                                                bindings__entity_id=deal.pk).distinct():
-            activity_complete(activity=activity, actor=actor)
-    return deal
+        if stage.semantic != Semantic.FAILURE:
+            raise validation("stage_id must be a failure (lost) stage", "stage_id")
+        deal = deal_move_stage(deal=deal, stage=stage, actor=actor)
+        note_add(entity_type=EntityType.DEAL, entity_id=deal.pk, text=reason, actor=actor, field="reason",
+                 extra={"lost_reason": True, "stage": stage.name})
+        if close_activities:
+            for activity in Activity.objects.filter(completed=False, bindings__entity_type=EntityType.DEAL,
+                                                    bindings__entity_id=deal.pk).distinct():
+                activity_complete(activity=activity, actor=actor)
+        return deal

@@ -48,7 +48,6 @@ def default_lead_title(values: Mapping[str, Any]) -> str:
     return name or values.get("company_title") or ""
 
 
-@transaction.atomic
 def lead_create(*, actor=None, data: Mapping[str, Any], convert_in_simple_mode: bool = True) -> Lead:
     """Create a lead. A lead needs a title, or a name/company from which one is made.
 
@@ -57,70 +56,71 @@ def lead_create(*, actor=None, data: Mapping[str, Any], convert_in_simple_mode: 
     happens in the CRM-modes app, which reacts to the ``lead.created`` event inside this transaction
     (the option travels with the event); this module does not know the modes.
     """
-    cleaned = _clean_lead(data, create=True)
-    values = cleaned.values
-    values["title"] = values.get("title") or default_lead_title(values)
-    if not values["title"]:
-        raise validation("title is required (or a name or company title to make one from)", "title")
-    status = (LeadStatus.objects.get(code=values["status_id"]) if values.get("status_id")
-              else first_process_status())
-    if status.semantic == Semantic.SUCCESS:
-        raise validation("status_id: a lead becomes converted only by conversion", "status_id")
-    values["status_id"] = status.code
-    lead = Lead(**values, created_by=actor)
-    if "assigned_id" not in values:
-        lead.assigned = actor
-    access.require_add(actor, RecordKind.LEAD, lead.assigned_id)
-    lead.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
-    lead.is_return_customer = bool(lead.contact_id or lead.company_id)
-    lead.save()
-    communications_set(entity_type=EntityType.LEAD, entity_id=lead.pk, cleaned=cleaned.comms)
-    record_event("created", "lead", lead.pk, actor=actor, convert_in_simple_mode=convert_in_simple_mode)
-    return lead
+    with transaction.atomic():
+        cleaned = _clean_lead(data, create=True)
+        values = cleaned.values
+        values["title"] = values.get("title") or default_lead_title(values)
+        if not values["title"]:
+            raise validation("title is required (or a name or company title to make one from)", "title")
+        status = (LeadStatus.objects.get(code=values["status_id"]) if values.get("status_id")
+                  else first_process_status())
+        if status.semantic == Semantic.SUCCESS:
+            raise validation("status_id: a lead becomes converted only by conversion", "status_id")
+        values["status_id"] = status.code
+        lead = Lead(**values, created_by=actor)
+        if "assigned_id" not in values:
+            lead.assigned = actor
+        access.require_add(actor, RecordKind.LEAD, lead.assigned_id)
+        lead.uf = {k: v for k, v in cleaned.uf.items() if v is not None} or None
+        lead.is_return_customer = bool(lead.contact_id or lead.company_id)
+        lead.save()
+        communications_set(entity_type=EntityType.LEAD, entity_id=lead.pk, cleaned=cleaned.comms)
+        record_event("created", "lead", lead.pk, actor=actor, convert_in_simple_mode=convert_in_simple_mode)
+        return lead
 
 
 def lead_is_converted(lead: Lead) -> bool:
     return lead.converted_at is not None or lead.status.semantic == Semantic.SUCCESS
 
 
-@transaction.atomic
 def lead_update(*, lead: Lead, actor=None, data: Mapping[str, Any]) -> Lead:
     """Change a lead's fields. A converted lead is read-only history (409)."""
-    lead = Lead.objects.select_for_update().select_related("status").get(pk=lead.pk)
-    access.require(actor, lead, Action.EDIT)
-    if lead_is_converted(lead):
-        raise KontorError(ErrorCode.READ_ONLY, f"lead {lead.pk} is converted and can no longer be changed")
-    cleaned = _clean_lead(data, create=False)
-    values = cleaned.values
-    if "title" in values and not values["title"]:
-        raise validation("title must not be empty", "title")
-    new_status = values.get("status_id")
-    if (new_status is not None and new_status != lead.status_id
-            and LeadStatus.objects.get(code=new_status).semantic == Semantic.SUCCESS):
-        raise validation("status_id: use the convert endpoint to convert a lead", "status_id")
-    changes = record_apply(lead, cleaned)
-    changes.pop("company_title_normalized", None)
-    access.require_owner(actor, lead)
-    if "contact_id" in changes or "company_id" in changes:
-        lead.is_return_customer = bool(lead.contact_id or lead.company_id)
-    comms_before = comm_values(entity_type=EntityType.LEAD, entity_id=lead.pk, types=cleaned.comms)
-    comm_changed = communications_set(entity_type=EntityType.LEAD, entity_id=lead.pk, cleaned=cleaned.comms)
-    if changes or comm_changed:
-        lead.updated_at = timezone.now()
-        lead.save()
-        record_event("updated", "lead", lead.pk, actor=actor, changes={
-            **changes, **comm_changes(comms_before, entity_type=EntityType.LEAD, entity_id=lead.pk)})
-    return lead
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().select_related("status").get(pk=lead.pk)
+        access.require(actor, lead, Action.EDIT)
+        if lead_is_converted(lead):
+            raise KontorError(ErrorCode.READ_ONLY, f"lead {lead.pk} is converted and can no longer be changed")
+        cleaned = _clean_lead(data, create=False)
+        values = cleaned.values
+        if "title" in values and not values["title"]:
+            raise validation("title must not be empty", "title")
+        new_status = values.get("status_id")
+        if (new_status is not None and new_status != lead.status_id
+                and LeadStatus.objects.get(code=new_status).semantic == Semantic.SUCCESS):
+            raise validation("status_id: use the convert endpoint to convert a lead", "status_id")
+        changes = record_apply(lead, cleaned)
+        changes.pop("company_title_normalized", None)
+        access.require_owner(actor, lead)
+        if "contact_id" in changes or "company_id" in changes:
+            lead.is_return_customer = bool(lead.contact_id or lead.company_id)
+        comms_before = comm_values(entity_type=EntityType.LEAD, entity_id=lead.pk, types=cleaned.comms)
+        comm_changed = communications_set(entity_type=EntityType.LEAD, entity_id=lead.pk, cleaned=cleaned.comms)
+        if changes or comm_changed:
+            lead.updated_at = timezone.now()
+            lead.save()
+            record_event("updated", "lead", lead.pk, actor=actor, changes={
+                **changes, **comm_changes(comms_before, entity_type=EntityType.LEAD, entity_id=lead.pk)})
+        return lead
 
 
-@transaction.atomic
 def lead_delete(*, lead: Lead, actor=None) -> None:
     """Delete a lead with its phones, e-mails and activity bindings (activities bound elsewhere stay)."""
-    access.require(actor, lead, Action.DELETE)
-    record_event("deleted", "lead", lead.pk, actor=actor)  # first: subscribers still see the record
-    communications_delete(entity_type=EntityType.LEAD, entity_id=lead.pk)
-    from kontor.crm.services.activities import activities_unbind_record
+    with transaction.atomic():
+        access.require(actor, lead, Action.DELETE)
+        record_event("deleted", "lead", lead.pk, actor=actor)  # first: subscribers still see the record
+        communications_delete(entity_type=EntityType.LEAD, entity_id=lead.pk)
+        from kontor.crm.services.activities import activities_unbind_record
 
-    activities_unbind_record(entity_type=EntityType.LEAD, entity_id=lead.pk)
-    ActivityBinding.objects.filter(entity_type=EntityType.LEAD, entity_id=lead.pk).delete()
-    lead.delete()
+        activities_unbind_record(entity_type=EntityType.LEAD, entity_id=lead.pk)
+        ActivityBinding.objects.filter(entity_type=EntityType.LEAD, entity_id=lead.pk).delete()
+        lead.delete()

@@ -43,30 +43,31 @@ def _check_may_change(entry: TimelineEntry, actor: Any) -> None:
         raise KontorError(ErrorCode.PERMISSION_DENIED, "only the note's author or an administrator may change it")
 
 
-@transaction.atomic
 def note_add(*, entity_type: EntityType, entity_id: int, text: Any, actor: Any,
              field: str = "text", extra: dict[str, Any] | None = None) -> TimelineEntry:
     """A note on a lead, deal, contact or company, written by ``actor``."""
-    model = RECORD_MODELS[entity_type]
-    if not model._default_manager.filter(pk=entity_id).exists():
-        raise KontorError(ErrorCode.NOT_FOUND, f"{entity_type.name.lower()} {entity_id} not found", field="entity_id")
-    return TimelineEntry.objects.create(entity_type=entity_type, entity_id=entity_id, kind=TimelineKind.COMMENT,
-                                        actor=actor, data={"text": clean_note_text(text, field), **(extra or {})})
+    with transaction.atomic():
+        model = RECORD_MODELS[entity_type]
+        if not model._default_manager.filter(pk=entity_id).exists():
+            raise KontorError(ErrorCode.NOT_FOUND, f"{entity_type.name.lower()} {entity_id} not found",
+                              field="entity_id")
+        return TimelineEntry.objects.create(entity_type=entity_type, entity_id=entity_id, kind=TimelineKind.COMMENT,
+                                            actor=actor, data={"text": clean_note_text(text, field), **(extra or {})})
 
 
-@transaction.atomic
 def note_update(*, entry: TimelineEntry, text: Any, actor: Any, field: str = "text") -> TimelineEntry:
     """Change a note's text; its author and time stay, ``edited_at``/``edited_by`` tell the change."""
-    entry = TimelineEntry.objects.select_for_update().get(pk=entry.pk)
-    _check_may_change(entry, actor)
-    entry.data = {**(entry.data or {}), "text": clean_note_text(text, field), "edited_by": actor.pk,
-                  "edited_at": timezone.now().isoformat()}
-    entry.save(update_fields=["data"])
-    return entry
+    with transaction.atomic():
+        entry = TimelineEntry.objects.select_for_update().get(pk=entry.pk)
+        _check_may_change(entry, actor)
+        entry.data = {**(entry.data or {}), "text": clean_note_text(text, field), "edited_by": actor.pk,
+                      "edited_at": timezone.now().isoformat()}
+        entry.save(update_fields=["data"])
+        return entry
 
 
-@transaction.atomic
 def note_delete(*, entry: TimelineEntry, actor: Any) -> None:
     """Delete a note (other timeline entries cannot be deleted)."""
-    _check_may_change(entry, actor)
-    TimelineEntry.objects.filter(pk=entry.pk, kind=TimelineKind.COMMENT).delete()
+    with transaction.atomic():
+        _check_may_change(entry, actor)
+        TimelineEntry.objects.filter(pk=entry.pk, kind=TimelineKind.COMMENT).delete()

@@ -80,40 +80,40 @@ def stages_create_default(*, pipeline: Pipeline) -> list[Stage]:
     )
 
 
-@transaction.atomic
 def pipeline_create(*, actor=None, name: str, sort: int = 500, default_stages: bool = True) -> Pipeline:
     """Create a pipeline, with Bitrix24's default stages unless ``default_stages`` is false."""
-    name = clean_text(name, "name", required=True)
-    pipeline = Pipeline.objects.create(name=name, sort=_clean_int(sort, "sort"))
-    if default_stages:
-        stages_create_default(pipeline=pipeline)
-    AuditLog.objects.create(action="pipeline_created", actor=actor, data={"pipeline_id": pipeline.pk, "name": name})
-    return pipeline
+    with transaction.atomic():
+        name = clean_text(name, "name", required=True)
+        pipeline = Pipeline.objects.create(name=name, sort=_clean_int(sort, "sort"))
+        if default_stages:
+            stages_create_default(pipeline=pipeline)
+        AuditLog.objects.create(action="pipeline_created", actor=actor, data={"pipeline_id": pipeline.pk, "name": name})
+        return pipeline
 
 
-@transaction.atomic
 def pipeline_update(*, pipeline: Pipeline, actor=None, data: Mapping[str, Any]) -> Pipeline:
     """Rename or re-sort a pipeline."""
-    values = clean_name_sort(data)
-    changes = apply_changes(pipeline, values)
-    if changes:
-        pipeline.save()
-        AuditLog.objects.create(action="pipeline_updated", actor=actor,
-                                data={"pipeline_id": pipeline.pk, "changes": changes})
-    return pipeline
+    with transaction.atomic():
+        values = clean_name_sort(data)
+        changes = apply_changes(pipeline, values)
+        if changes:
+            pipeline.save()
+            AuditLog.objects.create(action="pipeline_updated", actor=actor,
+                                    data={"pipeline_id": pipeline.pk, "changes": changes})
+        return pipeline
 
 
-@transaction.atomic
 def pipeline_delete(*, pipeline: Pipeline, actor=None) -> None:
     """Delete an empty, non-default pipeline."""
-    if pipeline.is_default:
-        raise KontorError(ErrorCode.CONFLICT, "the default pipeline cannot be deleted")
-    if Deal.objects.filter(pipeline=pipeline).exists():
-        raise KontorError(ErrorCode.IN_USE, f"pipeline {pipeline.pk} still has deals")
-    CrmSettings.objects.filter(simple_pipeline=pipeline).update(simple_pipeline=None)
-    AuditLog.objects.create(action="pipeline_deleted", actor=actor, data={"pipeline_id": pipeline.pk,
-                                                                         "name": pipeline.name})
-    pipeline.delete()
+    with transaction.atomic():
+        if pipeline.is_default:
+            raise KontorError(ErrorCode.CONFLICT, "the default pipeline cannot be deleted")
+        if Deal.objects.filter(pipeline=pipeline).exists():
+            raise KontorError(ErrorCode.IN_USE, f"pipeline {pipeline.pk} still has deals")
+        CrmSettings.objects.filter(simple_pipeline=pipeline).update(simple_pipeline=None)
+        AuditLog.objects.create(action="pipeline_deleted", actor=actor, data={"pipeline_id": pipeline.pk,
+                                                                             "name": pipeline.name})
+        pipeline.delete()
 
 
 def _check_stage_order(pipeline: Pipeline) -> None:
@@ -125,102 +125,104 @@ def _check_stage_order(pipeline: Pipeline) -> None:
         raise KontorError(ErrorCode.CONFLICT, "a pipeline needs a success (won) stage")
 
 
-@transaction.atomic
 def stage_create(*, pipeline: Pipeline, actor=None, data: Mapping[str, Any]) -> Stage:
     """Add a stage to a pipeline."""
-    unknown_fields(data, ("code", "name", "sort", "semantic", "color"))
-    name = clean_text(data.get("name"), "name", required=True)
-    code = _clean_code(data.get("code") or re.sub(r"[^A-Za-z0-9_]", "_", name)[:50] or "STAGE")
-    if Stage.objects.filter(pipeline=pipeline, code=code).exists():
-        raise KontorError(ErrorCode.CONFLICT, f"stage code '{code}' exists in this pipeline", field="code")
-    stage = Stage.objects.create(
-        pipeline=pipeline, code=code, name=name, sort=_clean_int(data.get("sort", 10), "sort"),
-        semantic=_clean_semantic(data.get("semantic", Semantic.PROCESS)),
-        color=clean_color(data.get("color")),
-    )
-    AuditLog.objects.create(action="stage_created", actor=actor, data={"stage_id": stage.pk, "code": code})
-    return stage
+    with transaction.atomic():
+        unknown_fields(data, ("code", "name", "sort", "semantic", "color"))
+        name = clean_text(data.get("name"), "name", required=True)
+        code = _clean_code(data.get("code") or re.sub(r"[^A-Za-z0-9_]", "_", name)[:50] or "STAGE")
+        if Stage.objects.filter(pipeline=pipeline, code=code).exists():
+            raise KontorError(ErrorCode.CONFLICT, f"stage code '{code}' exists in this pipeline", field="code")
+        stage = Stage.objects.create(
+            pipeline=pipeline, code=code, name=name, sort=_clean_int(data.get("sort", 10), "sort"),
+            semantic=_clean_semantic(data.get("semantic", Semantic.PROCESS)),
+            color=clean_color(data.get("color")),
+        )
+        AuditLog.objects.create(action="stage_created", actor=actor, data={"stage_id": stage.pk, "code": code})
+        return stage
 
 
-@transaction.atomic
 def stage_update(*, stage: Stage, actor=None, data: Mapping[str, Any]) -> Stage:
     """Rename, re-sort or re-colour a stage; its semantic changes only while no deal is in it."""
-    unknown_fields(data, ("name", "sort", "semantic", "color"))
-    values: dict[str, Any] = {}
-    if "name" in data:
-        values["name"] = clean_text(data["name"], "name", required=True)
-    if "sort" in data:
-        values["sort"] = _clean_int(data["sort"], "sort")
-    if "color" in data:
-        values["color"] = clean_color(data["color"])
-    if "semantic" in data:
-        values["semantic"] = _clean_semantic(data["semantic"])
-        if values["semantic"] != stage.semantic and Deal.objects.filter(stage=stage).exists():
-            raise KontorError(ErrorCode.IN_USE, "the semantic of a stage with deals cannot change", field="semantic")
-    changes = apply_changes(stage, values)
-    if changes:
-        stage.save()
-        _check_stage_order(stage.pipeline)
-        AuditLog.objects.create(action="stage_updated", actor=actor, data={"stage_id": stage.pk, "changes": changes})
-    return stage
+    with transaction.atomic():
+        unknown_fields(data, ("name", "sort", "semantic", "color"))
+        values: dict[str, Any] = {}
+        if "name" in data:
+            values["name"] = clean_text(data["name"], "name", required=True)
+        if "sort" in data:
+            values["sort"] = _clean_int(data["sort"], "sort")
+        if "color" in data:
+            values["color"] = clean_color(data["color"])
+        if "semantic" in data:
+            values["semantic"] = _clean_semantic(data["semantic"])
+            if values["semantic"] != stage.semantic and Deal.objects.filter(stage=stage).exists():
+                raise KontorError(ErrorCode.IN_USE, "the semantic of a stage with deals cannot change",
+                                  field="semantic")
+        changes = apply_changes(stage, values)
+        if changes:
+            stage.save()
+            _check_stage_order(stage.pipeline)
+            AuditLog.objects.create(action="stage_updated", actor=actor,
+                                    data={"stage_id": stage.pk, "changes": changes})
+        return stage
 
 
-@transaction.atomic
 def stage_delete(*, stage: Stage, actor=None) -> None:
     """Delete a stage no deal is in."""
-    if Deal.objects.filter(stage=stage).exists():
-        raise KontorError(ErrorCode.IN_USE, f"stage {stage.pk} still has deals")
-    pipeline = stage.pipeline
-    stage.delete()
-    _check_stage_order(pipeline)
-    AuditLog.objects.create(action="stage_deleted", actor=actor, data={"stage_id": stage.pk, "code": stage.code})
+    with transaction.atomic():
+        if Deal.objects.filter(stage=stage).exists():
+            raise KontorError(ErrorCode.IN_USE, f"stage {stage.pk} still has deals")
+        pipeline = stage.pipeline
+        stage.delete()
+        _check_stage_order(pipeline)
+        AuditLog.objects.create(action="stage_deleted", actor=actor, data={"stage_id": stage.pk, "code": stage.code})
 
 
-@transaction.atomic
 def lead_status_create(*, actor=None, data: Mapping[str, Any]) -> LeadStatus:
     """Add a lead status. Only in-progress and junk statuses can be added: one status means converted."""
-    unknown_fields(data, ("code", "name", "sort", "semantic", "color"))
-    code = _clean_code(data.get("code"))
-    if LeadStatus.objects.filter(code=code).exists():
-        raise KontorError(ErrorCode.CONFLICT, f"lead status '{code}' exists", field="code")
-    semantic = _clean_semantic(data.get("semantic", Semantic.PROCESS))
-    if semantic == Semantic.SUCCESS:
-        raise validation("there is exactly one converted status (CONVERTED)", "semantic")
-    status = LeadStatus.objects.create(
-        code=code, name=clean_text(data.get("name"), "name", required=True), semantic=semantic,
-        sort=_clean_int(data.get("sort", 40), "sort"), color=clean_color(data.get("color")),
-    )
-    AuditLog.objects.create(action="lead_status_created", actor=actor, data={"code": code})
-    return status
+    with transaction.atomic():
+        unknown_fields(data, ("code", "name", "sort", "semantic", "color"))
+        code = _clean_code(data.get("code"))
+        if LeadStatus.objects.filter(code=code).exists():
+            raise KontorError(ErrorCode.CONFLICT, f"lead status '{code}' exists", field="code")
+        semantic = _clean_semantic(data.get("semantic", Semantic.PROCESS))
+        if semantic == Semantic.SUCCESS:
+            raise validation("there is exactly one converted status (CONVERTED)", "semantic")
+        status = LeadStatus.objects.create(
+            code=code, name=clean_text(data.get("name"), "name", required=True), semantic=semantic,
+            sort=_clean_int(data.get("sort", 40), "sort"), color=clean_color(data.get("color")),
+        )
+        AuditLog.objects.create(action="lead_status_created", actor=actor, data={"code": code})
+        return status
 
 
-@transaction.atomic
 def lead_status_update(*, status: LeadStatus, actor=None, data: Mapping[str, Any]) -> LeadStatus:
     """Rename, re-sort or re-colour a lead status. Semantics are fixed once created."""
-    unknown_fields(data, ("name", "sort", "color", "semantic"))
-    if "semantic" in data and data["semantic"] != status.semantic:
-        raise validation("the semantic of a lead status cannot change", "semantic")
-    values: dict[str, Any] = {}
-    if "name" in data:
-        values["name"] = clean_text(data["name"], "name", required=True)
-    if "sort" in data:
-        values["sort"] = _clean_int(data["sort"], "sort")
-    if "color" in data:
-        values["color"] = clean_color(data["color"])
-    changes = apply_changes(status, values)
-    if changes:
-        status.save()
-        AuditLog.objects.create(action="lead_status_updated", actor=actor,
-                                data={"code": status.code, "changes": changes})
-    return status
+    with transaction.atomic():
+        unknown_fields(data, ("name", "sort", "color", "semantic"))
+        if "semantic" in data and data["semantic"] != status.semantic:
+            raise validation("the semantic of a lead status cannot change", "semantic")
+        values: dict[str, Any] = {}
+        if "name" in data:
+            values["name"] = clean_text(data["name"], "name", required=True)
+        if "sort" in data:
+            values["sort"] = _clean_int(data["sort"], "sort")
+        if "color" in data:
+            values["color"] = clean_color(data["color"])
+        changes = apply_changes(status, values)
+        if changes:
+            status.save()
+            AuditLog.objects.create(action="lead_status_updated", actor=actor,
+                                    data={"code": status.code, "changes": changes})
+        return status
 
 
-@transaction.atomic
 def lead_status_delete(*, status: LeadStatus, actor=None) -> None:
     """Delete a custom lead status that no lead has."""
-    if status.system:
-        raise KontorError(ErrorCode.CONFLICT, f"built-in status {status.code} cannot be deleted")
-    if Lead.objects.filter(status=status).exists():
-        raise KontorError(ErrorCode.IN_USE, f"lead status {status.code} is still in use")
-    AuditLog.objects.create(action="lead_status_deleted", actor=actor, data={"code": status.code})
-    status.delete()
+    with transaction.atomic():
+        if status.system:
+            raise KontorError(ErrorCode.CONFLICT, f"built-in status {status.code} cannot be deleted")
+        if Lead.objects.filter(status=status).exists():
+            raise KontorError(ErrorCode.IN_USE, f"lead status {status.code} is still in use")
+        AuditLog.objects.create(action="lead_status_deleted", actor=actor, data={"code": status.code})
+        status.delete()
