@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from kontor.crm.enums import CrmMode
@@ -42,3 +45,20 @@ def start_switch(api) -> int:
     r = api.post("/api/v1/crm-mode/switch", {"mode": "simple"})
     assert r.status_code == 202, r.content
     return r.json()["id"]
+
+
+@pytest.fixture
+def fake_sleep(monkeypatch):
+    """``fake_sleep(fn)`` replaces ``time.sleep`` for this test's thread only.
+
+    ``time.sleep`` is one function for every module and thread: a thread another test left behind (a
+    daemon sweeper, a worker) would otherwise call the fake too and put its own pauses among the switch's.
+    """
+    real = time.sleep
+
+    def install(fake):
+        here = threading.current_thread()
+        monkeypatch.setattr(time, "sleep", lambda seconds: fake(seconds) if threading.current_thread() is here
+                            else real(seconds))
+
+    return install

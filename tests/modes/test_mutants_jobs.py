@@ -232,7 +232,7 @@ def test_a_batch_retried_lead_by_lead_counts_its_breakdown_and_cuts_long_errors(
     assert final.errors == [{"lead_id": bad, "error": "x" * 500}]
 
 
-def _yield_with(monkeypatch, answers: list[bool], *, max_seconds: float) -> list[float]:
+def _yield_with(monkeypatch, fake_sleep, answers: list[bool], *, max_seconds: float) -> list[float]:
     """Run ``_yield_to_writers`` on a fake clock (sleeping advances it); ``answers`` are what
     ``writers_active`` says, one per look (then: nobody). Returns the sleeps."""
     from django.db import connections
@@ -247,26 +247,26 @@ def _yield_with(monkeypatch, answers: list[bool], *, max_seconds: float) -> list
     monkeypatch.setattr(jobs, "SQLITE_YIELD_SECONDS", 0.25)  # binary fractions: exact sums
     monkeypatch.setattr(jobs, "SQLITE_QUIET_SECONDS", 1.0)
     monkeypatch.setattr(jobs.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(jobs.time, "sleep", sleep)
+    fake_sleep(sleep)
     monkeypatch.setattr(connections["default"], "writers_active", lambda: answers.pop(0) if answers else False,
                         raising=False)
     jobs._yield_to_writers(max_seconds=max_seconds)
     return sleeps
 
 
-def test_between_batches_the_job_steps_back_only_once_when_nobody_waits(monkeypatch):
-    assert _yield_with(monkeypatch, [], max_seconds=60) == [0.25]
+def test_between_batches_the_job_steps_back_only_once_when_nobody_waits(monkeypatch, fake_sleep):
+    assert _yield_with(monkeypatch, fake_sleep, [], max_seconds=60) == [0.25]
 
 
-def test_the_job_takes_the_lock_back_once_no_writer_has_waited_for_the_quiet_time(monkeypatch):
+def test_the_job_takes_the_lock_back_once_no_writer_has_waited_for_the_quiet_time(monkeypatch, fake_sleep):
     # waiting at 0.25 and 0.75 (not at 0.5): the job goes on at 1.75, a quiet second after the last
-    sleeps = _yield_with(monkeypatch, [True, False, True], max_seconds=60)
+    sleeps = _yield_with(monkeypatch, fake_sleep, [True, False, True], max_seconds=60)
     assert sum(sleeps) == 1.75 and set(sleeps) == {0.25}
 
 
-def test_writers_that_keep_waiting_hold_the_job_back_only_until_its_limit(monkeypatch):
-    assert sum(_yield_with(monkeypatch, [True] * 100, max_seconds=2.0)) == 2.0
-    assert _yield_with(monkeypatch, [True] * 100, max_seconds=0) == [0.25]  # no time left: one step back
+def test_writers_that_keep_waiting_hold_the_job_back_only_until_its_limit(monkeypatch, fake_sleep):
+    assert sum(_yield_with(monkeypatch, fake_sleep, [True] * 100, max_seconds=2.0)) == 2.0
+    assert _yield_with(monkeypatch, fake_sleep, [True] * 100, max_seconds=0) == [0.25]  # no time left: one step back
 
 
 def test_sqlite_batches_are_sized_by_time():

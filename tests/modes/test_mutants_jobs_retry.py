@@ -106,13 +106,13 @@ def test_without_matching_two_leads_of_one_person_make_two_contacts(admin_api, c
     assert Contact.objects.count() == 2
 
 
-def test_the_pauses_between_and_inside_batches_are_kept(admin_api, classic, monkeypatch):
+def test_the_pauses_between_and_inside_batches_are_kept(admin_api, classic, monkeypatch, fake_sleep):
     _leads(admin_api, 3)
     sleeps = []
     monkeypatch.setattr(jobs, "PAUSE_SECONDS", 0.0625)
     monkeypatch.setattr(jobs, "BATCH_PAUSE_SECONDS", 0.125)
     monkeypatch.setattr(jobs, "SQLITE_BATCH_SECONDS", 0)  # batches by size: no yielding to writers
-    monkeypatch.setattr(jobs.time, "sleep", sleeps.append)
+    fake_sleep(sleeps.append)
     final = jobs.switch_run(start_switch(admin_api), batch_size=2)
     assert (final.status, final.converted, final.failed) == ("done", 3, 0)
     assert sleeps == [0.125, 0.0625, 0.125, 0.0625]  # two batches: inside each, then after it
@@ -159,7 +159,7 @@ def test_a_switch_keeps_the_moment_it_was_started_when_a_runner_takes_it(admin_a
 
 @pytest.mark.parametrize(("rest", "low", "high"), [(0.05, 0.2, 0.2), (1.5, 1.2, 1.5), (30, 2.0, 2.0)])
 def test_a_switch_another_runner_holds_is_taken_over_when_its_lease_runs_out(admin_api, classic, monkeypatch,
-                                                                            rest, low, high):
+                                                                            rest, low, high, fake_sleep):
 
 
 
@@ -173,7 +173,7 @@ def test_a_switch_another_runner_holds_is_taken_over_when_its_lease_runs_out(adm
         waits.append(seconds)
         ModeSwitch.objects.filter(pk=switch_id).update(lease_until=timezone.now() - timedelta(seconds=1))
 
-    monkeypatch.setattr(jobs.time, "sleep", sleep)
+    fake_sleep(sleep)
     monkeypatch.setattr(jobs, "SQLITE_BATCH_SECONDS", 0)
     final = jobs.switch_run(switch_id)
     assert (final.status, final.converted) == ("done", 2)
