@@ -54,8 +54,8 @@ TESTS: dict[str, list[str]] = {
     # tests/bitrix without test_readme_methods.py (reads README.md beside the copied tests, absent in mutants/)
     # and test_b24jssdk.py (Node against a live server: a subprocess)
     "kontor.bitrix.methods": [f"tests/bitrix/test_{name}.py" for name in (
-        "activity_times", "fields", "filter_fields", "leniency", "methods", "methods_more", "paging", "params",
-        "products", "webhooks", "wire", "xml")] + sorted(
+        "activity_times", "fields", "filter_fields", "item_update_atomic", "leniency", "methods", "methods_more",
+        "paging", "params", "products", "webhooks", "wire", "xml")] + sorted(
         str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "bitrix").glob("test_mutants_*.py")),
     "kontor.api.auth": ["tests/security/test_admin_only.py", "tests/security/test_api_errors.py",
                         "tests/api/test_users.py", "tests/api/test_auth.py"],
