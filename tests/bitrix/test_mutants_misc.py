@@ -7,13 +7,17 @@ from __future__ import annotations
 import pytest
 
 from kontor.accounts.models import User
+from kontor.accounts.roles import role_create, user_set_access
 from kontor.bitrix.mapping import dt
 from kontor.bitrix.models import ExternalCall
 from kontor.bitrix.registry import METHODS
+from kontor.bitrix.services import webhook_create, webhook_path
 from kontor.crm.enums import EntityType
-from kontor.crm.models import ActivityBinding, Lead
+from kontor.crm.models import Activity, ActivityBinding, Communication, Lead, TimelineEntry
 from kontor.events.models import OutgoingWebhook, WebhookFormat
 from kontor.events.names import BITRIX_EVENTS
+
+from .conftest import Wire
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +267,79 @@ def test_only_administrators_bind_events(bx, bx_manager, method):
     assert _error(bx_manager.post(method, {"event": "ONCRMLEADADD", "handler": HANDLER + "/m"})) == (
         "", "Access denied.")
     assert list(OutgoingWebhook.objects.values_list("url", flat=True)) == [HANDLER]
+
+
+# --- the handlers mutmut reached once they were no longer decorated (3 December, evening) -------------
+
+
+def test_a_call_is_logged_as_the_webhooks_user_for_the_employee_it_names(bx, classic_mode, admin_user, manager_user):
+    reg = _register(bx, manager_user, CALL_START_DATE="")  # an empty start: the call starts now
+    activity = Activity.objects.get()
+    assert (activity.author_id, activity.responsible_id) == (admin_user.pk, manager_user.pk)
+    assert ExternalCall.objects.get().started_at is not None
+    bx.ok("telephony.externalcall.finish", {"CALL_ID": reg["CALL_ID"], "USER_ID": manager_user.pk,
+                                           "DURATION": 5})
+    # finishing completes the call's activity, on the timeline in the webhook user's name
+    done = TimelineEntry.objects.get(kind="activity_completed")
+    assert (done.actor_id, done.data["activity_id"]) == (admin_user.pk, activity.pk)
+    # an empty FILE_CONTENT is no file: the link is attached
+    assert bx.ok("telephony.externalcall.attachRecord", {"CALL_ID": reg["CALL_ID"], "FILE_CONTENT": "",
+                                                        "RECORD_URL": "https://pbx.example/r/1.wav"})["RECORD_URL"]
+
+
+def test_register_names_a_start_that_is_no_date_and_a_record_that_does_not_exist(bx, classic_mode, admin_user):
+    response = bx.post("telephony.externalcall.register", {"USER_ID": admin_user.pk, "PHONE_NUMBER": "1",
+                                                           "TYPE": 2, "CALL_START_DATE": "soon"})
+    assert response.status_code == 400 and response.json() == {
+        "error": "ERROR_ARGUMENT", "error_description": "'CALL_START_DATE': 'soon' is not a date and time.",
+        "argument": "CALL_START_DATE"}
+    response = bx.post("telephony.externalcall.register", {"USER_ID": admin_user.pk, "PHONE_NUMBER": "1",
+                                                           "TYPE": 2, "CRM_ENTITY_TYPE": "DEAL",
+                                                           "CRM_ENTITY_ID": 999999})
+    assert response.status_code == 400, response.content
+    assert "999999" in response.json()["error_description"]
+    assert not ExternalCall.objects.exists()
+
+
+def test_register_with_an_empty_crm_create_creates_the_lead_as_without_it(bx, classic_mode, admin_user):
+    reg = _register(bx, admin_user, CRM_CREATE="")
+    assert reg["CRM_CREATED_LEAD"] == Lead.objects.get().pk
+
+
+def test_finish_keeps_the_first_sixteen_characters_of_a_long_status_code(bx, classic_mode, admin_user):
+    reg = _register(bx, admin_user)
+    done = bx.ok("telephony.externalcall.finish", {"CALL_ID": reg["CALL_ID"], "USER_ID": admin_user.pk,
+                                                   "DURATION": 1, "STATUS_CODE": "0123456789abcdefXYZ"})
+    assert done["CALL_FAILED_CODE"] == "0123456789abcdef"
+
+
+def test_attach_record_names_file_content_as_the_argument_it_refuses(bx, classic_mode, admin_user):
+    reg = _register(bx, admin_user)
+    response = bx.post("telephony.externalcall.attachRecord", {"CALL_ID": reg["CALL_ID"], "FILE_CONTENT": "AAAA"})
+    assert response.json()["argument"] == "FILE_CONTENT"
+
+
+def test_an_event_binding_records_who_made_it(bx, admin_user):
+    bx.ok("event.bind", {"event": "ONCRMLEADADD", "handler": HANDLER})
+    assert OutgoingWebhook.objects.get().created_by_id == admin_user.pk
+
+
+def test_findbycomm_matches_only_the_type_asked_for(bx, classic_mode):
+    contact = bx.ok("crm.contact.add", {"fields": {"NAME": "Im", "IM": [{"VALUE": "+49305555555",
+                                                                          "VALUE_TYPE": "SKYPE"}]}})
+    assert Communication.objects.get(entity_id=contact).normalized == "+49305555555"
+    assert bx.ok("crm.duplicate.findbycomm", {"type": "PHONE", "values": ["+49 30 5555555"]}) == []
+
+
+def test_findbycomm_finds_only_what_the_caller_may_see(bx, classic_mode, manager_user):
+    own = role_create(actor=None, name="Own records", permissions={
+        kind: {a: "own" for a in ("read", "add", "edit", "delete", "export")}
+        for kind in ("lead", "deal", "contact", "company", "activity")})
+    user_set_access(actor=None, user=manager_user, department_id=None, access_role_id=own.pk)
+    webhook, raw = webhook_create(user=manager_user, name="own")
+    restricted = Wire(webhook_path(webhook, raw))
+    mine = restricted.ok("crm.contact.add", {"fields": {"NAME": "Mine", "PHONE": [{"VALUE": "+49 30 1111111"}]}})
+    other = bx.ok("crm.contact.add", {"fields": {"NAME": "Other", "PHONE": [{"VALUE": "+49 30 1111111"}]}})
+    search = {"type": "PHONE", "values": ["+49 30 1111111"]}
+    assert restricted.ok("crm.duplicate.findbycomm", search) == {"CONTACT": [mine]}
+    assert bx.ok("crm.duplicate.findbycomm", search) == {"CONTACT": [mine, other]}
