@@ -379,3 +379,12 @@ def test_status_delete_of_every_kind_is_logged_for_the_caller(bx, admin_user):
         assert bx.ok("crm.status.delete", {"id": ref}) is True
     actions = ("lead_status_deleted", "source_deleted", "directory_item_deleted", "stage_deleted")
     assert [_actors(action) for action in actions] == [[admin_user.pk]] * 4
+
+
+@pytest.mark.parametrize("entity_id", ["STATUS", "SOURCE", "DEAL_STAGE"])
+def test_status_add_refuses_a_code_beyond_ascii_instead_of_storing_another(bx, entity_id):
+    response = bx.post("crm.status.add", {"fields": {"ENTITY_ID": entity_id, "STATUS_ID": "straße", "NAME": "x"}})
+    assert response.status_code == 400, response.content
+    assert "letters, digits" in response.json()["error_description"]
+    codes = [s["STATUS_ID"] for s in bx.ok("crm.status.list", {"filter": {"ENTITY_ID": entity_id}})]
+    assert "STRASSE" not in codes and "straße" not in codes
