@@ -172,10 +172,10 @@ def stage_delete(*, stage: Stage, actor=None) -> None:
     with transaction.atomic():
         if Deal.objects.filter(stage=stage).exists():
             raise KontorError(ErrorCode.IN_USE, f"stage {stage.pk} still has deals")
-        pipeline = stage.pipeline
+        pipeline, stage_id = stage.pipeline, stage.pk  # delete() sets stage.pk to None
         stage.delete()
         _check_stage_order(pipeline)
-        AuditLog.objects.create(action="stage_deleted", actor=actor, data={"stage_id": stage.pk, "code": stage.code})
+        AuditLog.objects.create(action="stage_deleted", actor=actor, data={"stage_id": stage_id, "code": stage.code})
 
 
 def lead_status_create(*, actor=None, data: Mapping[str, Any]) -> LeadStatus:
