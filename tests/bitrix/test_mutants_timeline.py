@@ -344,3 +344,18 @@ def test_a_todo_with_an_unreadable_deadline_names_the_parameter(bx, classic_mode
     assert response.json() == {"error": "ERROR_ARGUMENT", "argument": "deadline",
                                "error_description": "'deadline': 'soon' is not a date and time."}
     assert not Activity.objects.exists()
+
+
+def test_comment_list_orders_by_author_as_bitrix24_documents(bx, bx_manager, classic_mode, admin_user, manager_user):
+    deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "D"}})
+    fields = {"ENTITY_ID": deal, "ENTITY_TYPE": "deal", "COMMENT": "x"}
+    # the lower user id writes last, so neither id nor creation order gives the author order
+    first_id, second_id = sorted([admin_user.pk, manager_user.pk])
+    higher = bx_manager if manager_user.pk == second_id else bx
+    lower = bx if higher is bx_manager else bx_manager
+    by_higher = higher.ok("crm.timeline.comment.add", {"fields": fields})
+    by_lower = lower.ok("crm.timeline.comment.add", {"fields": fields})
+    listed = bx.ok("crm.timeline.comment.list", {"filter": {"ENTITY_ID": deal, "ENTITY_TYPE": "deal"},
+                                                 "order": {"AUTHOR_ID": "ASC"}, "select": ["ID", "AUTHOR_ID"]})
+    assert [int(r["ID"]) for r in listed] == [by_lower, by_higher]
+    assert [int(r["AUTHOR_ID"]) for r in listed] == [first_id, second_id]

@@ -153,8 +153,8 @@ def comment_list(call: Call) -> Page:
     qs = access.scope_related(TimelineEntry.objects.filter(kind=TimelineKind.COMMENT), call.user)
     qs = qs.filter(build_filter(raw_filter, COMMENT_FILTER))
     order = build_order(get_mapping(call.params, "order", message="Parameter 'order' must be array."),
-                        {"ID": "id", "CREATED": "created_at"})
-    qs = qs.order_by(*(order or ["-created_at", "-id"]))
+                        {"ID": "id", "CREATED": "created_at", "AUTHOR_ID": "actor_id"})
+    qs = qs.order_by(*order)  # build_order ends with the id tie-breaker: oldest first unless told
     select_all, names = parse_select(get_param(call.params, "select"))
     start = max(parse_start(get_param(call.params, "start")), 0)
     total = qs.count()
