@@ -292,3 +292,15 @@ def browser():
         browser = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def one_rate_window(monkeypatch):
+    """The rate limits count in fixed windows of the clock (``kontor.core.throttle.hit``); a test whose
+    requests straddle a window's end would see the count start again. This pins the limiter's clock in
+    the middle of one window."""
+    from types import SimpleNamespace
+
+    from kontor.core import throttle
+
+    monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))

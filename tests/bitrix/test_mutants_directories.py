@@ -197,9 +197,10 @@ def test_status_list_orders_by_name(bx):
 
 
 def test_status_list_orders_by_id_as_a_number(bx):
-    rows = bx.ok("crm.status.list")  # every directory: ids from 1 to well past 10
+    rows = bx.ok("crm.status.list")
+    # on a fresh database the ids run from 1 to well past 10, so a text sort would put 10 before 9 (on
+    # PostgreSQL the sequences keep counting between tests and the ids may all have as many digits)
     ids = [int(r["ID"]) for r in rows]
-    assert min(ids) < 10 < max(ids)
     answer = bx.call("crm.status.list", {"order": {"ID": "DESC"}})
     assert [int(r["ID"]) for r in answer["result"]] == sorted(ids, reverse=True)
     assert answer["total"] == len(rows)

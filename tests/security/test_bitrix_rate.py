@@ -24,7 +24,7 @@ def _call(base: str, method: str, params: dict | None = None):
     return Client().post(base + method, data=json.dumps(params or {}), content_type="application/json")
 
 
-def test_over_the_limit_the_facade_answers_query_limit_exceeded(manager_user, admin_user, settings):
+def test_over_the_limit_the_facade_answers_query_limit_exceeded(manager_user, admin_user, settings, one_rate_window):
     settings.KONTOR_BITRIX_RATE = "3/60"
     mine, other = _hook(manager_user), _hook(admin_user)
     assert [_call(mine, "crm.deal.list").status_code for _ in range(3)] == [200, 200, 200]
@@ -39,7 +39,7 @@ def test_over_the_limit_the_facade_answers_query_limit_exceeded(manager_user, ad
     assert not any(mine.rstrip("/").rsplit("/", 1)[-1] in k for k in keys)
 
 
-def test_a_batch_counts_once_and_no_limit_by_default(manager_user, settings):
+def test_a_batch_counts_once_and_no_limit_by_default(manager_user, settings, one_rate_window):
     base = _hook(manager_user)
     settings.KONTOR_BITRIX_RATE = ""
     assert all(_call(base, "crm.deal.list").status_code == 200 for _ in range(10))
@@ -50,7 +50,7 @@ def test_a_batch_counts_once_and_no_limit_by_default(manager_user, settings):
     assert _call(base, "batch", batch).status_code == 503
 
 
-def test_bad_credentials_are_not_counted_as_the_webhook(manager_user, settings):
+def test_bad_credentials_are_not_counted_as_the_webhook(manager_user, settings, one_rate_window):
     settings.KONTOR_BITRIX_RATE = "1/60"
     base = _hook(manager_user)
     wrong = base.rstrip("/").rsplit("/", 1)[0] + "/wrongsecret/"

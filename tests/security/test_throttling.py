@@ -71,7 +71,7 @@ def submit(client: Client, i: int, token: str | None = None):
                                            "token": token or fresh_token(client)})
 
 
-def test_a_flood_from_one_client_gets_429_after_the_limit(webform, settings):
+def test_a_flood_from_one_client_gets_429_after_the_limit(webform, settings, one_rate_window):
     settings.KONTOR_WEBFORM_RATE_PER_IP = "10/3600"
     flooder = Client(REMOTE_ADDR="203.0.113.9")
     statuses = [submit(flooder, i).status_code for i in range(100)]
@@ -83,7 +83,7 @@ def test_a_flood_from_one_client_gets_429_after_the_limit(webform, settings):
     assert submit(Client(REMOTE_ADDR="198.51.100.3"), 200).status_code == 200
 
 
-def test_the_form_has_a_limit_over_all_clients(webform, settings):
+def test_the_form_has_a_limit_over_all_clients(webform, settings, one_rate_window):
     settings.KONTOR_WEBFORM_RATE_PER_FORM = "5/3600"
     statuses = [submit(Client(REMOTE_ADDR=f"192.0.2.{i}"), i).status_code for i in range(1, 9)]
     assert statuses == [200] * 5 + [429] * 3
@@ -98,7 +98,7 @@ def test_a_form_token_is_spent_by_its_submission(webform):
     assert submit(client, 3).status_code == 200  # a freshly rendered form works
 
 
-def test_api_rate_per_user_answers_429_json(admin_api, manager_api, settings):
+def test_api_rate_per_user_answers_429_json(admin_api, manager_api, settings, one_rate_window):
     settings.KONTOR_API_RATE = "5/60"
     assert [admin_api.get("/api/v1/deals").status_code for _ in range(5)] == [200] * 5
     over = admin_api.get("/api/v1/deals")
