@@ -269,8 +269,10 @@ method("crm.item.productrow.set")(item_productrow_set)
 
 def item_productrow_fields(call: Call) -> dict[str, Any]:
     numbers = {"PRICE", "QUANTITY", "DISCOUNT_RATE", "DISCOUNT_SUM", "TAX_RATE"}
-    fields = {_camel(k): field_meta("double" if k in numbers else "integer" if k.endswith(("_ID", "SORT"))
-                                    else "string", k.replace("_", " ").capitalize()) for k in ROW_NAMES}
+    flags = {"TAX_INCLUDED"}  # "Y"/"N", Bitrix24's type "char" (as crm.product.fields has it)
+    fields = {_camel(k): field_meta("double" if k in numbers else "char" if k in flags
+                                    else "integer" if k.endswith(("_ID", "SORT")) else "string",
+                                    k.replace("_", " ").capitalize()) for k in ROW_NAMES}
     return {"fields": {"id": field_meta("integer", "ID", read_only=True),
                        "ownerId": field_meta("integer", "Owner", required=True, immutable=True),
                        "ownerType": field_meta("string", "Owner type (D, L)", required=True, immutable=True),
