@@ -17,7 +17,7 @@ from django.utils import timezone
 from kontor.accounts.models import Role
 from kontor.accounts.roles import role_create, user_set_access
 from kontor.accounts.services import user_create
-from kontor.core.errors import ErrorCode, KontorError
+from kontor.core.errors import ErrorCode
 from kontor.crm.enums import EntityType, TimelineKind
 from kontor.crm.models import Activity, ActivityBinding, Company, Contact, ContactCompany, TimelineEntry
 from kontor.crm.services import activity_create, company_create, contact_create
@@ -26,13 +26,9 @@ from kontor.crm.services.companies import company_delete
 from kontor.crm.services.notes import note_add, note_delete, note_update
 from kontor.events import bus
 
+from .conftest import refusal
+
 pytestmark = pytest.mark.django_db
-
-
-def _refusal(call) -> KontorError:
-    with pytest.raises(KontorError) as err:
-        call()
-    return err.value
 
 
 @pytest.fixture
@@ -81,7 +77,7 @@ def test_a_manager_who_may_only_read_activities_can_neither_change_nor_complete_
     for call, action in ((lambda: activity_update(activity=activity, actor=reader, data={"subject": "Mine"}), "edit"),
                          (lambda: activity_complete(activity=activity, actor=reader), "edit"),
                          (lambda: activity_delete(activity=activity, actor=reader), "delete")):
-        err = _refusal(call)
+        err = refusal(call)
         assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED,
                                            f"your role does not allow you to {action} this activity")
     stored = Activity.objects.get(pk=activity.pk)
@@ -111,7 +107,7 @@ def test_deleting_an_activity_announces_it_with_its_id_and_actor_and_removes_its
 def test_a_manager_restricted_to_own_activities_cannot_hand_one_to_somebody_else(admin_user, contact):
     own = _manager_with("own", {"activity": {"read": "own", "edit": "own"}})
     activity = _activity(admin_user, contact, responsible_id=own.pk)
-    err = _refusal(lambda: activity_update(activity=activity, actor=own, data={"responsible_id": admin_user.pk}))
+    err = refusal(lambda: activity_update(activity=activity, actor=own, data={"responsible_id": admin_user.pk}))
     assert (err.code, err.field) == (ErrorCode.PERMISSION_DENIED, "responsible_id")
     assert err.message == ("your role does not allow you to make somebody outside your scope responsible "
                            "for this activity")
@@ -122,7 +118,7 @@ def test_binding_an_activity_to_a_record_the_manager_cannot_see_is_not_found(adm
     editor = _manager_with("binder", {"activity": {"read": "all", "edit": "all"}, "contact": {"read": "own"}})
     mine = contact_create(actor=admin_user, data={"name": "Mine", "assigned_id": editor.pk})
     activity = _activity(admin_user, mine)
-    err = _refusal(lambda: activity_update(activity=activity, actor=editor, data={
+    err = refusal(lambda: activity_update(activity=activity, actor=editor, data={
         "bindings": [{"entity": "contact", "id": contact.pk}]}))
     assert (err.code, err.message) == (ErrorCode.NOT_FOUND, f"Contact {contact.pk} not found")
     assert list(ActivityBinding.objects.filter(activity=activity).values_list("entity_id", flat=True)) == [mine.pk]
@@ -197,20 +193,20 @@ def test_completing_an_activity_shows_on_the_record_as_done_by_the_actor(admin_u
 
 @pytest.mark.parametrize(("entity_type", "name"), [(EntityType.DEAL, "deal"), (EntityType.COMPANY, "company")])
 def test_a_note_on_a_missing_record_is_not_found_naming_entity_id(admin_user, entity_type, name):
-    err = _refusal(lambda: note_add(entity_type=entity_type, entity_id=999999, text="hello", actor=admin_user))
+    err = refusal(lambda: note_add(entity_type=entity_type, entity_id=999999, text="hello", actor=admin_user))
     assert (err.code, err.message, err.field) == (ErrorCode.NOT_FOUND, f"{name} 999999 not found", "entity_id")
     assert not TimelineEntry.objects.filter(kind=TimelineKind.COMMENT).exists()
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [({}, "text"), ({"field": "COMMENT"}, "COMMENT")])
 def test_a_note_without_text_is_refused_naming_the_callers_field(admin_user, contact, kwargs, field):
-    err = _refusal(lambda: note_add(entity_type=EntityType.CONTACT, entity_id=contact.pk, text="  ",
+    err = refusal(lambda: note_add(entity_type=EntityType.CONTACT, entity_id=contact.pk, text="  ",
                                     actor=admin_user, **kwargs))
     assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, f"{field}: a text is required", field)
     assert not TimelineEntry.objects.filter(kind=TimelineKind.COMMENT).exists()
 
     note = note_add(entity_type=EntityType.CONTACT, entity_id=contact.pk, text="first", actor=admin_user)
-    err = _refusal(lambda: note_update(entry=note, text="", actor=admin_user, **kwargs))
+    err = refusal(lambda: note_update(entry=note, text="", actor=admin_user, **kwargs))
     assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, f"{field}: a text is required", field)
     assert TimelineEntry.objects.get(pk=note.pk).data == {"text": "first"}
 
@@ -256,7 +252,7 @@ def test_only_a_manager_whose_role_allows_it_deletes_a_company(admin_user):
     reader = _manager_with("creader", {"company": {"read": "all"}})
     deleter = _manager_with("cdeleter", {"company": {"read": "all", "delete": "all"}})
     company = company_create(actor=admin_user, data={"title": "Acme"})
-    err = _refusal(lambda: company_delete(company=company, actor=reader))
+    err = refusal(lambda: company_delete(company=company, actor=reader))
     assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED,
                                        "your role does not allow you to delete this company")
     assert Company.objects.filter(pk=company.pk).exists()

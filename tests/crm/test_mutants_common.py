@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from kontor.core.errors import ErrorCode, KontorError
+from kontor.core.errors import ErrorCode
 from kontor.crm.enums import CommType
 from kontor.crm.services.common import clean_amount, clean_communications, clean_currency
 
-
-def _refusal(call) -> KontorError:
-    with pytest.raises(KontorError) as err:
-        call()
-    return err.value
+from .conftest import refusal
 
 
 @pytest.mark.parametrize(("given", "stored"), [
@@ -30,15 +26,15 @@ def test_amounts_are_read_with_two_decimals(given, stored):
 
 @pytest.mark.parametrize("given", [True, "abc", "1.2.3", [1]])
 def test_an_amount_that_is_no_number_is_refused_naming_the_field(given):
-    err = _refusal(lambda: clean_amount(given))
+    err = refusal(lambda: clean_amount(given))
     assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "opportunity", "opportunity must be a number")
-    err = _refusal(lambda: clean_amount(given, "amount"))
+    err = refusal(lambda: clean_amount(given, "amount"))
     assert (err.field, err.message) == ("amount", "amount must be a number")
 
 
 @pytest.mark.parametrize("given", ["-0.01", -1, "NaN", "Infinity", "-Infinity", "1e16", "10000000000000000"])
 def test_an_amount_out_of_range_is_refused_naming_the_field(given):
-    err = _refusal(lambda: clean_amount(given))
+    err = refusal(lambda: clean_amount(given))
     assert (err.code, err.field) == (ErrorCode.VALIDATION, "opportunity")
     assert err.message == "opportunity must be between 0 and 9999999999999999.99"
 
@@ -49,12 +45,12 @@ def test_currencies_default_to_euro_and_are_upper_case(given, code):
 
 
 def test_a_currency_that_is_no_iso_code_is_refused_naming_the_field():
-    err = _refusal(lambda: clean_currency("XYZ"))
+    err = refusal(lambda: clean_currency("XYZ"))
     assert (err.code, err.field) == (ErrorCode.VALIDATION, "currency")
     assert err.message == "currency: 'XYZ' is not an ISO 4217 currency code (such as EUR)"
-    err = _refusal(lambda: clean_currency("EURO"))
+    err = refusal(lambda: clean_currency("EURO"))
     assert (err.field, err.message) == ("currency", "currency is longer than 3 characters")
-    assert _refusal(lambda: clean_currency("xyz", "CURRENCY_ID")).field == "CURRENCY_ID"
+    assert refusal(lambda: clean_currency("xyz", "CURRENCY_ID")).field == "CURRENCY_ID"
 
 
 def test_phones_and_emails_are_normalised_and_none_means_unchanged():
@@ -70,11 +66,11 @@ def test_phones_and_emails_are_normalised_and_none_means_unchanged():
 
 
 def test_a_bad_phone_or_email_is_refused_naming_its_field():
-    err = _refusal(lambda: clean_communications(phones=["abc"], emails=None))
+    err = refusal(lambda: clean_communications(phones=["abc"], emails=None))
     assert (err.code, err.field) == (ErrorCode.INVALID_PHONE, "phones")
-    err = _refusal(lambda: clean_communications(phones=None, emails=["nope"]))
+    err = refusal(lambda: clean_communications(phones=None, emails=["nope"]))
     assert (err.code, err.field) == (ErrorCode.INVALID_EMAIL, "emails")
-    err = _refusal(lambda: clean_communications(phones=5, emails=None))
+    err = refusal(lambda: clean_communications(phones=5, emails=None))
     assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "phones", "phones must be a list")
-    err = _refusal(lambda: clean_communications(phones=None, emails=5))
+    err = refusal(lambda: clean_communications(phones=None, emails=5))
     assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "emails", "emails must be a list")

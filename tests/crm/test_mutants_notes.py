@@ -11,12 +11,14 @@ import pytest
 
 from kontor.accounts.models import Role
 from kontor.accounts.services import user_create
-from kontor.core.errors import ErrorCode, KontorError
+from kontor.core.errors import ErrorCode
 from kontor.crm.enums import EntityType, TimelineKind
 from kontor.crm.models import DirectoryItem, TimelineEntry
 from kontor.crm.services import contact_create, timeline_add
 from kontor.crm.services.directories import DIRECTORIES, directory_item_create
 from kontor.crm.services.notes import NOTE_MAX, clean_note_text, note_add, note_can_change, note_delete, note_update
+
+from .conftest import refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +33,6 @@ def other_manager(db):
     return user_create(username="other_test", password="other-pass-123", role=Role.MANAGER)
 
 
-def _refusal(call) -> KontorError:
-    with pytest.raises(KontorError) as err:
-        call()
-    return err.value
-
-
 def test_note_text_is_stripped_and_may_be_exactly_the_maximum():
     assert clean_note_text("  call back  ") == "call back"
     assert clean_note_text("x" * NOTE_MAX) == "x" * NOTE_MAX
@@ -44,12 +40,12 @@ def test_note_text_is_stripped_and_may_be_exactly_the_maximum():
 
 @pytest.mark.parametrize("text", ["", "   ", None, 42])
 def test_a_note_without_text_is_refused_naming_the_field(text):
-    err = _refusal(lambda: clean_note_text(text, "COMMENT"))
+    err = refusal(lambda: clean_note_text(text, "COMMENT"))
     assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "COMMENT", "COMMENT: a text is required")
 
 
 def test_an_overlong_note_is_refused_naming_the_field():
-    err = _refusal(lambda: clean_note_text("x" * (NOTE_MAX + 1), "reason"))
+    err = refusal(lambda: clean_note_text("x" * (NOTE_MAX + 1), "reason"))
     assert (err.code, err.field) == (ErrorCode.VALIDATION, "reason")
     assert err.message == f"reason: longer than {NOTE_MAX} characters"
 
@@ -62,10 +58,10 @@ def test_the_author_and_an_admin_may_change_a_note_another_manager_may_not(conta
     assert not note_can_change(entry=note, user=other_manager)
     assert not note_can_change(entry=note, user=None)
 
-    err = _refusal(lambda: note_update(entry=note, text="mine now", actor=other_manager))
+    err = refusal(lambda: note_update(entry=note, text="mine now", actor=other_manager))
     assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED,
                                        "only the note's author or an administrator may change it")
-    err = _refusal(lambda: note_delete(entry=note, actor=other_manager))
+    err = refusal(lambda: note_delete(entry=note, actor=other_manager))
     assert err.code == ErrorCode.PERMISSION_DENIED
     note.refresh_from_db()
     assert note.data["text"] == "first"
@@ -85,9 +81,9 @@ def test_other_timeline_entries_are_no_notes_even_for_their_author(contact, admi
                                       kind=TimelineKind.CREATED)
     assert entry.actor_id == admin_user.pk
     assert not note_can_change(entry=entry, user=admin_user)
-    err = _refusal(lambda: note_update(entry=entry, text="rewritten", actor=admin_user))
+    err = refusal(lambda: note_update(entry=entry, text="rewritten", actor=admin_user))
     assert (err.code, err.message) == (ErrorCode.NOT_FOUND, f"note {entry.pk} not found")
-    err = _refusal(lambda: note_delete(entry=entry, actor=admin_user))
+    err = refusal(lambda: note_delete(entry=entry, actor=admin_user))
     assert err.code == ErrorCode.NOT_FOUND
     assert TimelineEntry.objects.filter(pk=entry.pk).exists()
 
@@ -110,7 +106,7 @@ def test_directory_names_are_read_in_any_case(admin_user):
 
 @pytest.mark.parametrize("directory", [None, "", "SOURCE", "STATUS"])
 def test_an_unknown_directory_is_refused_naming_the_ones_there_are(admin_user, directory):
-    err = _refusal(lambda: directory_item_create(actor=admin_user, directory=directory,
+    err = refusal(lambda: directory_item_create(actor=admin_user, directory=directory,
                                                  data={"code": "X", "name": "X"}))
     assert (err.code, err.field) == (ErrorCode.VALIDATION, "directory")
     assert err.message == f"directory must be one of {', '.join(DIRECTORIES)}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kontor.core.errors import ErrorCode, KontorError
+from kontor.core.errors import ErrorCode
 from kontor.crm.models import AuditLog, LeadStatus, Stage
 from kontor.crm.services import deal_create, lead_create, pipeline_create, pipeline_update, stage_create
 from kontor.crm.services.pipelines import (
@@ -17,13 +17,9 @@ from kontor.crm.services.pipelines import (
     stage_update,
 )
 
+from .conftest import refusal
+
 pytestmark = pytest.mark.django_db
-
-
-def _refusal(call) -> KontorError:
-    with pytest.raises(KontorError) as err:
-        call()
-    return err.value
 
 
 def _audit(action: str) -> tuple:
@@ -78,7 +74,7 @@ def test_a_stage_without_code_gets_one_made_from_its_name(admin_user, pipeline, 
 ])
 def test_a_stage_with_bad_values_is_refused_and_nothing_written(admin_user, pipeline, data, expected):
     before = Stage.objects.count()
-    err = _refusal(lambda: stage_create(pipeline=pipeline, actor=admin_user, data=data))
+    err = refusal(lambda: stage_create(pipeline=pipeline, actor=admin_user, data=data))
     assert (err.code, err.field, err.message) == expected
     assert Stage.objects.count() == before
     assert not AuditLog.objects.filter(action="stage_created").exists()
@@ -99,7 +95,7 @@ def test_an_empty_stage_can_be_renamed_re_sorted_re_coloured_and_given_another_s
 def test_a_stage_with_deals_keeps_its_semantic_but_may_be_renamed(admin_user, pipeline):
     stage = pipeline.stages.get(code="NEW")
     deal_create(actor=admin_user, data={"title": "Roof", "stage_id": stage.pk})
-    err = _refusal(lambda: stage_update(stage=stage, actor=admin_user, data={"semantic": "failure"}))
+    err = refusal(lambda: stage_update(stage=stage, actor=admin_user, data={"semantic": "failure"}))
     assert (err.code, err.field, err.message) == (
         ErrorCode.IN_USE, "semantic", "the semantic of a stage with deals cannot change")
     assert Stage.objects.get(pk=stage.pk).semantic == "process"
@@ -117,7 +113,7 @@ def test_a_stage_with_deals_keeps_its_semantic_but_may_be_renamed(admin_user, pi
 def test_a_stage_update_with_bad_values_is_refused_and_nothing_changed(admin_user, pipeline, data, expected):
     stage = pipeline.stages.get(code="NEW")
     old = (stage.name, stage.sort)
-    err = _refusal(lambda: stage_update(stage=stage, actor=admin_user, data=data))
+    err = refusal(lambda: stage_update(stage=stage, actor=admin_user, data=data))
     assert (err.code, err.field, err.message) == expected
     stored = Stage.objects.get(pk=stage.pk)
     assert (stored.name, stored.sort) == old
@@ -127,7 +123,7 @@ def test_a_stage_update_with_bad_values_is_refused_and_nothing_changed(admin_use
 def test_a_stage_with_deals_cannot_be_deleted(admin_user, pipeline):
     stage = pipeline.stages.get(code="NEW")
     deal_create(actor=admin_user, data={"title": "Roof", "stage_id": stage.pk})
-    err = _refusal(lambda: stage_delete(stage=stage, actor=admin_user))
+    err = refusal(lambda: stage_delete(stage=stage, actor=admin_user))
     assert (err.code, err.field, err.message) == (ErrorCode.IN_USE, None, f"stage {stage.pk} still has deals")
     assert Stage.objects.filter(pk=stage.pk).exists()
     assert not AuditLog.objects.filter(action="stage_deleted").exists()
@@ -170,7 +166,7 @@ def test_a_lead_status_given_only_code_and_name_is_in_progress_sorted_at_forty_w
 ])
 def test_a_lead_status_with_bad_values_is_refused_and_nothing_written(admin_user, data, expected):
     before = LeadStatus.objects.count()
-    err = _refusal(lambda: lead_status_create(actor=admin_user, data=data))
+    err = refusal(lambda: lead_status_create(actor=admin_user, data=data))
     assert (err.code, err.field, err.message) == expected
     assert LeadStatus.objects.count() == before
     assert not AuditLog.objects.filter(action="lead_status_created").exists()
@@ -198,7 +194,7 @@ def test_a_lead_status_can_be_renamed_re_sorted_and_re_coloured_and_is_audited(a
 def test_a_lead_status_update_with_bad_values_is_refused_and_nothing_changed(admin_user, data, expected):
     status = LeadStatus.objects.get(code="PROCESSED")
     old = (status.name, status.sort, status.color, status.semantic)
-    err = _refusal(lambda: lead_status_update(status=status, actor=admin_user, data=data))
+    err = refusal(lambda: lead_status_update(status=status, actor=admin_user, data=data))
     assert (err.code, err.field, err.message) == expected
     stored = LeadStatus.objects.get(code="PROCESSED")
     assert (stored.name, stored.sort, stored.color, stored.semantic) == old
@@ -206,7 +202,7 @@ def test_a_lead_status_update_with_bad_values_is_refused_and_nothing_changed(adm
 
 
 def test_a_built_in_lead_status_cannot_be_deleted(admin_user):
-    err = _refusal(lambda: lead_status_delete(status=LeadStatus.objects.get(code="NEW"), actor=admin_user))
+    err = refusal(lambda: lead_status_delete(status=LeadStatus.objects.get(code="NEW"), actor=admin_user))
     assert (err.code, err.field, err.message) == (ErrorCode.CONFLICT, None, "built-in status NEW cannot be deleted")
     assert LeadStatus.objects.filter(code="NEW").exists()
 
@@ -215,7 +211,7 @@ def test_a_lead_status_that_a_lead_has_cannot_be_deleted(admin_user):
     status = lead_status_create(actor=admin_user, data={"code": "WAITING", "name": "Waiting"})
     # Simple mode (the default) would convert the lead at once; here it stays in WAITING.
     lead_create(actor=admin_user, data={"title": "Roof", "status_id": "WAITING"}, convert_in_simple_mode=False)
-    err = _refusal(lambda: lead_status_delete(status=status, actor=admin_user))
+    err = refusal(lambda: lead_status_delete(status=status, actor=admin_user))
     assert (err.code, err.field, err.message) == (ErrorCode.IN_USE, None, "lead status WAITING is still in use")
     assert LeadStatus.objects.filter(code="WAITING").exists()
     assert not AuditLog.objects.filter(action="lead_status_deleted").exists()

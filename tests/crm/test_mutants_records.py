@@ -13,7 +13,7 @@ import pytest
 from kontor.accounts.models import Role
 from kontor.accounts.roles import role_create, user_set_access
 from kontor.accounts.services import user_create
-from kontor.core.errors import ErrorCode, KontorError
+from kontor.core.errors import ErrorCode
 from kontor.crm.enums import EntityType, TimelineKind
 from kontor.crm.models import (
     Activity,
@@ -48,18 +48,14 @@ from kontor.crm.services.custom_fields import custom_field_create
 from kontor.crm.services.deals import deal_lose
 from kontor.events.bus import Phase, subscribe
 
+from .conftest import refusal
+
 pytestmark = pytest.mark.django_db
 
 
 def _lead(*, actor, data) -> Lead:
     """A lead as in classic mode (simple mode would convert it at once)."""
     return lead_create(actor=actor, data=data, convert_in_simple_mode=False)
-
-
-def _refusal(call) -> KontorError:
-    with pytest.raises(KontorError) as err:
-        call()
-    return err.value
 
 
 @pytest.fixture
@@ -126,9 +122,9 @@ def test_a_manager_who_may_only_read_cannot_change_or_delete_the_record(admin_us
     make, change, model = CHANGERS[kind]
     reader = _manager_with(kind, {"read": "all"})
     record = make(admin_user)
-    err = _refusal(lambda: change(record, reader))
+    err = refusal(lambda: change(record, reader))
     assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED, f"your role does not allow you to edit this {kind}")
-    err = _refusal(lambda: DELETERS[kind](record, reader))
+    err = refusal(lambda: DELETERS[kind](record, reader))
     assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED,
                                        f"your role does not allow you to delete this {kind}")
     assert _label(model.objects.get(pk=record.pk)) == "Inquiry"
@@ -151,7 +147,7 @@ def test_a_manager_limited_to_own_records_cannot_hand_one_to_somebody_else(admin
     own = _manager_with(kind, {"read": "own", "add": "own", "edit": "own"})
     record = make(own)
     update = {"lead": lead_update, "deal": deal_update, "contact": contact_update}[kind]
-    err = _refusal(lambda: update(**{kind: record}, actor=own, data={"assigned_id": admin_user.pk}))
+    err = refusal(lambda: update(**{kind: record}, actor=own, data={"assigned_id": admin_user.pk}))
     assert (err.code, err.field) == (ErrorCode.PERMISSION_DENIED, "assigned_id")
     assert model.objects.get(pk=record.pk).assigned_id == own.pk
 
@@ -173,7 +169,7 @@ def test_a_record_with_a_mandatory_custom_field_can_be_changed_without_naming_it
 def test_a_converted_lead_cannot_be_changed(admin_user):
     lead = _lead(actor=admin_user, data={"title": "Inquiry"})
     Lead.objects.filter(pk=lead.pk).update(status_id="CONVERTED")
-    err = _refusal(lambda: lead_update(lead=lead, actor=admin_user, data={"title": "Other"}))
+    err = refusal(lambda: lead_update(lead=lead, actor=admin_user, data={"title": "Other"}))
     assert (err.code, err.message) == (ErrorCode.READ_ONLY, f"lead {lead.pk} is converted and can no longer be changed")
     assert Lead.objects.get(pk=lead.pk).title == "Inquiry"
 
@@ -183,14 +179,14 @@ def test_a_title_cannot_be_emptied(admin_user, kind):
     make, _, model = CHANGERS[kind]
     record = make(admin_user)
     update = {"lead": lead_update, "deal": deal_update}[kind]
-    err = _refusal(lambda: update(**{kind: record}, actor=admin_user, data={"title": ""}))
+    err = refusal(lambda: update(**{kind: record}, actor=admin_user, data={"title": ""}))
     assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, "title must not be empty", "title")
     assert model.objects.get(pk=record.pk).title == "Inquiry"
 
 
 def test_a_lead_cannot_be_converted_by_setting_its_status(admin_user):
     lead = _lead(actor=admin_user, data={"title": "Inquiry"})
-    err = _refusal(lambda: lead_update(lead=lead, actor=admin_user, data={"status_id": "CONVERTED"}))
+    err = refusal(lambda: lead_update(lead=lead, actor=admin_user, data={"status_id": "CONVERTED"}))
     assert (err.code, err.message, err.field) == (
         ErrorCode.VALIDATION, "status_id: use the convert endpoint to convert a lead", "status_id")
     assert Lead.objects.get(pk=lead.pk).status_id == "NEW"
@@ -289,7 +285,7 @@ def _second_pipeline(admin_user) -> tuple[Pipeline, Stage, Stage]:
 def test_a_deal_cannot_be_put_in_a_stage_of_another_pipeline_without_naming_it(admin_user):
     deal = deal_create(actor=admin_user, data={"title": "Inquiry"})
     _, stage, _ = _second_pipeline(admin_user)
-    err = _refusal(lambda: deal_update(deal=deal, actor=admin_user, data={"stage_id": stage.pk}))
+    err = refusal(lambda: deal_update(deal=deal, actor=admin_user, data={"stage_id": stage.pk}))
     assert (err.code, err.field) == (ErrorCode.VALIDATION, "stage_id")
     assert err.message == f"stage_id: stage {stage.pk} does not belong to pipeline {deal.pipeline_id}"
     assert Deal.objects.get(pk=deal.pk).stage_id == deal.stage_id
@@ -387,7 +383,7 @@ def test_a_manager_who_may_only_read_deals_cannot_move_or_lose_one(admin_user, o
     else:
         call = lambda: deal_lose(deal=deal, stage=lose, reason="Too dear", close_activities=False,  # noqa: E731
                                  actor=reader)
-    err = _refusal(call)
+    err = refusal(call)
     assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED, "your role does not allow you to edit this deal")
     assert Deal.objects.get(pk=deal.pk).stage_id == deal.stage_id
 
@@ -403,7 +399,7 @@ def test_a_manager_whose_role_allows_editing_deals_moves_one(admin_user):
 def test_a_deal_can_only_be_lost_to_a_failure_stage(admin_user):
     deal = deal_create(actor=admin_user, data={"title": "Inquiry"})
     won = Stage.objects.get(pipeline_id=deal.pipeline_id, code="WON")
-    err = _refusal(lambda: deal_lose(deal=deal, stage=won, reason="x", close_activities=False, actor=admin_user))
+    err = refusal(lambda: deal_lose(deal=deal, stage=won, reason="x", close_activities=False, actor=admin_user))
     assert (err.code, err.message, err.field) == (
         ErrorCode.VALIDATION, "stage_id must be a failure (lost) stage", "stage_id")
     assert Deal.objects.get(pk=deal.pk).stage_id == deal.stage_id
@@ -423,7 +419,7 @@ def test_a_lost_deal_keeps_the_reason_as_a_note_by_the_actor(admin_user, events)
 def test_losing_a_deal_without_a_reason_is_refused_naming_the_reason(admin_user):
     deal = deal_create(actor=admin_user, data={"title": "Inquiry"})
     lose = Stage.objects.get(pipeline_id=deal.pipeline_id, code="LOSE")
-    err = _refusal(lambda: deal_lose(deal=deal, stage=lose, reason=" ", close_activities=False, actor=admin_user))
+    err = refusal(lambda: deal_lose(deal=deal, stage=lose, reason=" ", close_activities=False, actor=admin_user))
     assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, "reason: a text is required", "reason")
     assert Deal.objects.get(pk=deal.pk).stage_id == deal.stage_id
 
@@ -449,7 +445,7 @@ def test_losing_a_deal_completes_only_its_own_open_activities_by_the_actor(admin
 
 def test_a_contact_keeps_a_first_or_last_name(admin_user):
     contact = contact_create(actor=admin_user, data={"name": "Erika"})
-    err = _refusal(lambda: contact_update(contact=contact, actor=admin_user, data={"name": ""}))
+    err = refusal(lambda: contact_update(contact=contact, actor=admin_user, data={"name": ""}))
     assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, "name or last_name is required", "name")
     assert Contact.objects.get(pk=contact.pk).name == "Erika"
 

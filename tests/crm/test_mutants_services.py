@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kontor.core.errors import ErrorCode, KontorError
+from kontor.core.errors import ErrorCode
 from kontor.crm.enums import EntityType, TimelineKind
 from kontor.crm.models import (
     Activity,
@@ -30,13 +30,9 @@ from kontor.crm.services.custom_fields import custom_field_create
 from kontor.crm.services.directories import directory_item_create, directory_item_update
 from kontor.crm.services.sources import source_update
 
+from .conftest import refusal
+
 pytestmark = pytest.mark.django_db
-
-
-def _refusal(call) -> KontorError:
-    with pytest.raises(KontorError) as err:
-        call()
-    return err.value
 
 
 def test_the_timeline_shows_a_changed_phone_from_old_to_new(admin_user):
@@ -62,7 +58,7 @@ def test_pipelines_sources_and_directory_entries_can_be_re_sorted(admin_user):
 
 
 def test_enumeration_items_that_are_no_list_are_refused_naming_items(admin_user):
-    err = _refusal(lambda: custom_field_create(actor=admin_user, entity_type=EntityType.DEAL, code="COLOUR",
+    err = refusal(lambda: custom_field_create(actor=admin_user, entity_type=EntityType.DEAL, code="COLOUR",
                                                type="enumeration", items="red"))
     assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "items", "items must be a list")
 
@@ -79,7 +75,7 @@ def test_an_activity_deadline_may_be_written_with_a_space(admin_user):
 def test_activity_communications_name_their_field_and_may_leave_the_record_empty(admin_user):
     contact = contact_create(actor=admin_user, data={"name": "Erika"})
     binding = [{"entity": "contact", "id": contact.pk}]
-    err = _refusal(lambda: activity_create(actor=admin_user, data={
+    err = refusal(lambda: activity_create(actor=admin_user, data={
         "subject": "Call", "bindings": binding, "communications": ["+49301234567"]}))
     assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "communications",
                                                   "communications[0] must be an object")
@@ -99,7 +95,7 @@ def test_a_new_pipelines_default_stages_are_sorted_from_ten_in_steps_of_ten(admi
 
 
 def test_custom_field_codes_and_flags_as_clients_send_them(admin_user):
-    err = _refusal(lambda: custom_field_create(actor=admin_user, entity_type=EntityType.LEAD, code="  ",
+    err = refusal(lambda: custom_field_create(actor=admin_user, entity_type=EntityType.LEAD, code="  ",
                                                type="string"))
     assert (err.field, err.message) == ("code", "code is required (letters, digits and _; e.g. UF_CRM_SHOP_ORDER)")
     field = custom_field_create(actor=admin_user, entity_type=EntityType.LEAD, code="vip", type="boolean",
@@ -117,14 +113,14 @@ def test_a_contacts_companies_are_replaced_not_added_to(admin_user):
 
 
 def test_a_binding_without_a_record_id_is_refused_naming_bindings(admin_user):
-    err = _refusal(lambda: activity_create(actor=admin_user, data={
+    err = refusal(lambda: activity_create(actor=admin_user, data={
         "subject": "Call", "bindings": [{"entity": "contact", "id": "x"}]}))
     assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "bindings",
                                                   "bindings[0].id must be a record id")
 
 
 def test_a_phone_with_a_nul_character_is_refused_naming_phones(admin_user):
-    err = _refusal(lambda: contact_create(actor=admin_user, data={"name": "Erika", "phones": ["030\x00123"]}))
+    err = refusal(lambda: contact_create(actor=admin_user, data={"name": "Erika", "phones": ["030\x00123"]}))
     assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "phones",
                                                   "phones[0]: must not contain NUL characters")
 
@@ -145,6 +141,6 @@ def test_an_activitys_direction_is_kept(admin_user):
 
 def test_a_deal_in_a_pipeline_without_stages_is_refused_saying_so(admin_user):
     empty = pipeline_create(actor=admin_user, name="Empty", default_stages=False)
-    err = _refusal(lambda: deal_create(actor=admin_user, data={"title": "Relaunch", "pipeline_id": empty.pk}))
+    err = refusal(lambda: deal_create(actor=admin_user, data={"title": "Relaunch", "pipeline_id": empty.pk}))
     assert (err.code, err.field, err.message) == (ErrorCode.VALIDATION, "pipeline_id",
                                                   f"pipeline {empty.pk} has no stages")

@@ -14,7 +14,7 @@ from django.db import connection
 from kontor.accounts.models import Role
 from kontor.accounts.roles import role_create, user_set_access
 from kontor.accounts.services import user_create
-from kontor.core.errors import ErrorCode, KontorError
+from kontor.core.errors import ErrorCode
 from kontor.crm.enums import EntityType, TimelineKind
 from kontor.crm.filtering import uf_index_sql
 from kontor.crm.models import AuditLog, Communication, Company, CustomField, DirectoryItem, Source, TimelineEntry
@@ -23,13 +23,9 @@ from kontor.crm.services.custom_fields import custom_field_create, custom_field_
 from kontor.crm.services.directories import directory_item_create, directory_item_delete, directory_item_update
 from kontor.crm.services.sources import source_create, source_delete, source_update
 
+from .conftest import refusal
+
 pytestmark = pytest.mark.django_db
-
-
-def _refusal(call) -> KontorError:
-    with pytest.raises(KontorError) as err:
-        call()
-    return err.value
 
 
 def _audit(action: str) -> AuditLog:
@@ -61,7 +57,7 @@ def test_a_code_of_another_directory_may_be_used_again(admin_user):
 
 def test_a_code_taken_in_the_same_directory_is_a_conflict_naming_code(admin_user):
     before = DirectoryItem.objects.count()
-    err = _refusal(lambda: directory_item_create(actor=admin_user, directory="INDUSTRY",
+    err = refusal(lambda: directory_item_create(actor=admin_user, directory="INDUSTRY",
                                                  data={"code": "it", "name": "Again"}))
     assert (err.code, err.message, err.field) == (ErrorCode.CONFLICT, "INDUSTRY entry 'IT' exists", "code")
     assert DirectoryItem.objects.count() == before
@@ -74,7 +70,7 @@ def test_a_code_taken_in_the_same_directory_is_a_conflict_naming_code(admin_user
     ({"code": "BAKERY", "name": "Bakery", "sort": "first"}, "sort must be an integer", "sort"),
 ])
 def test_a_directory_entry_without_a_name_or_with_a_bad_sort_is_refused(admin_user, data, message, field):
-    err = _refusal(lambda: directory_item_create(actor=admin_user, directory="INDUSTRY", data=data))
+    err = refusal(lambda: directory_item_create(actor=admin_user, directory="INDUSTRY", data=data))
     assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, message, field)
     assert not DirectoryItem.objects.filter(code="BAKERY").exists()
 
@@ -100,7 +96,7 @@ def test_an_unused_directory_entry_is_deleted_and_audited(admin_user):
 def test_a_directory_entry_a_record_uses_cannot_be_deleted(admin_user):
     company_create(actor=admin_user, data={"title": "Acme", "industry": "BANKING"})
     item = DirectoryItem.objects.get(directory="INDUSTRY", code="BANKING")
-    err = _refusal(lambda: directory_item_delete(item=item, actor=admin_user))
+    err = refusal(lambda: directory_item_delete(item=item, actor=admin_user))
     assert (err.code, err.message) == (ErrorCode.IN_USE, "INDUSTRY entry BANKING is still in use")
     assert DirectoryItem.objects.filter(pk=item.pk).exists()
     assert not AuditLog.objects.filter(action="directory_item_deleted").exists()
@@ -131,7 +127,7 @@ def test_a_new_source_without_sort_sorts_at_100(admin_user):
     ({"code": "FAIR", "name": "Fair", "sort": "first"}, "sort must be an integer", "sort"),
 ])
 def test_a_source_with_bad_input_is_refused_naming_the_field(admin_user, data, message, field):
-    err = _refusal(lambda: source_create(actor=admin_user, data=data))
+    err = refusal(lambda: source_create(actor=admin_user, data=data))
     assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, message, field)
     assert not Source.objects.filter(code="FAIR").exists()
     assert not AuditLog.objects.filter(action="source_created").exists()
@@ -139,7 +135,7 @@ def test_a_source_with_bad_input_is_refused_naming_the_field(admin_user, data, m
 
 def test_a_source_code_taken_is_a_conflict_naming_code(admin_user):
     name = Source.objects.get(code="WEB").name
-    err = _refusal(lambda: source_create(actor=admin_user, data={"code": "web", "name": "Other"}))
+    err = refusal(lambda: source_create(actor=admin_user, data={"code": "web", "name": "Other"}))
     assert (err.code, err.message, err.field) == (ErrorCode.CONFLICT, "source 'WEB' exists", "code")
     assert Source.objects.get(code="WEB").name == name
 
@@ -167,7 +163,7 @@ def test_an_unused_source_is_deleted_and_audited(admin_user):
 ], ids=["lead", "deal", "contact"])
 def test_a_source_a_record_names_cannot_be_deleted(admin_user, create):
     create(admin_user)
-    err = _refusal(lambda: source_delete(source=Source.objects.get(code="PARTNER"), actor=admin_user))
+    err = refusal(lambda: source_delete(source=Source.objects.get(code="PARTNER"), actor=admin_user))
     assert (err.code, err.message) == (ErrorCode.IN_USE, "source PARTNER is still in use")
     assert Source.objects.filter(code="PARTNER").exists()
     assert not AuditLog.objects.filter(action="source_deleted").exists()
@@ -238,7 +234,7 @@ def _manager_with(company_rights: dict[str, str]):
 def test_a_manager_who_may_only_read_companies_cannot_change_one(admin_user):
     reader = _manager_with({"read": "all"})
     company = company_create(actor=admin_user, data={"title": "Acme"})
-    err = _refusal(lambda: company_update(company=company, actor=reader, data={"title": "Mine"}))
+    err = refusal(lambda: company_update(company=company, actor=reader, data={"title": "Mine"}))
     assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED, "your role does not allow you to edit this company")
     assert Company.objects.get(pk=company.pk).title == "Acme"
 
@@ -248,7 +244,7 @@ def test_a_manager_limited_to_own_companies_changes_their_own_but_cannot_hand_it
     company = company_create(actor=own, data={"title": "Acme"})
     company_update(company=company, actor=own, data={"title": "Acme GmbH"})
     assert Company.objects.get(pk=company.pk).title == "Acme GmbH"
-    err = _refusal(lambda: company_update(company=company, actor=own, data={"assigned_id": admin_user.pk}))
+    err = refusal(lambda: company_update(company=company, actor=own, data={"assigned_id": admin_user.pk}))
     assert (err.code, err.field) == (ErrorCode.PERMISSION_DENIED, "assigned_id")
     assert err.message == ("your role does not allow you to make somebody outside your scope responsible "
                            "for this company")
