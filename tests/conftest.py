@@ -304,3 +304,26 @@ def one_rate_window(monkeypatch):
     from kontor.core import throttle
 
     monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))
+
+
+@pytest.fixture
+def published():
+    """``published(shape)``: a list that receives ``shape(event)`` for every event the code publishes
+    (in its transaction, as the timeline and webhooks see them) until the test ends."""
+    from kontor.events import bus
+
+    listeners = []
+
+    def listen(shape=lambda event: event) -> list:
+        seen: list = []
+
+        def capture(event) -> None:
+            seen.append(shape(event))
+
+        bus.subscribe("*", capture, phase=bus.Phase.IN_TRANSACTION)
+        listeners.append(capture)
+        return seen
+
+    yield listen
+    for capture in listeners:
+        bus.unsubscribe("*", capture, phase=bus.Phase.IN_TRANSACTION)

@@ -24,7 +24,6 @@ from kontor.crm.services import activity_create, company_create, contact_create
 from kontor.crm.services.activities import activity_complete, activity_delete, activity_update
 from kontor.crm.services.companies import company_delete
 from kontor.crm.services.notes import note_add, note_delete, note_update
-from kontor.events import bus
 
 from .conftest import refusal
 
@@ -32,18 +31,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def events():
+def events(published):
     """The events the services announce: ``(name, record_id, actor_id, changes)``."""
-    seen: list[tuple] = []
-
-    def capture(event):
-        seen.append((event.name, event.record_id, event.actor_id, dict(event.changes) if event.changes else None))
-
-    bus.subscribe("*", capture, phase=bus.Phase.IN_TRANSACTION)
-    yield seen
-    for table in bus._subscribers.values():
-        for bucket in table.values():
-            bucket[:] = [(o, fn) for o, fn in bucket if fn is not capture]
+    return published(lambda event: (event.name, event.record_id, event.actor_id,
+                                    dict(event.changes) if event.changes else None))
 
 
 def _manager_with(name: str, permissions: dict[str, dict[str, str]]):

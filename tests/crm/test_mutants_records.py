@@ -46,7 +46,6 @@ from kontor.crm.services import (
 )
 from kontor.crm.services.custom_fields import custom_field_create
 from kontor.crm.services.deals import deal_lose
-from kontor.events.bus import Phase, subscribe
 
 from .conftest import refusal
 
@@ -59,20 +58,9 @@ def _lead(*, actor, data) -> Lead:
 
 
 @pytest.fixture
-def events():
+def events(published):
     """Every event published, as a subscriber (a webhook) receives it."""
-    seen: list = []
-
-    def capture(event):
-        seen.append(event)
-
-    subscribe("*", capture, phase=Phase.IN_TRANSACTION)
-    yield seen
-    from kontor.events import bus
-
-    for table in bus._subscribers.values():
-        for bucket in table.values():
-            bucket[:] = [(o, fn) for o, fn in bucket if fn is not capture]
+    return published()
 
 
 def _published(events, name: str) -> list[tuple]:

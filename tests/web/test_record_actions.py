@@ -8,23 +8,11 @@ import pytest
 from kontor.crm import services
 from kontor.crm.enums import CrmMode, EntityType, Semantic, TimelineKind
 from kontor.crm.models import Activity, Communication, Company, Contact, Deal, Lead, Stage, TimelineEntry
-from kontor.events.bus import Phase, subscribe
 
 
 @pytest.fixture
-def events():
-    seen: list[str] = []
-
-    def capture(event):
-        seen.append(f"{event.name}:{event.record_id}")
-
-    subscribe("*", capture, phase=Phase.IN_TRANSACTION)
-    yield seen
-    from kontor.events import bus
-
-    for table in bus._subscribers.values():
-        for bucket in table.values():
-            bucket[:] = [(o, fn) for o, fn in bucket if fn is not capture]
+def events(published):
+    return published(lambda event: f"{event.name}:{event.record_id}")
 
 
 # --- delete --------------------------------------------------------------------------------------

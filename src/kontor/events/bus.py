@@ -75,6 +75,12 @@ def subscribe(name: str, subscriber: Subscriber, *, phase: Phase = Phase.AFTER_C
         bucket.append((order, subscriber))
 
 
+def unsubscribe(name: str, subscriber: Subscriber, *, phase: Phase = Phase.AFTER_COMMIT) -> None:
+    """Undo ``subscribe`` (a listener for a while, such as a test's)."""
+    bucket = _subscribers[phase][name]
+    bucket[:] = [(order, fn) for order, fn in bucket if fn is not subscriber]
+
+
 def _matching(phase: Phase, name: str) -> list[Subscriber]:
     table = _subscribers[phase]
     found = [*table.get(name, ()), *table.get("*", ())]
