@@ -54,6 +54,8 @@ def test_create_read_list_update_delete(admin_api):
     ({"items": ["a"]}, "items", 422),
     ({"type": "crm", "settings": {"entity": "invoice"}}, "settings", 422),
     ({"unknown": 1}, "unknown", 422),
+    ({"sort": 2**31}, "sort", 422),  # beyond the database's integer: PostgreSQL failed with a 500
+    ({"sort": -(2**31) - 1}, "sort", 422),
 ])
 def test_bad_definition_is_an_error_naming_the_field(admin_api, data, field, status):
     response = _create(admin_api, **data)
@@ -76,6 +78,15 @@ def test_code_and_type_cannot_be_changed(admin_api):
         response = admin_api.patch(f"/api/v1/custom-fields/{field['id']}", data)
         assert response.status_code == 422
         assert response.json()["field"] == next(iter(data))
+    assert admin_api.get(f"/api/v1/custom-fields/{field['id']}").json() == field
+
+
+def test_a_sort_beyond_a_database_integer_is_refused_on_change(admin_api):
+    field = _create(admin_api, sort=2**31 - 1).json()
+    assert field["sort"] == 2**31 - 1
+    response = admin_api.patch(f"/api/v1/custom-fields/{field['id']}", {"sort": 2**31})
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == "sort"
     assert admin_api.get(f"/api/v1/custom-fields/{field['id']}").json() == field
 
 

@@ -438,7 +438,7 @@ class CustomFieldItemIn(InputSchema):
 
     id: Id | None = None
     value: Label | None = None
-    sort: Annotated[int, Field(ge=-(2**31), le=2**31)] | None = None
+    sort: Annotated[int, Field(ge=-(2**31), lt=2**31)] | None = None
     is_default: bool | None = None
     xml_id: Label | None = None
     delete: bool | None = None
@@ -451,7 +451,7 @@ class CustomFieldUpdateIn(InputSchema):
     label_de: Label | None = None
     label_en: Label | None = None
     mandatory: bool | None = None
-    sort: Annotated[int, Field(ge=-(2**31), le=2**31)] | None = None
+    sort: Annotated[int, Field(ge=-(2**31), lt=2**31)] | None = None
     show_in_list: bool | None = None
     show_filter: bool | None = None
     settings: dict[str, Any] | None = Field(None, description='type settings; a "crm" field: {"entity": "contact"}')

@@ -746,7 +746,7 @@ class CustomFieldForm(forms.Form):
     mandatory = forms.BooleanField(label=_("Mandatory"), required=False)
     show_in_list = forms.BooleanField(label=_("Can be shown as a list column"), required=False, initial=True)
     show_filter = forms.BooleanField(label=_("Can be filtered"), required=False, initial=True)
-    sort = forms.IntegerField(label=_("Sort"), initial=100, min_value=-(2**31), max_value=2**31)
+    sort = forms.IntegerField(label=_("Sort"), initial=100, min_value=-(2**31), max_value=2**31 - 1)
 
     FIXED = ("entity", "code", "type", "multiple")
 

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 
 from kontor.core.errors import ErrorCode, KontorError, validation
 from kontor.crm.enums import EntityType
-from kontor.crm.fields import STANDARD, UF_CODE, CustomType
+from kontor.crm.fields import UF_CODE, CustomType
 from kontor.crm.filtering import uf_index_sql
 from kontor.crm.models import RECORD_MODELS, AuditLog, CustomField, CustomFieldItem
 
@@ -34,6 +34,11 @@ def normalize_code(raw: Any) -> str:
     if not UF_CODE.match(code):
         raise validation(f"code: '{raw}' must be UF_CRM_ followed by 1 to 40 letters, digits or _", "code")
     return code
+
+
+def _is_int32(value: Any) -> bool:
+    """An integer the database's integer column holds (``sort``); ``True`` is not one."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
 
 
 def _flag(value: Any, field: str) -> bool:
@@ -70,7 +75,7 @@ def _items(raw: Any) -> list[dict[str, Any]]:
         if not item.get("delete") and (not isinstance(value, str) or not value.strip() or len(value) > 255):
             raise validation(f"items[{index}]: a value of at most 255 characters is required", "items")
         sort = item.get("sort", (index + 1) * 10)
-        if isinstance(sort, bool) or not isinstance(sort, int) or abs(sort) > 2**31:
+        if not _is_int32(sort):
             raise validation(f"items[{index}]: sort must be an integer", "items")
         out.append({"id": item.get("id"), "value": (value or "").strip(), "sort": sort,
                     "is_default": _flag(item.get("is_default", False), "items"), "delete": bool(item.get("delete")),
@@ -111,8 +116,8 @@ def custom_field_create(
     multiple: Any = False, mandatory: Any = False, sort: Any = 100, show_in_list: Any = True,
     show_filter: Any = True, settings: Any = None, items: Any = None, xml_id: Any = "",
 ) -> CustomField:
-    """Define a custom field on ``entity_type``. Its code must be new on that kind and must not be a
-    standard field's name."""
+    """Define a custom field on ``entity_type``. Its code must be new on that kind; it begins with
+    ``UF_CRM_``, which no standard field's name does."""
     with transaction.atomic():
         code = normalize_code(code)
         try:
@@ -120,12 +125,10 @@ def custom_field_create(
         except ValueError:
             allowed = ", ".join(t.value for t in CustomType)
             raise validation(f"type: '{type}' is not a custom field type (one of {allowed})", "type") from None
-        if code.lower() in {s.name for s in STANDARD[entity_type]}:
-            raise validation(f"code: {code} is a standard field", "code")
         if CustomField.objects.filter(entity_type=entity_type, code=code).exists():
             raise KontorError(ErrorCode.CONFLICT, f"{code} already exists on {EntityType(entity_type).name.lower()}s",
                               field="code")
-        if isinstance(sort, bool) or not isinstance(sort, int) or abs(sort) > 2**31:
+        if not _is_int32(sort):
             raise validation("sort must be an integer", "sort")
         field = CustomField.objects.create(
             entity_type=entity_type, code=code, type=type_, multiple=_flag(multiple, "multiple"),
@@ -206,7 +209,7 @@ def custom_field_update(*, field: CustomField, actor=None, data: Mapping[str, An
             if name in data:
                 setattr(field, name, _flag(data[name], name))
         if "sort" in data:
-            if isinstance(data["sort"], bool) or not isinstance(data["sort"], int):
+            if not _is_int32(data["sort"]):
                 raise validation("sort must be an integer", "sort")
             field.sort = data["sort"]
         if "settings" in data:
