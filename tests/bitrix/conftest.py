@@ -71,6 +71,37 @@ def bx_manager(manager_hook) -> Wire:
     return Wire(manager_hook)
 
 
+def role_client(name: str, row: dict[str, str], *, username: str | None = None, user=None,
+                kinds=("lead", "deal", "contact", "company", "activity")) -> tuple[Any, Wire]:
+    """A manager (``user``, or a new one called ``username``) whose access role ``name`` grants ``row``
+    (``{"read": "all", "edit": "none", …}``) on each of ``kinds``, and a webhook client acting as them."""
+    from kontor.accounts.models import Role
+    from kontor.accounts.roles import role_create, user_set_access
+    from kontor.accounts.services import user_create
+
+    role = role_create(actor=None, name=name, permissions={kind: dict(row) for kind in kinds})
+    if user is None:
+        user = user_create(username=username, password="x", role=Role.MANAGER)
+    user_set_access(actor=None, user=user, access_role_id=role.pk)
+    webhook, raw = webhook_create(user=user, name="tests")
+    return user, Wire(webhook_path(webhook, raw))
+
+
+@pytest.fixture
+def service_category(bx) -> int:
+    """A second deal pipeline "Service" with the stages START (in progress) and DONE (won): its category id
+    as the facade names it."""
+    from kontor.crm.enums import Semantic
+    from kontor.crm.models import Pipeline
+    from kontor.crm.services import stage_create
+
+    other = Pipeline.objects.create(name="Service", sort=900)
+    stage_create(pipeline=other, data={"code": "START", "name": "Start", "semantic": Semantic.PROCESS})
+    stage_create(pipeline=other, data={"code": "DONE", "name": "Done", "semantic": Semantic.SUCCESS})
+    return next(c["id"] for c in bx.ok("crm.category.list", {"entityTypeId": 2})["categories"]
+                if c["name"] == "Service")
+
+
 @pytest.fixture
 def classic_mode(db):
     from kontor.crm.models import CrmSettings

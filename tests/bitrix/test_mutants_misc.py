@@ -7,17 +7,15 @@ from __future__ import annotations
 import pytest
 
 from kontor.accounts.models import User
-from kontor.accounts.roles import role_create, user_set_access
 from kontor.bitrix.mapping import dt
 from kontor.bitrix.models import ExternalCall
 from kontor.bitrix.registry import METHODS
-from kontor.bitrix.services import webhook_create, webhook_path
 from kontor.crm.enums import EntityType
 from kontor.crm.models import Activity, ActivityBinding, Communication, Lead, TimelineEntry
 from kontor.events.models import OutgoingWebhook, WebhookFormat
 from kontor.events.names import BITRIX_EVENTS
 
-from .conftest import Wire
+from .conftest import role_client
 
 pytestmark = pytest.mark.django_db
 
@@ -332,12 +330,8 @@ def test_findbycomm_matches_only_the_type_asked_for(bx, classic_mode):
 
 
 def test_findbycomm_finds_only_what_the_caller_may_see(bx, classic_mode, manager_user):
-    own = role_create(actor=None, name="Own records", permissions={
-        kind: {a: "own" for a in ("read", "add", "edit", "delete", "export")}
-        for kind in ("lead", "deal", "contact", "company", "activity")})
-    user_set_access(actor=None, user=manager_user, department_id=None, access_role_id=own.pk)
-    webhook, raw = webhook_create(user=manager_user, name="own")
-    restricted = Wire(webhook_path(webhook, raw))
+    _, restricted = role_client("Own records", {a: "own" for a in ("read", "add", "edit", "delete", "export")},
+                                user=manager_user)
     mine = restricted.ok("crm.contact.add", {"fields": {"NAME": "Mine", "PHONE": [{"VALUE": "+49 30 1111111"}]}})
     other = bx.ok("crm.contact.add", {"fields": {"NAME": "Other", "PHONE": [{"VALUE": "+49 30 1111111"}]}})
     search = {"type": "PHONE", "values": ["+49 30 1111111"]}

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from kontor.crm.enums import EntityType, Semantic, TimelineKind
+from kontor.crm.enums import EntityType, TimelineKind
 from kontor.crm.models import Pipeline, TimelineEntry
-from kontor.crm.services import stage_create
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +34,9 @@ def test_a_comment_with_files_is_refused_saying_why(bx, classic_mode):
     assert not TimelineEntry.objects.filter(kind=TimelineKind.COMMENT).exists()
 
 
-def test_stage_history_marks_a_move_to_another_pipeline(bx, classic_mode, admin_user):
-    other = Pipeline.objects.create(name="Service", sort=900)
-    stage_create(pipeline=other, data={"code": "START", "name": "Start", "semantic": Semantic.PROCESS})
-    stage_create(pipeline=other, data={"code": "DONE", "name": "Done", "semantic": Semantic.SUCCESS})
+def test_stage_history_marks_a_move_to_another_pipeline(bx, classic_mode, admin_user, service_category):
+    category = service_category
     deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "D"}})
-    category = next(c["id"] for c in bx.ok("crm.category.list", {"entityTypeId": 2})["categories"]
-                    if c["name"] == "Service")
     bx.ok("crm.item.update", {"entityTypeId": 2, "id": deal, "fields": {"categoryId": category,
                                                                         "stageId": f"C{category}:START"}})
     rows = bx.ok("crm.stagehistory.list", {"entityTypeId": 2, "filter": {"OWNER_ID": deal},
@@ -112,36 +107,25 @@ def test_product_rows_of_no_owner_name_the_owner_id(bx, owner_id):
 # --- crm.item.update moving a deal to another pipeline -------------------------------------------
 
 
-def test_moving_a_deal_to_another_pipeline_needs_the_right_to_edit_it(bx, classic_mode, admin_user):
-    from kontor.accounts.models import Role
-    from kontor.accounts.roles import role_create, user_set_access
-    from kontor.accounts.services import user_create
-    from kontor.bitrix.services import webhook_create, webhook_path
+def test_moving_a_deal_to_another_pipeline_needs_the_right_to_edit_it(bx, classic_mode, admin_user,
+                                                                    service_category):
     from kontor.crm.models import Deal
 
-    from .conftest import Wire
+    from .conftest import role_client
 
-    other = Pipeline.objects.create(name="Service", sort=900)
-    stage_create(pipeline=other, data={"code": "START", "name": "Start", "semantic": Semantic.PROCESS})
-    stage_create(pipeline=other, data={"code": "DONE", "name": "Done", "semantic": Semantic.SUCCESS})
-    category = next(c["id"] for c in bx.ok("crm.category.list", {"entityTypeId": 2})["categories"]
-                    if c["name"] == "Service")
+    category = service_category
     deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "D"}})
     start = Deal.objects.get(pk=deal).pipeline_id
 
-    row = {"read": "all", "add": "all", "edit": "none", "delete": "none", "export": "all"}
-    role = role_create(actor=None, name="Read only", permissions={
-        kind: dict(row) for kind in ("lead", "deal", "contact", "company", "activity")})
-    reader = user_create(username="reader", password="x", role=Role.MANAGER)
-    user_set_access(actor=None, user=reader, access_role_id=role.pk)
-    webhook, raw = webhook_create(user=reader, name="tests")
-    denied = Wire(webhook_path(webhook, raw)).post("crm.item.update", {
+    _, reader = role_client("Read only", {"read": "all", "add": "all", "edit": "none", "delete": "none",
+                                          "export": "all"}, username="reader")
+    denied = reader.post("crm.item.update", {
         "entityTypeId": 2, "id": deal, "fields": {"categoryId": category}})
     assert _error(denied) == "Access denied."
     assert Deal.objects.get(pk=deal).pipeline_id == start
 
     bx.ok("crm.item.update", {"entityTypeId": 2, "id": deal, "fields": {"categoryId": category}})
-    assert Deal.objects.get(pk=deal).pipeline_id == other.pk
+    assert Deal.objects.get(pk=deal).pipeline_id == Pipeline.objects.get(name="Service").pk
     moved = TimelineEntry.objects.get(entity_type=EntityType.DEAL, entity_id=deal, kind=TimelineKind.STAGE_CHANGED)
     assert moved.actor_id == admin_user.pk
 

@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from kontor.accounts.models import Role
-from kontor.accounts.roles import role_create, user_set_access
-from kontor.accounts.services import user_create
-from kontor.bitrix.services import webhook_create, webhook_path
 from kontor.crm.models import Company, Contact, Deal, Lead
 
-from .conftest import Wire
+from .conftest import Wire, role_client
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +23,7 @@ ADD = {"lead": {"TITLE": "Anfrage"}, "deal": {"TITLE": "Relaunch"}, "contact": {
 def reader(db) -> Wire:
     """A manager whose role may read and add every record kind, but neither edit nor delete."""
     row = {"read": "all", "add": "all", "edit": "none", "delete": "none", "export": "all"}
-    role = role_create(actor=None, name="Read only", permissions={kind: dict(row) for kind in (*KINDS, "activity")})
-    user = user_create(username="reader", password="x", role=Role.MANAGER)
-    user_set_access(actor=None, user=user, access_role_id=role.pk)
-    webhook, raw = webhook_create(user=user, name="tests")
-    return Wire(webhook_path(webhook, raw))
+    return role_client("Read only", row, username="reader")[1]
 
 
 @pytest.mark.parametrize("kind", KINDS)

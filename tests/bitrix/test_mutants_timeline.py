@@ -10,16 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kontor.accounts.models import Role
-from kontor.accounts.roles import role_create, user_set_access
-from kontor.accounts.services import user_create
 from kontor.bitrix.mapping import dt
-from kontor.bitrix.services import webhook_create, webhook_path
-from kontor.crm.enums import ActivityType, EntityType, Semantic, TimelineKind
-from kontor.crm.models import Activity, Pipeline, TimelineEntry
-from kontor.crm.services import stage_create
+from kontor.crm.enums import ActivityType, EntityType, TimelineKind
+from kontor.crm.models import Activity, TimelineEntry
 
-from .conftest import Wire
+from .conftest import role_client
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +30,7 @@ def _error(response) -> tuple[str, str]:
 def own_only(db):
     """A manager whose role reaches only the records they are responsible for, and a client for them."""
     row = {"read": "own", "add": "own", "edit": "own", "delete": "own", "export": "own"}
-    role = role_create(actor=None, name="Own only", permissions={kind: dict(row) for kind in KINDS})
-    user = user_create(username="own_only", password="x", role=Role.MANAGER)
-    user_set_access(actor=None, user=user, access_role_id=role.pk)
-    webhook, raw = webhook_create(user=user, name="tests")
-    return user, Wire(webhook_path(webhook, raw))
+    return role_client("Own only", row, username="own_only", kinds=KINDS)
 
 
 def _comments(deal: int, count: int, actor) -> list[int]:
@@ -191,14 +182,10 @@ def test_comment_list_pages_by_fifty_with_next_only_while_more_remain(bx, classi
 
 
 @pytest.fixture
-def histories(bx, classic_mode):
+def histories(bx, classic_mode, service_category):
     """Deal A: created (1), to PREPARATION (2), to another pipeline (5), to its success stage (3);
     deal B: created (1), to PREPARATION (2), and a comment (not stage history)."""
-    other = Pipeline.objects.create(name="Service", sort=900)
-    stage_create(pipeline=other, data={"code": "START", "name": "Start", "semantic": Semantic.PROCESS})
-    stage_create(pipeline=other, data={"code": "DONE", "name": "Done", "semantic": Semantic.SUCCESS})
-    category = next(c["id"] for c in bx.ok("crm.category.list", {"entityTypeId": 2})["categories"]
-                    if c["name"] == "Service")
+    category = service_category
     a = bx.ok("crm.deal.add", {"fields": {"TITLE": "A"}})
     bx.ok("crm.deal.update", {"id": a, "fields": {"STAGE_ID": "PREPARATION"}})
     bx.ok("crm.item.update", {"entityTypeId": 2, "id": a, "fields": {"categoryId": category,
