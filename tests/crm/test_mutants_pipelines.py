@@ -7,8 +7,15 @@ from __future__ import annotations
 import pytest
 
 from kontor.core.errors import ErrorCode
-from kontor.crm.models import AuditLog, LeadStatus, Stage
-from kontor.crm.services import deal_create, lead_create, pipeline_create, pipeline_update, stage_create
+from kontor.crm.models import AuditLog, CrmSettings, LeadStatus, Pipeline, Stage
+from kontor.crm.services import (
+    deal_create,
+    lead_create,
+    pipeline_create,
+    pipeline_delete,
+    pipeline_update,
+    stage_create,
+)
 from kontor.crm.services.pipelines import (
     lead_status_create,
     lead_status_delete,
@@ -41,6 +48,63 @@ def test_renaming_and_re_sorting_a_pipeline_is_audited_with_its_changes(admin_us
     assert _audit("pipeline_updated") == (
         admin_user, {"pipeline_id": pipeline.pk, "changes": {"name": ["Projects", "Large projects"], "sort": [500, 20]}}
     )
+
+
+def test_a_new_pipeline_sorts_at_500_with_the_default_stages_and_is_audited(admin_user):
+    created = pipeline_create(actor=admin_user, name="  Projects ")
+    stored = Pipeline.objects.get(pk=created.pk)
+    assert (stored.name, stored.sort, stored.is_default) == ("Projects", 500, False)
+    assert list(Stage.objects.filter(pipeline=stored).order_by("sort").values_list("code", "sort")) == [
+        ("NEW", 10), ("PREPARATION", 20), ("PREPAYMENT_INVOICE", 30), ("EXECUTING", 40), ("FINAL_INVOICE", 50),
+        ("WON", 60), ("LOSE", 70), ("APOLOGY", 80)]
+    assert _audit("pipeline_created") == (admin_user, {"pipeline_id": created.pk, "name": "Projects"})
+
+
+def test_a_pipeline_asked_for_without_default_stages_has_none(admin_user):
+    created = pipeline_create(actor=admin_user, name="Empty", sort=7, default_stages=False)
+    assert (Pipeline.objects.get(pk=created.pk).sort, Stage.objects.filter(pipeline=created).count()) == (7, 0)
+
+
+@pytest.mark.parametrize(("kwargs", "message", "field"), [
+    ({"name": "  "}, "name is required", "name"),
+    ({"name": "Projects", "sort": "first"}, "sort must be an integer", "sort"),
+    ({"name": "Projects", "sort": 2**31}, "sort is out of range", "sort"),
+])
+def test_a_pipeline_without_a_name_or_with_a_bad_sort_is_refused(admin_user, kwargs, message, field):
+    before = Pipeline.objects.count()
+    err = refusal(lambda: pipeline_create(actor=admin_user, **kwargs))
+    assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, message, field)
+    assert (Pipeline.objects.count(), AuditLog.objects.filter(action="pipeline_created").exists()) == (before, False)
+
+
+def test_deleting_a_pipeline_removes_its_stages_and_is_audited_with_its_name(admin_user, pipeline):
+    pk, stage_ids = pipeline.pk, list(Stage.objects.filter(pipeline=pipeline).values_list("pk", flat=True))
+    pipeline_delete(pipeline=pipeline, actor=admin_user)
+    assert not Pipeline.objects.filter(pk=pk).exists()
+    assert not Stage.objects.filter(pk__in=stage_ids).exists()
+    assert _audit("pipeline_deleted") == (admin_user, {"pipeline_id": pk, "name": "Projects"})
+
+
+def test_deleting_simple_modes_pipeline_sends_inquiries_to_the_default_pipeline(admin_user, pipeline):
+    CrmSettings.objects.filter(pk=1).update(simple_pipeline=pipeline)
+    pipeline_delete(pipeline=pipeline, actor=admin_user)
+    assert CrmSettings.objects.get(pk=1).simple_pipeline_id is None
+
+
+def test_the_default_pipeline_cannot_be_deleted(admin_user):
+    default = Pipeline.objects.get(is_default=True)
+    err = refusal(lambda: pipeline_delete(pipeline=default, actor=admin_user))
+    assert (err.code, err.message, err.field) == (ErrorCode.CONFLICT, "the default pipeline cannot be deleted", None)
+    assert Pipeline.objects.filter(pk=default.pk).exists()
+    assert not AuditLog.objects.filter(action="pipeline_deleted").exists()
+
+
+def test_a_pipeline_with_deals_cannot_be_deleted(admin_user, pipeline):
+    deal_create(actor=admin_user, data={"title": "Relaunch", "pipeline_id": pipeline.pk})
+    err = refusal(lambda: pipeline_delete(pipeline=pipeline, actor=admin_user))
+    assert (err.code, err.message, err.field) == (ErrorCode.IN_USE, f"pipeline {pipeline.pk} still has deals", None)
+    assert Stage.objects.filter(pipeline=pipeline).count() == 8
+    assert not AuditLog.objects.filter(action="pipeline_deleted").exists()
 
 
 # --- stages ----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from kontor.core.errors import ErrorCode, KontorError, validation
 from kontor.crm.enums import DEFAULT_STAGES, Semantic
-from kontor.crm.models import AuditLog, CrmSettings, Deal, Lead, LeadStatus, Pipeline, Stage
+from kontor.crm.models import AuditLog, Deal, Lead, LeadStatus, Pipeline, Stage
 from kontor.crm.services.common import apply_changes, clean_text, unknown_fields
 
 _CODE = re.compile(r"^[A-Za-z0-9_\-]{1,50}$")
@@ -110,7 +110,7 @@ def pipeline_delete(*, pipeline: Pipeline, actor=None) -> None:
             raise KontorError(ErrorCode.CONFLICT, "the default pipeline cannot be deleted")
         if Deal.objects.filter(pipeline=pipeline).exists():
             raise KontorError(ErrorCode.IN_USE, f"pipeline {pipeline.pk} still has deals")
-        CrmSettings.objects.filter(simple_pipeline=pipeline).update(simple_pipeline=None)
+        # simple mode's pipeline, when it was this one, falls back to the default (on_delete=SET_NULL)
         AuditLog.objects.create(action="pipeline_deleted", actor=actor, data={"pipeline_id": pipeline.pk,
                                                                              "name": pipeline.name})
         pipeline.delete()
