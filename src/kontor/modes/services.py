@@ -243,7 +243,7 @@ def _clean_deal_spec(deal: Mapping[str, Any] | None) -> tuple[Pipeline, Stage] |
     if not isinstance(deal, Mapping):
         raise validation('deal must be {"pipeline_id", "stage_id"} or null', "deal")
     unknown_fields(deal, ("pipeline_id", "stage_id"))
-    pipeline = resolve_fk(Pipeline, deal.get("pipeline_id"), "deal.pipeline_id", label="pipeline")
+    pipeline = resolve_fk(Pipeline, deal.get("pipeline_id"), "deal.pipeline_id")
     stage = resolve_fk(Stage, deal.get("stage_id"), "deal.stage_id", label="stage")
     if stage is not None and pipeline is not None and stage.pipeline_id != pipeline.pk:
         raise validation(f"deal.stage_id: stage {stage.pk} does not belong to pipeline {pipeline.pk}", "deal.stage_id")
@@ -435,7 +435,7 @@ def simple_settings_update(*, actor, pipeline_id: Any = _UNSET, create_company: 
         settings = CrmSettings.load(for_update=True)
         new: dict[str, Any] = {}
         if pipeline_id is not _UNSET:
-            pipeline = resolve_fk(Pipeline, pipeline_id, "pipeline_id", label="pipeline") if pipeline_id else None
+            pipeline = resolve_fk(Pipeline, pipeline_id, "pipeline_id") if pipeline_id else None
             new["simple_pipeline_id"] = pipeline.pk if pipeline else None
         for name, value in (("create_company", create_company), ("match_existing_customers", match_existing_customers)):
             if value is not _UNSET:
@@ -523,7 +523,7 @@ def crm_mode_switch(*, actor, mode: str, pipeline_id: int | None = None, new_pip
             pipeline = pipeline_create(actor=actor, name=new_pipeline_name, default_stages=True)
             options["new_pipeline_name"] = pipeline.name
         elif pipeline_id is not None:
-            pipeline = resolve_fk(Pipeline, pipeline_id, "pipeline_id", label="pipeline")
+            pipeline = resolve_fk(Pipeline, pipeline_id, "pipeline_id")
         else:
             pipeline = simple_pipeline(settings)
         first_stage(pipeline)  # a pipeline without stages is refused before anything changes
