@@ -43,7 +43,7 @@ from kontor.crm.services.common import (
     unknown_fields,
 )
 from kontor.crm.services.deals import default_pipeline, first_stage
-from kontor.crm.services.leads import lead_is_converted
+from kontor.crm.services.leads import default_lead_title, lead_is_converted
 from kontor.crm.services.pipelines import pipeline_create
 from kontor.events.bus import Event, emit, record_event
 from kontor.modes.conversion import (
@@ -153,10 +153,10 @@ def inquiry_accept(*, actor, data: Mapping[str, Any], create_company: bool | Non
             comms = clean_communications(phones=_lenient(data.get("phones") or []),
                                          emails=_lenient(data.get("emails") or []))
             # Values that could not be normalised are stored, but have no key to match or lock on.
-            phones = [c["normalized"] for c in comms.get(CommType.PHONE, []) if c["normalized"]]
-            emails = [c["normalized"] for c in comms.get(CommType.EMAIL, []) if c["normalized"]]
+            phones = [c["normalized"] for c in comms[CommType.PHONE] if c["normalized"]]
+            emails = [c["normalized"] for c in comms[CommType.EMAIL] if c["normalized"]]
             if not (values["title"] or values["name"] or values["last_name"] or values["company_title"]
-                    or comms.get(CommType.PHONE) or comms.get(CommType.EMAIL)):
+                    or comms[CommType.PHONE] or comms[CommType.EMAIL]):
                 raise validation("an inquiry needs a title, a name, a company, a phone or an e-mail", "name")
             match = config.match_existing_customers
             assigned_id: int | None = assigned.pk if assigned else None
@@ -164,15 +164,17 @@ def inquiry_accept(*, actor, data: Mapping[str, Any], create_company: bool | Non
 
             if config.mode == CrmMode.CLASSIC:
                 raw_comms = {field: [{"value": c["value"], "type": c["value_type"], "lenient": True}
-                                     for c in comms.get(type_, [])]
+                                     for c in comms[type_]]
                              for type_, field in ((CommType.PHONE, "phones"), (CommType.EMAIL, "emails"))}
                 contact = contact_match(phones=phones, emails=emails) if match else None
                 company = company_match(title=values["company_title"]) if match and values["company_title"] else None
                 if company is None and contact is not None and contact.company_id:
                     company = contact.company
+                # a lead of only a phone or e-mail is titled with it (simple mode's deal is "Deal #N")
+                title = values["title"] or default_lead_title(values) or _default_name(values, comms)
                 lead = lead_create(actor=actor, convert_in_simple_mode=False, data={
-                    **{k: values[k] for k in ("title", "name", "second_name", "last_name", "company_title", "comments",
-                                              "source_description", "currency")},
+                    **{k: values[k] for k in ("name", "second_name", "last_name", "company_title", "comments",
+                                              "source_description", "currency")}, "title": title,
                     "opportunity": str(values["opportunity"]), **raw_comms, **common,
                     "contact_id": contact.pk if contact else None, "company_id": company.pk if company else None,
                 })

@@ -1,0 +1,101 @@
+"""Taking in an inquiry (``inquiry_accept``): the checks on what it carries, which the surviving mutants
+showed untested (docs/mutation.md). What a web form or an integration sees: the refusal (message, field)
+with nothing written, or the record made from the inquiry.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kontor.core.errors import ErrorCode, KontorError
+from kontor.crm.models import Contact, Deal, Lead
+from kontor.modes.services import inquiry_accept
+
+pytestmark = pytest.mark.django_db
+
+NEEDS = "an inquiry needs a title, a name, a company, a phone or an e-mail"
+
+
+def _refused(data) -> KontorError:
+    with pytest.raises(KontorError) as err:
+        inquiry_accept(actor=None, data=data)
+    return err.value
+
+
+def _nothing_written() -> None:
+    assert (Lead.objects.count(), Deal.objects.count(), Contact.objects.count()) == (0, 0, 0)
+
+
+@pytest.fixture(params=["classic", "simple"])
+def mode(request, db):
+    from .conftest import set_mode
+
+    set_mode(request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("data", [["name", "Anna"], "Anna", None])
+def test_an_inquiry_that_is_no_object_is_refused_saying_so(mode, data):
+    err = _refused(data)
+    assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, "the inquiry must be an object", None)
+    _nothing_written()
+
+
+@pytest.mark.parametrize("data", [{}, {"title": "  ", "name": "", "phones": [], "emails": []},
+                                  {"second_name": "Maria", "comments": "Bitte zurückrufen", "source": "web"}])
+def test_an_inquiry_naming_no_one_and_nothing_is_refused(mode, data):
+    err = _refused(data)
+    assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, NEEDS, "name")
+    _nothing_written()
+
+
+@pytest.mark.parametrize("data", [{"title": "Dach"}, {"name": "Anna"}, {"last_name": "Muster"},
+                                  {"company_title": "Muster GmbH"}, {"phones": ["030 1234567"]},
+                                  {"emails": ["anna@example.de"]}])
+def test_any_one_of_title_name_company_phone_or_e_mail_is_enough(mode, data):
+    result = inquiry_accept(actor=None, data=data)
+    made = result.lead if mode == "classic" else result.deal
+    assert made is not None and made.pk
+    assert result.mode == mode
+
+
+@pytest.mark.parametrize(("data", "title"), [({"phones": ["030 1234567"]}, "030 1234567"),
+                                             ({"emails": [" anna@example.de"]}, "anna@example.de")])
+def test_a_lead_of_only_a_phone_or_e_mail_is_titled_with_it(classic, data, title):
+    # lead_create refused it ("title is required") though the inquiry was enough
+    lead = inquiry_accept(actor=None, data=data).lead
+    assert Lead.objects.get(pk=lead.pk).title == title
+
+
+@pytest.mark.parametrize("name", ["name", "second_name", "last_name"])
+def test_a_name_part_holds_100_characters(mode, name):
+    data = {"title": "Anfrage", name: "x" * 100}
+    inquiry_accept(actor=None, data=data)
+    err = _refused({"title": "Anfrage", name: "x" * 101})
+    assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, f"{name} is longer than 100 characters", name)
+
+
+@pytest.mark.parametrize("name", ["title", "company_title"])
+def test_a_title_holds_255_characters(mode, name):
+    err = _refused({"name": "Anna", name: "x" * 256})
+    assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, f"{name} is longer than 255 characters", name)
+    _nothing_written()
+
+
+@pytest.mark.parametrize("name", ["title", "company_title", "name", "second_name", "last_name", "comments",
+                                  "source_description"])
+def test_a_text_that_is_no_text_is_refused_naming_its_field(mode, name):
+    err = _refused({"title": "Anfrage", name: 42} if name != "title" else {"name": "Anna", "title": 42})
+    assert (err.code, err.message, err.field) == (ErrorCode.VALIDATION, f"{name} must be a string", name)
+    _nothing_written()
+
+
+def test_comments_and_the_source_description_have_no_length_limit(mode):
+    comments, described = "Bitte zurückrufen. " * 1000, "Formular Dachsanierung " * 500  # as pasted e-mails are
+    result = inquiry_accept(actor=None, data={"title": "Anfrage", "comments": comments,
+                                              "source_description": described})
+    if mode == "classic":
+        lead = Lead.objects.get(pk=result.lead.pk)
+        assert (lead.comments, lead.source_description) == (comments.strip(), described.strip())
+    else:  # a deal has no source description: it follows the comments
+        assert Deal.objects.get(pk=result.deal.pk).comments == f"{comments.strip()}\n\n{described.strip()}"
