@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from kontor.core.errors import ErrorCode, KontorError
-from kontor.crm.models import Contact, Deal, Lead
+from kontor.crm.enums import EntityType
+from kontor.crm.models import Communication, Contact, Deal, Lead
 from kontor.modes.services import inquiry_accept
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +100,12 @@ def test_comments_and_the_source_description_have_no_length_limit(mode):
         assert (lead.comments, lead.source_description) == (comments.strip(), described.strip())
     else:  # a deal has no source description: it follows the comments
         assert Deal.objects.get(pk=result.deal.pk).comments == f"{comments.strip()}\n\n{described.strip()}"
+
+
+def test_a_lead_keeps_the_kind_of_each_phone_and_e_mail(classic):
+    result = inquiry_accept(actor=None, data={"title": "Anfrage", "phones": [{"value": "0171 1234567",
+                                                                               "type": "mobile"}, "030 1234567"],
+                                              "emails": [{"value": "anna@example.de", "type": "HOME"}]})
+    kinds = Communication.objects.filter(entity_type=EntityType.LEAD, entity_id=result.lead.pk).order_by("id")
+    assert list(kinds.values_list("value", "value_type")) == [
+        ("0171 1234567", "MOBILE"), ("030 1234567", "WORK"), ("anna@example.de", "HOME")]

@@ -145,7 +145,7 @@ def inquiry_accept(*, actor, data: Mapping[str, Any], create_company: bool | Non
             for name in ("title", "company_title"):
                 values[name] = clean_text(data.get(name), name)
             for name in ("comments", "source_description"):
-                values[name] = clean_text(data.get(name), name, max_length=0)
+                values[name] = clean_text(data.get(name), name, max_length=None)
             values["opportunity"] = clean_amount(data.get("opportunity"))
             values["currency"] = clean_currency(data.get("currency"))
             source = source_code(config, data.get("source"))

@@ -114,7 +114,7 @@ def _clean_activity(data: Mapping[str, Any]) -> dict[str, Any]:
     if "subject" in data:
         values["subject"] = clean_text(data["subject"], "subject", required=True)
     if "description" in data:
-        values["description"] = clean_text(data["description"], "description", max_length=0)
+        values["description"] = clean_text(data["description"], "description", max_length=None)
     for name in ("deadline", "start_time", "end_time"):
         if name in data:
             values[name] = clean_datetime(data[name], name)

@@ -183,8 +183,8 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def clean_text(value: Any, field: str, *, max_length: int = 255, required: bool = False) -> str:
-    """A stripped string within ``max_length``; ``required`` rejects blanks."""
+def clean_text(value: Any, field: str, *, max_length: int | None = 255, required: bool = False) -> str:
+    """A stripped string within ``max_length`` (``None``: any length); ``required`` rejects blanks."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -192,7 +192,7 @@ def clean_text(value: Any, field: str, *, max_length: int = 255, required: bool 
     value = value.strip()
     if required and not value:
         raise validation(f"{field} is required", field)
-    if max_length and len(value) > max_length:
+    if max_length is not None and len(value) > max_length:
         raise validation(f"{field} is longer than {max_length} characters", field)
     return value
 
