@@ -109,3 +109,58 @@ def test_a_lead_keeps_the_kind_of_each_phone_and_e_mail(classic):
     kinds = Communication.objects.filter(entity_type=EntityType.LEAD, entity_id=result.lead.pk).order_by("id")
     assert list(kinds.values_list("value", "value_type")) == [
         ("0171 1234567", "MOBILE"), ("030 1234567", "WORK"), ("anna@example.de", "HOME")]
+
+
+# --- classic mode: a repeat lead is linked to the customer it comes from -----------------------------
+
+
+@pytest.fixture
+def known(admin_user):
+    """A customer on file: Muster GmbH and its contact Anna (phone 030 1234567, anna@example.de)."""
+    from kontor.crm.services import company_create, contact_create
+
+    company = company_create(actor=admin_user, data={"title": "Muster GmbH"})
+    contact = contact_create(actor=admin_user, data={"name": "Anna", "phones": ["030 1234567"],
+                                                     "emails": ["anna@example.de"], "company_id": company.pk})
+    return contact, company
+
+
+def _lead(result) -> tuple:
+    lead = Lead.objects.get(pk=result.lead.pk)
+    return lead.contact_id, lead.company_id, result.contact_matched, result.company_matched
+
+
+def test_a_repeat_lead_by_e_mail_alone_is_linked_to_the_contact_and_its_company(classic, known):
+    contact, company = known
+    result = inquiry_accept(actor=None, data={"title": "Wieder da", "emails": ["Anna@Example.de"]})
+    assert _lead(result) == (contact.pk, company.pk, True, True)
+    assert (result.contact, result.company) == (contact, company)
+
+
+def test_a_repeat_lead_by_company_title_alone_is_linked_to_the_company(classic, known):
+    _, company = known
+    result = inquiry_accept(actor=None, data={"title": "Neu", "company_title": "muster gmbh"})
+    assert _lead(result) == (None, company.pk, False, True)
+
+
+def test_a_company_named_in_the_inquiry_wins_over_the_contacts_company(classic, known, admin_user):
+    from kontor.crm.services import company_create
+
+    contact, _ = known
+    other = company_create(actor=admin_user, data={"title": "Bolt AG"})
+    result = inquiry_accept(actor=None, data={"title": "Neu", "phones": ["+49 30 1234567"], "company_title": "Bolt AG"})
+    assert _lead(result) == (contact.pk, other.pk, True, True)
+
+
+def test_without_matching_a_repeat_inquiry_makes_an_unlinked_lead(known):
+    from .conftest import set_mode
+
+    set_mode("classic", match_existing_customers=False)
+    result = inquiry_accept(actor=None, data={"title": "Neu", "phones": ["030 1234567"],
+                                              "company_title": "Muster GmbH"})
+    assert _lead(result) == (None, None, False, False)
+
+
+def test_the_lead_is_made_by_whoever_took_in_the_inquiry(classic, admin_user):
+    result = inquiry_accept(actor=admin_user, data={"title": "Anfrage"})
+    assert Lead.objects.get(pk=result.lead.pk).created_by == admin_user
