@@ -41,8 +41,7 @@ def contact_create(*, actor=None, data: Mapping[str, Any]) -> Contact:
         if not (values.get("name") or values.get("last_name")):
             raise validation("name or last_name is required", "name")
         company_ids = ordered_links(cleaned, "company_ids") or []
-        values.pop("company_id", None)
-        contact = Contact(**values, created_by=actor)
+        contact = Contact(**values, created_by=actor)  # its company_id is set from company_ids below
         if "assigned_id" not in values:
             contact.assigned = actor
         access.require_add(actor, RecordKind.CONTACT, contact.assigned_id)

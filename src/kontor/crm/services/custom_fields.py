@@ -121,7 +121,7 @@ def custom_field_create(
     with transaction.atomic():
         code = normalize_code(code)
         try:
-            type_ = CustomType(str(type or "").strip().lower())
+            type_ = CustomType(str(type).strip().lower())
         except ValueError:
             allowed = ", ".join(t.value for t in CustomType)
             raise validation(f"type: '{type}' is not a custom field type (one of {allowed})", "type") from None

@@ -90,8 +90,7 @@ def deal_create(*, actor=None, data: Mapping[str, Any], lead=None) -> Deal:
     with transaction.atomic():
         cleaned, placement = _clean_deal(data, create=True)
         values = cleaned.values
-        contacts = ordered_links(cleaned, "contact_ids") or []
-        values.pop("contact_id", None)
+        contacts = ordered_links(cleaned, "contact_ids") or []  # the primary first: _write_contacts sets contact_id
         if not placement.get("pipeline") and not placement.get("stage"):
             placement["pipeline"] = default_pipeline()
         _place(placement, current_pipeline=None)
