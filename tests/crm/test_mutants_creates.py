@@ -185,3 +185,48 @@ def test_an_activity_may_only_be_bound_to_records_its_author_can_see(admin_user,
     mine = lead_create(actor=own, data={"title": "Meine"}, convert_in_simple_mode=False)
     activity = activity_create(actor=own, data={"subject": "Anrufen", "bindings": [{"entity": "lead", "id": mine.pk}]})
     assert Activity.objects.get(pk=activity.pk).responsible_id == own.pk
+
+
+# --- deals -----------------------------------------------------------------------------------------
+
+
+def _won_stage():
+    from kontor.crm.models import Pipeline, Stage
+
+    return Stage.objects.get(pipeline=Pipeline.objects.get(is_default=True), code="WON")
+
+
+def test_a_deal_without_a_title_is_called_after_its_number():
+    deal = deal_create(data={"title": "", "opportunity": 10})
+    assert Deal.objects.get(pk=deal.pk).title == f"Deal #{deal.pk}"
+    assert deal.title == f"Deal #{deal.pk}"
+
+
+def test_a_new_deal_begins_today_unless_told_and_is_open():
+    from django.utils import timezone
+
+    today = Deal.objects.get(pk=deal_create(data={"title": "Heute"}).pk)
+    assert (today.begindate, today.closed, today.closed_at, today.closedate) == (timezone.localdate(), False, None,
+                                                                                 None)
+    given = deal_create(data={"title": "Früher", "begindate": "2026-01-15"})
+    assert str(Deal.objects.get(pk=given.pk).begindate) == "2026-01-15"
+
+
+def test_a_deal_created_in_a_won_stage_is_closed_today_or_on_the_date_given():
+    from django.utils import timezone
+
+    won = _won_stage()
+    deal = Deal.objects.get(pk=deal_create(data={"title": "Gewonnen", "stage_id": won.pk}).pk)
+    assert (deal.closed, deal.closedate) == (True, timezone.localdate())
+    assert deal.closed_at is not None
+    dated = Deal.objects.get(pk=deal_create(data={"title": "Gewonnen", "stage_id": won.pk,
+                                                  "closedate": "2026-11-30"}).pk)
+    assert (dated.closed, str(dated.closedate)) == (True, "2026-11-30")
+
+
+def test_a_deal_for_a_company_with_an_earlier_deal_is_a_returning_customers():
+    company = company_create(data={"title": "Muster GmbH"})
+    first = deal_create(data={"title": "Erster", "company_id": company.pk})
+    again = deal_create(data={"title": "Zweiter", "company_id": company.pk})
+    assert (Deal.objects.get(pk=first.pk).is_return_customer, Deal.objects.get(pk=again.pk).is_return_customer) == (
+        False, True)
