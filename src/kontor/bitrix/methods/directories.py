@@ -403,9 +403,8 @@ def status_add(call: Call) -> int:
     require_admin(call)
     fields = fields_param(call.params)
     entity_id = str(fields.get("ENTITY_ID") or "").strip().upper()
+    # the services upper-case a code and refuse one that is not ASCII ("straße" is no "STRASSE")
     status_id = str(fields.get("STATUS_ID") or "").strip()
-    # Codes are ASCII: "straße".upper() would be "STRASSE", a code the client never sent; the service refuses it.
-    status_id = status_id.upper() if status_id.isascii() else status_id
     if not entity_id or not status_id:
         raise crm_error("The fields ENTITY_ID and STATUS_ID are required.")
     data = {"code": status_id, "name": text_in(fields.get("NAME")), "semantic": _semantic_in(fields.get("SEMANTICS"))}
