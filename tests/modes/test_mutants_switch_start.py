@@ -131,7 +131,8 @@ def test_switching_to_simple_with_leads_in_progress_queues_their_conversion(clas
     row = ModeSwitch.objects.get(pk=switch.pk)
     assert (row.status, row.total, row.is_active, row.finished_at, row.max_lead_id) == (
         "queued", 2, True, None, leads[2].pk)
-    assert row.options["keep_open_activities"] is False
+    assert {k: row.options[k] for k in ("create_contacts", "create_companies", "keep_open_activities")} == {
+        "create_contacts": True, "create_companies": True, "keep_open_activities": False}  # the defaults but one
     assert CrmSettings.objects.get(pk=1).mode == CrmMode.SIMPLE  # new inquiries become deals at once
     assert len(callbacks) == 1  # the conversion job, queued when the switch commits
 
