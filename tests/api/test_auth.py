@@ -96,6 +96,31 @@ def test_a_tokens_use_is_recorded_once_a_minute(manager_user):
     assert ApiToken.objects.get(pk=token.pk).last_used_at == later
 
 
+def test_a_deactivated_users_session_is_401_even_where_a_backend_keeps_it(settings, manager_user):
+    # Django's default backend ends such a session itself; one that lets inactive users log in (LDAP
+    # set-ups, AllowAllUsersModelBackend) must not open the API to them.
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.AllowAllUsersModelBackend"]
+    web = Client()
+    web.force_login(manager_user)
+    manager_user.is_active = False
+    manager_user.save()
+    r = web.get(ME)
+    assert r.status_code == 401 and r.json()["code"] == "not_authenticated"
+
+
+def test_the_admin_check_refuses_a_request_without_a_user_of_kontor(rf):
+    from django.contrib.auth.models import AnonymousUser
+
+    from kontor.api.auth import require_admin
+    from kontor.core.errors import ErrorCode, KontorError
+
+    request = rf.get(ADMIN_ONLY)
+    request.user = AnonymousUser()  # what an operation without authentication would see
+    with pytest.raises(KontorError) as err:
+        require_admin(request)
+    assert (err.value.code, err.value.message) == (ErrorCode.PERMISSION_DENIED, "only administrators may do this")
+
+
 def test_a_session_reads_and_writes_with_the_csrf_token(manager_user):
     web = Client(enforce_csrf_checks=True)
     web.force_login(manager_user)
@@ -121,7 +146,8 @@ def test_the_admin_check_reads_the_session_user_too(admin_user, manager_user):
     manager.force_login(manager_user)
     assert admin.get(ADMIN_ONLY).status_code == 200
     r = manager.get(ADMIN_ONLY)
-    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    assert r.status_code == 403
+    assert r.json() == {"detail": "only administrators may do this", "code": "permission_denied"}
     _, raw = token_create(user=admin_user)
     # A token decides even inside a manager's session.
     assert manager.get(ADMIN_ONLY, headers=bearer(raw)).status_code == 200

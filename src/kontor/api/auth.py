@@ -28,14 +28,14 @@ class SessionAuth(APIKeyCookie):
 
     def _get_key(self, request: HttpRequest) -> str | None:
         # Without a logged-in session there is nothing for CSRF to protect: answer 401, not a CSRF 403.
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        if not request.user.is_authenticated:  # AuthenticationMiddleware gives every request a user
             return None
         return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.is_active:
+        user = request.user
+        # is_active too: an authentication backend may keep a deactivated user's session alive
+        if user.is_authenticated and user.is_active:
             api_rate_check(user)
             return user
         return None
@@ -44,11 +44,11 @@ class SessionAuth(APIKeyCookie):
 def require_admin(request: HttpRequest) -> None:
     """Raise 403 unless the caller is a CRM admin."""
     user = current_user(request)
-    if not getattr(user, "is_crm_admin", False):
+    if not (user.is_authenticated and user.is_crm_admin):
         raise KontorError(ErrorCode.PERMISSION_DENIED, "only administrators may do this")
 
 
 def current_user(request: HttpRequest):
-    """The authenticated user: the token's (ninja sets ``request.auth``) or the session's."""
-    auth = getattr(request, "auth", None)
-    return auth if auth is not None else request.user
+    """The authenticated user: the token's (``TokenAuth`` puts it on ``request.user``, in place of any
+    session user) or the session's."""
+    return request.user
