@@ -164,3 +164,33 @@ def test_without_matching_a_repeat_inquiry_makes_an_unlinked_lead(known):
 def test_the_lead_is_made_by_whoever_took_in_the_inquiry(classic, admin_user):
     result = inquiry_accept(actor=admin_user, data={"title": "Anfrage"})
     assert Lead.objects.get(pk=result.lead.pk).created_by == admin_user
+
+
+@pytest.mark.parametrize(("data", "title"), [
+    ({"title": "Dach", "name": "Anna", "company_title": "Muster GmbH"}, "Dach"),
+    ({"name": "Anna", "last_name": "Muster", "company_title": "Muster GmbH"}, "Anna Muster"),
+    ({"company_title": "Muster GmbH", "phones": ["030 1234567"]}, "Muster GmbH"),
+])
+def test_a_lead_is_titled_with_the_inquirys_title_else_the_name_else_the_company(classic, data, title):
+    assert Lead.objects.get(pk=inquiry_accept(actor=None, data=data).lead.pk).title == title
+
+
+# --- simple mode: what the answer says about the company -------------------------------------------
+
+
+def test_an_inquiry_without_a_company_answers_none_and_not_matched(simple):
+    result = inquiry_accept(actor=None, data={"title": "Anfrage", "company_title": "Muster GmbH"})
+    assert (result.company, result.company_matched) == (None, False)  # create_company is off by default
+
+
+def test_without_matching_an_inquiry_makes_a_new_company_of_a_known_title(admin_user):
+    from kontor.crm.models import Company
+    from kontor.crm.services import company_create
+
+    from .conftest import set_mode
+
+    set_mode("simple", create_company=True, match_existing_customers=False)
+    known = company_create(actor=admin_user, data={"title": "Muster GmbH"})
+    result = inquiry_accept(actor=None, data={"title": "Anfrage", "company_title": "Muster GmbH"})
+    assert result.company.pk != known.pk and result.company_matched is False
+    assert Company.objects.filter(title="Muster GmbH").count() == 2
