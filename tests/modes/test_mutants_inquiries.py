@@ -194,3 +194,23 @@ def test_without_matching_an_inquiry_makes_a_new_company_of_a_known_title(admin_
     result = inquiry_accept(actor=None, data={"title": "Anfrage", "company_title": "Muster GmbH"})
     assert result.company.pk != known.pk and result.company_matched is False
     assert Company.objects.filter(title="Muster GmbH").count() == 2
+
+
+def test_a_company_made_from_an_inquiry_is_the_takers_or_the_assigned_users(admin_user, manager_user):
+    from kontor.crm.models import Company
+
+    from .conftest import set_mode
+
+    set_mode("simple", create_company=True)
+    own = inquiry_accept(actor=admin_user, data={"title": "Eins", "company_title": "Eins GmbH"})
+    given = inquiry_accept(actor=admin_user, data={"title": "Zwei", "company_title": "Zwei GmbH",
+                                                   "assigned_id": manager_user.pk})
+    assert Company.objects.values_list("created_by_id", "assigned_id").get(pk=own.company.pk) == (
+        admin_user.pk, admin_user.pk)
+    assert Company.objects.values_list("created_by_id", "assigned_id").get(pk=given.company.pk) == (
+        admin_user.pk, manager_user.pk)
+
+
+def test_a_deal_without_a_title_is_named_after_the_person_and_the_company(simple):
+    result = inquiry_accept(actor=None, data={"name": "Anna", "last_name": "Muster", "company_title": "Muster GmbH"})
+    assert Deal.objects.get(pk=result.deal.pk).title == "Anna Muster – Muster GmbH"
