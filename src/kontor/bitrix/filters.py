@@ -112,7 +112,7 @@ class Field:
     """One filterable field: its ORM path, how to read a value, which operators make sense."""
 
     path: str
-    kind: str = "int"  # int | str | decimal | datetime | yn | code
+    kind: str = "int"  # int | str | decimal | datetime | yn
     like: bool = False  # allows the LIKE operators
     compare: bool = True  # allows > >= < <=
     convert: Callable[[Any], Any] | None = None  # custom value mapping (e.g. semantics, categories)
@@ -142,8 +142,7 @@ class Field:
             if flag is None:
                 raise argument_error(f"Filter field '{name}' needs Y or N.", "filter")
             return flag
-        text = "" if raw is None else str(raw)
-        return text.upper() if self.kind == "code" else text
+        return "" if raw is None else str(raw)
 
     def q(self, op: str, raw: Any, name: str) -> Q:
         if op in LIKE:
