@@ -29,8 +29,7 @@ def test_decimal_values_within_range():
     assert refused(lambda: price.q("<", "NaN", "PRICE")).description == "Filter field 'PRICE' is out of range."
 
 
-def test_code_values_are_upper_case_and_text_stays_as_typed():
-    assert Field("status", kind="code").q("", "new", "STATUS") == Q(status="NEW")
+def test_text_stays_as_typed():
     assert Field("name", kind="str").q("", "Anna", "NAME") == Q(name="Anna")
     assert Field("name", kind="str").q("", "", "NAME") == Q(name="")
     assert Field("id").q("", "", "ID") == Q(id__isnull=True)
