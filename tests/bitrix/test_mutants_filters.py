@@ -56,6 +56,7 @@ def test_an_id_filter_takes_whole_numbers(bx, products):
     ({"ACTIVE": "vielleicht"}, "Filter field 'ACTIVE' needs Y or N."),
     ({">PRICE": [1, 2]}, "Filter field 'PRICE' needs a single value."),
     ({">ID": {"a": 1}}, "Filter field 'ID' needs a single value."),
+    ({"%NAME": ["Wid", "Gad"]}, "Filter field 'NAME' needs a single value."),
 ])
 def test_a_value_the_field_cannot_read_is_an_argument_error_naming_it(bx, products, flt, description):
     assert _refusal(bx, flt) == {"error": "ERROR_ARGUMENT", "error_description": description, "argument": "filter"}
