@@ -64,3 +64,18 @@ def test_a_value_the_field_cannot_read_is_an_argument_error_naming_it(bx, produc
 
 def test_the_largest_id_is_still_a_number(bx, products):
     assert _names(bx, {"<ID": 2**63 - 1}) == ["Widget", "Gadget", "Gizmo"]
+
+
+def test_an_empty_value_in_a_list_matches_the_records_without_one(bx, products):
+    bx.ok("crm.product.update", {"id": products["Widget"], "fields": {"XML_ID": "W-1"}})
+    bx.ok("crm.product.update", {"id": products["Gadget"], "fields": {"XML_ID": "G-1"}})
+    assert _names(bx, {"@XML_ID": [None, "W-1"]}) == ["Widget", "Gizmo"]
+
+
+def test_a_date_filter_that_is_no_date_names_its_field(bx, classic_mode):
+    deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "D"}})
+    response = bx.post("crm.timeline.comment.list", {"filter": {"ENTITY_ID": deal, "ENTITY_TYPE": "deal",
+                                                                ">CREATED": "gestern"}})
+    assert response.status_code == 400, response.content
+    assert response.json() == {"error": "ERROR_ARGUMENT", "argument": "CREATED",
+                               "error_description": "'CREATED': 'gestern' is not a date and time."}
