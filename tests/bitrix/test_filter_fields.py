@@ -43,7 +43,7 @@ def test_operators_a_field_does_not_support_are_refused():
 
 
 def test_mapped_fields_take_single_values_only():
-    category = mapped("pipeline_id", lambda raw: int(raw))
+    category = mapped("CATEGORY_ID", "pipeline_id", lambda raw: int(raw))
     assert category(Op.EQ, "3") == Q(pipeline_id__in=[3])
     error = refused(lambda: category(Op.IN, [[1, 2]]))
-    assert error.description == "Filter field 'pipeline_id' needs single values."
+    assert error.description == "Filter field 'CATEGORY_ID' needs single values."

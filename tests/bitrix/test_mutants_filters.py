@@ -79,3 +79,44 @@ def test_a_date_filter_that_is_no_date_names_its_field(bx, classic_mode):
     assert response.status_code == 400, response.content
     assert response.json() == {"error": "ERROR_ARGUMENT", "argument": "CREATED",
                                "error_description": "'CREATED': 'gestern' is not a date and time."}
+
+
+# --- operators --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("flt", "names"), [
+    ({"%NAME": "dget"}, ["Widget", "Gadget"]),  # contains, any letter case
+    ({"!%NAME": "dget"}, ["Gizmo"]),
+    ({"=%NAME": "G%"}, ["Gadget", "Gizmo"]),  # a LIKE pattern as typed
+    ({"%=NAME": "%o"}, ["Gizmo"]),
+    ({"!=%NAME": "G%"}, ["Widget"]),
+    ({"=%NAME": "g_dget"}, ["Gadget"]),
+    ({"@NAME": "Gizmo"}, ["Gizmo"]),  # one value where a list belongs
+    ({"!@NAME": ["Gizmo", "Gadget"]}, ["Widget"]),
+    ({"!NAME": "Gizmo"}, ["Widget", "Gadget"]),
+])
+def test_each_operator_filters_as_bitrix24_documents_it(bx, products, flt, names):
+    assert _names(bx, flt) == names
+
+
+def test_a_list_or_pattern_holds_what_the_database_can_take(bx, products):
+    assert _names(bx, {"@ID": [products["Widget"], *range(10**6, 10**6 + 999)]}) == ["Widget"]
+    assert _refusal(bx, {"@ID": list(range(1, 1002))}) == {
+        "error": "ERROR_ARGUMENT", "argument": "filter",
+        "error_description": "Filter field 'ID' has more than 1000 values."}
+    assert _names(bx, {"%NAME": "x" * 255}) == []
+    assert _refusal(bx, {"%NAME": "x" * 256}) == {
+        "error": "ERROR_ARGUMENT", "argument": "filter",
+        "error_description": "Filter field 'NAME': the pattern is longer than 255 characters."}
+
+
+@pytest.mark.parametrize(("flt", "description"), [
+    ({">CATEGORY_ID": 0}, "Filter field 'CATEGORY_ID' supports only equality (=, !, @, !@)."),
+    ({"%STAGE_ID": "NEW"}, "Filter field 'STAGE_ID' supports only equality (=, !, @, !@)."),
+    ({"@CATEGORY_ID": list(range(1001))}, "Filter field 'CATEGORY_ID' has more than 1000 values."),
+    ({"STAGE_SEMANTIC_ID": [["S"]]}, "Filter field 'STAGE_SEMANTIC_ID' needs single values."),
+])
+def test_a_deal_filter_on_pipeline_or_stage_names_the_field_the_client_sent(bx, classic_mode, flt, description):
+    response = bx.post("crm.deal.list", {"filter": flt})
+    assert response.status_code == 400, response.content
+    assert response.json() == {"error": "ERROR_ARGUMENT", "argument": "filter", "error_description": description}

@@ -88,19 +88,19 @@ def spec_filter(entity: EntityType, raw_filter: Mapping[str, Any], specs: Mappin
     return cond
 
 
-def mapped(path: str, convert: Callable[[Any], Any]) -> Converter:
-    """A facade-only equality field: each value goes through ``convert`` (a code, a category …) and
-    is compared with ``path``. An unknown value matches nothing rather than failing."""
+def mapped(name: str, path: str, convert: Callable[[Any], Any]) -> Converter:
+    """A facade-only equality field ``name``: each value goes through ``convert`` (a code, a category …)
+    and is compared with ``path``. An unknown value matches nothing rather than failing."""
 
     def build(op: Op, raw: Any) -> Q:
         if op not in (Op.EQ, Op.NE, Op.IN, Op.NOT_IN):
-            raise argument_error(f"Filter field '{path}' supports only equality (=, !, @, !@).", "filter")
+            raise argument_error(f"Filter field '{name}' supports only equality (=, !, @, !@).", "filter")
         items = as_list(raw) if isinstance(raw, list | dict) or op in (Op.IN, Op.NOT_IN) else [raw]
         if len(items) > MAX_IN:
-            raise argument_error(f"Filter field '{path}' has more than {MAX_IN} values.", "filter")
+            raise argument_error(f"Filter field '{name}' has more than {MAX_IN} values.", "filter")
         for item in items:
             if isinstance(item, dict | list):
-                raise argument_error(f"Filter field '{path}' needs single values.", "filter")
+                raise argument_error(f"Filter field '{name}' needs single values.", "filter")
         cond = Q(**{f"{path}__in": [convert(v) for v in items]})
         return ~cond if op in (Op.NE, Op.NOT_IN) else cond
 

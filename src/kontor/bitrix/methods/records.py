@@ -307,8 +307,8 @@ def _phone_filter(entity_type: EntityType, spec: FieldSpec) -> Converter:
     return build
 
 
-def _semantic(path: str) -> Converter:
-    return mapped(path, lambda raw: CODE_SEMANTIC.get(str(raw).strip().upper(), "-"))
+def _semantic(name: str, path: str) -> Converter:
+    return mapped(name, path, lambda raw: CODE_SEMANTIC.get(str(raw).strip().upper(), "-"))
 
 
 AUDIT_META = {
@@ -347,7 +347,7 @@ class LeadEntity(RecordEntity):
         }
 
     def filter_extra(self, call: Call) -> dict[str, Converter]:
-        return {"STATUS_SEMANTIC_ID": _semantic("status__semantic")}
+        return {"STATUS_SEMANTIC_ID": _semantic("STATUS_SEMANTIC_ID", "status__semantic")}
 
     def create(self, call: Call, fields: dict[str, Any]) -> int:
         return services.lead_create(actor=call.user, data=self.data_in(call, fields)).pk
@@ -476,8 +476,9 @@ class DealEntity(RecordEntity):
             pk = catalog.pipeline_pk(raw)
             return pk if pk is not None else -1
 
-        return {"CATEGORY_ID": mapped("pipeline_id", category), "STAGE_ID": mapped("stage_id", stage),
-                "STAGE_SEMANTIC_ID": _semantic("stage__semantic")}
+        return {"CATEGORY_ID": mapped("CATEGORY_ID", "pipeline_id", category),
+                "STAGE_ID": mapped("STAGE_ID", "stage_id", stage),
+                "STAGE_SEMANTIC_ID": _semantic("STAGE_SEMANTIC_ID", "stage__semantic")}
 
     def list_order(self, call: Call, raw_order: dict[str, Any]) -> list[str]:
         return build_order(raw_order, {**{bx: spec.column for bx, spec in self.specs(call).items()
