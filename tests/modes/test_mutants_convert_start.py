@@ -117,3 +117,18 @@ def test_the_deal_gets_the_leads_custom_fields_it_lacks_unless_told_not_to(lead,
     made = lead_convert(lead=third, actor=admin_user, deal={})
     assert CustomField.objects.filter(entity_type=EntityType.DEAL, code="UF_CRM_BUDGET").exists()
     assert len(made.fields_created) == 1
+
+
+def test_converting_needs_the_right_to_edit_the_lead(lead):
+    from kontor.accounts.models import Role
+    from kontor.accounts.roles import role_create, user_set_access
+    from kontor.accounts.services import user_create
+
+    rights = {"read": "all", "add": "all", "edit": "none", "delete": "none"}
+    reader = role_create(actor=None, name="reader", permissions={
+        kind: dict(rights) for kind in ("lead", "deal", "contact", "company", "activity")})
+    user = user_create(username="reader", password="x", role=Role.MANAGER)
+    user_set_access(actor=None, user=user, access_role_id=reader.pk)
+    err = _refused(lead, actor=user)
+    assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED, "your role does not allow you to edit this lead")
+    _nothing_made(lead)
