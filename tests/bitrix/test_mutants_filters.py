@@ -120,3 +120,51 @@ def test_a_deal_filter_on_pipeline_or_stage_names_the_field_the_client_sent(bx, 
     response = bx.post("crm.deal.list", {"filter": flt})
     assert response.status_code == 400, response.content
     assert response.json() == {"error": "ERROR_ARGUMENT", "argument": "filter", "error_description": description}
+
+
+# --- record lists (crm.deal.list): the spec fields and the facade-only ones -----------------------------
+
+
+def _deal_refusal(bx, flt) -> dict:
+    response = bx.post("crm.deal.list", {"filter": flt})
+    assert response.status_code == 400, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize(("flt", "description"), [
+    ({"NOPE": 1}, "Filter field 'NOPE' is not supported."),
+    ({">OPPORTUNITY": "viel"}, "Filter field 'OPPORTUNITY': needs a number, not 'viel'"),
+    ({">DATE_CREATE": "Mo: früh"}, "Filter field 'DATE_CREATE': 'Mo: früh' is not a date and time"),
+])
+def test_a_record_filter_the_field_cannot_take_names_the_bitrix24_field(bx, classic_mode, flt, description):
+    assert _deal_refusal(bx, flt) == {"error": "ERROR_ARGUMENT", "argument": "filter",
+                                      "error_description": description}
+
+
+def test_a_facade_only_field_and_a_spec_field_both_narrow_the_list(bx, classic_mode, service_category):
+    a = bx.ok("crm.deal.add", {"fields": {"TITLE": "A"}})
+    bx.ok("crm.deal.add", {"fields": {"TITLE": "B"}})
+    c = bx.ok("crm.deal.add", {"fields": {"TITLE": "A", "CATEGORY_ID": service_category}})
+
+    def ids(flt):
+        return [int(d["ID"]) for d in bx.ok("crm.deal.list", {"filter": flt, "order": {"ID": "ASC"}})]
+
+    assert ids({"CATEGORY_ID": 0, "TITLE": "A"}) == [a]
+    assert ids({"TITLE": "A", "!CATEGORY_ID": 0}) == [c]
+    assert ids({"@CATEGORY_ID": service_category}) == [c]  # one value where a list belongs
+    assert ids({"CATEGORY_ID": [0, service_category], "TITLE": "A"}) == [a, c]
+    assert ids({"!@CATEGORY_ID": [service_category], "TITLE": "A"}) == [a]
+    assert ids({"@CATEGORY_ID": [service_category, *range(10**6, 10**6 + 999)]}) == [c]  # 1000 values
+
+
+def test_lists_and_single_values_under_the_list_operators(bx, products):
+    widget, gadget, gizmo = products["Widget"], products["Gadget"], products["Gizmo"]
+    assert _names(bx, {"ID": [widget, gizmo]}) == ["Widget", "Gizmo"]  # = with a list: any of them
+    assert _names(bx, {"@ID": gadget}) == ["Gadget"]
+    assert _names(bx, {"!@ID": gadget}) == ["Widget", "Gizmo"]
+
+
+def test_a_bad_value_in_a_list_names_the_field(bx, products):
+    assert _refusal(bx, {"@ID": [1, "zwei"]}) == {
+        "error": "ERROR_ARGUMENT", "argument": "filter",
+        "error_description": "Filter field 'ID' needs an integer, not 'zwei'."}
