@@ -168,3 +168,13 @@ def test_a_bad_value_in_a_list_names_the_field(bx, products):
     assert _refusal(bx, {"@ID": [1, "zwei"]}) == {
         "error": "ERROR_ARGUMENT", "argument": "filter",
         "error_description": "Filter field 'ID' needs an integer, not 'zwei'."}
+
+
+def test_an_unknown_filter_field_is_named(bx, products):
+    assert _refusal(bx, {"NOPE": 1}) == {"error": "ERROR_ARGUMENT", "argument": "filter",
+                                         "error_description": "Filter field 'NOPE' is not supported."}
+
+
+def test_an_empty_name_in_select_is_no_selection(bx, products):
+    rows = bx.ok("crm.product.list", {"select": ["", " "], "order": {"ID": "ASC"}})
+    assert [r["NAME"] for r in rows] == ["Widget", "Gadget", "Gizmo"]
