@@ -150,6 +150,7 @@ def test_a_facade_only_field_and_a_spec_field_both_narrow_the_list(bx, classic_m
         return [int(d["ID"]) for d in bx.ok("crm.deal.list", {"filter": flt, "order": {"ID": "ASC"}})]
 
     assert ids({"CATEGORY_ID": 0, "TITLE": "A"}) == [a]
+    assert ids({"TITLE": "A", "CATEGORY_ID": 0}) == [a]  # in either order
     assert ids({"TITLE": "A", "!CATEGORY_ID": 0}) == [c]
     assert ids({"@CATEGORY_ID": service_category}) == [c]  # one value where a list belongs
     assert ids({"CATEGORY_ID": [0, service_category], "TITLE": "A"}) == [a, c]

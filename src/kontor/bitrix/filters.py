@@ -81,7 +81,7 @@ def spec_filter(entity: EntityType, raw_filter: Mapping[str, Any], specs: Mappin
                 raise argument_error(f"Filter field '{name}' is not supported.", "filter")
         except KontorError as exc:
             # The engine names the native field; the client knows it by its Bitrix24 name.
-            detail = exc.message.split(": ", 1)[1] if ": " in exc.message else exc.message
+            detail = exc.message.split(": ", 1)[-1]
             raise argument_error(f"Filter field '{name}': {detail}", "filter") from exc
     return cond
 
@@ -93,7 +93,7 @@ def mapped(name: str, path: str, convert: Callable[[Any], Any]) -> Converter:
     def build(op: Op, raw: Any) -> Q:
         if op not in (Op.EQ, Op.NE, Op.IN, Op.NOT_IN):
             raise argument_error(f"Filter field '{name}' supports only equality (=, !, @, !@).", "filter")
-        items = as_list(raw) if isinstance(raw, list | dict) or op in (Op.IN, Op.NOT_IN) else [raw]
+        items = as_list(raw)  # one value is a list of one; no value matches nothing, as an unknown one
         if len(items) > MAX_IN:
             raise argument_error(f"Filter field '{name}' has more than {MAX_IN} values.", "filter")
         for item in items:
@@ -165,10 +165,8 @@ class Field:
             items = as_list(raw)
             if len(items) > MAX_IN:
                 raise argument_error(f"Filter field '{name}' has more than {MAX_IN} values.", "filter")
-            values = [self.value(v, name) for v in items]
-            cond = Q(**{f"{self.path}__in": [v for v in values if v is not None]})
-            if any(v is None for v in values):
-                cond |= Q(**{f"{self.path}__isnull": True})
+            # no kind reads a value as None (text reads it as ""): no IS NULL to add
+            cond = Q(**{f"{self.path}__in": [self.value(v, name) for v in items]})
         else:
             value = None if raw is None or (raw == "" and self.kind not in ("str",)) else self.value(raw, name)
             if value is None:
