@@ -173,3 +173,33 @@ def test_missing_deal_fields_are_made_unless_told_not_to(classic, admin_user):
     assert CustomField.objects.filter(entity_type=EntityType.DEAL, code="UF_CRM_BUDGET").exists()
     assert ModeSwitch.objects.get(pk=switch.pk).options["fields_created"]
     assert AuditLog.objects.filter(action="crm_mode_switched").latest("id").data["options"]["fields_created"]
+
+
+def test_a_switch_making_neither_contacts_nor_companies_makes_contacts(classic, admin_user):
+    switch = crm_mode_switch(actor=admin_user, mode="simple", create_contacts=False, create_companies=False,
+                             create_missing_fields=False)
+    assert ModeSwitch.objects.get(pk=switch.pk).options == {
+        "create_contacts": True, "create_companies": False, "keep_open_activities": True}  # as Bitrix24 does
+    assert CrmSettings.objects.get(pk=1).create_company is False
+
+
+def test_what_the_wizard_makes_is_audited_as_the_admins(classic, admin_user):
+    custom_field_create(entity_type=EntityType.LEAD, code="BUDGET", type="money")
+    crm_mode_switch(actor=admin_user, mode="simple", new_pipeline_name="Anfragen")
+    assert AuditLog.objects.get(action="pipeline_created").actor == admin_user
+    made = AuditLog.objects.filter(action="custom_field.create").latest("id")
+    assert (made.actor, made.data["entity"], made.data["code"]) == (admin_user, "deal", "UF_CRM_BUDGET")
+
+
+def test_a_switch_started_by_another_admin_at_the_same_moment_is_refused(classic, admin_user, monkeypatch):
+    from kontor.modes import services
+
+    lead_create(actor=admin_user, data={"title": "Offen"})
+    first = crm_mode_switch(actor=admin_user, mode="simple")
+    set_mode(CrmMode.CLASSIC)
+    # the other admin's switch committed after this one looked for a running switch
+    monkeypatch.setattr(services, "active_switch", lambda: None)
+    err = _refused(mode="simple")
+    assert (err.code, err.message) == (ErrorCode.SWITCH_IN_PROGRESS, "another switch is running")
+    assert list(ModeSwitch.objects.values_list("pk", flat=True)) == [first.pk]
+    assert CrmSettings.objects.get(pk=1).mode == CrmMode.CLASSIC

@@ -511,12 +511,11 @@ def crm_mode_switch(*, actor, mode: str, pipeline_id: int | None = None, new_pip
             audit = AuditLog.objects.create(action="crm_mode_switched", actor=actor, data={
                 "from": from_mode, "to": mode, "total": 0, "converted": 0, "failed": 0})
             switch = ModeSwitch.objects.create(status=SwitchStatus.DONE, from_mode=from_mode, to_mode=mode, actor=actor,
-                                               audit=audit, options={}, started_at=now, finished_at=now, is_active=None)
+                                               audit=audit, started_at=now, finished_at=now, is_active=None)
             _switched(switch)
             return switch
 
-        process = list(LeadStatus.objects.filter(semantic=Semantic.PROCESS).values_list("code", flat=True))
-        in_progress = Lead.objects.filter(status_id__in=process)
+        in_progress = Lead.objects.filter(status__semantic=Semantic.PROCESS)
         max_lead_id = Lead.objects.order_by("-id").values_list("id", flat=True).first() or 0
         total = in_progress.count()
         if new_pipeline_name is not None and not isinstance(new_pipeline_name, str):
