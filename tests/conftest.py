@@ -204,6 +204,24 @@ def manager_user(db):
 
 
 @pytest.fixture
+def manager_with_role(db):
+    """Make a manager whose access role grants ``permissions`` — ``{"lead": {"read": "own", "add": "own"},
+    …}``; a kind or action left out is not granted — and return them (``user=`` gives an existing user the
+    role instead)."""
+    from kontor.accounts.roles import role_create, user_set_access
+
+    def make(permissions: dict[str, dict[str, str]], *, username: str = "restricted", user=None):
+        role = role_create(actor=None, name=f"Role of {username if user is None else user.username}",
+                           permissions=permissions)
+        if user is None:
+            user = user_create(username=username, password="x", role=Role.MANAGER)
+        user_set_access(actor=None, user=user, access_role_id=role.pk)
+        return user
+
+    return make
+
+
+@pytest.fixture
 def admin_api(admin_user) -> ApiClient:
     _, raw = token_create(user=admin_user)
     return ApiClient(raw, admin_user)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from kontor.core.errors import ErrorCode, KontorError
-from kontor.crm.enums import EntityType
-from kontor.crm.models import Activity, Company, Contact, CustomField, Deal, Lead
-from kontor.crm.services import activity_create, contact_create, lead_create
+from kontor.crm.enums import EntityType, TimelineKind
+from kontor.crm.models import Activity, AuditLog, Company, Contact, CustomField, Deal, Lead, TimelineEntry
+from kontor.crm.services import activity_create, company_create, contact_create, lead_create
 from kontor.crm.services.custom_fields import custom_field_create
 from kontor.modes.services import lead_convert
 
@@ -86,22 +86,30 @@ def test_a_lead_the_switch_is_converting_is_left_to_it(lead, admin_user):
     assert Deal.objects.count() == 0
 
 
-def test_a_contact_the_user_may_not_see_is_answered_as_missing(lead, admin_user):
-    from kontor.accounts.models import Role
-    from kontor.accounts.roles import role_create, user_set_access
-    from kontor.accounts.services import user_create
+@pytest.fixture
+def own_only(manager_with_role):
+    """A manager who may read, add and edit only their own leads, deals, contacts and companies."""
+    return manager_with_role({kind: {a: "own" for a in ("read", "add", "edit")}
+                              for kind in ("lead", "deal", "contact", "company")}, username="own")
 
+
+def test_a_contact_the_user_may_not_see_is_answered_as_missing(lead, admin_user, own_only):
     hidden = contact_create(actor=admin_user, data={"name": "Geheim"})
-    own = role_create(actor=None, name="own", permissions={kind: {a: "own" for a in ("read", "add", "edit")}
-                                                           for kind in ("lead", "deal", "contact", "company")})
-    user = user_create(username="own", password="x", role=Role.MANAGER)
-    user_set_access(actor=None, user=user, access_role_id=own.pk)
-    mine = lead_create(actor=user, data={"title": "Meins"})
+    mine = lead_create(actor=own_only, data={"title": "Meins"})
     with pytest.raises(KontorError) as err:
-        lead_convert(lead=mine, actor=user, deal=None, contact={"id": hidden.pk})
+        lead_convert(lead=mine, actor=own_only, deal=None, contact={"id": hidden.pk})
     assert (err.value.code, err.value.message, err.value.field) == (
         ErrorCode.VALIDATION, f"contact.id: contact {hidden.pk} does not exist", "contact.id")
     assert Lead.objects.get(pk=mine.pk).status_id == "NEW"
+
+
+def test_a_company_the_user_may_not_see_is_answered_as_missing_beside_a_new_contact(lead, admin_user, own_only):
+    hidden = company_create(actor=admin_user, data={"title": "Geheim AG"})
+    mine = lead_create(actor=own_only, data={"title": "Meins", "name": "Bea"})
+    err = _refused(mine, actor=own_only, contact="create", company={"id": hidden.pk})
+    assert (err.code, err.message, err.field) == (
+        ErrorCode.VALIDATION, f"company.id: company {hidden.pk} does not exist", "company.id")
+    assert (Lead.objects.get(pk=mine.pk).status_id, Deal.objects.count(), Contact.objects.count()) == ("NEW", 0, 0)
 
 
 def test_the_deal_gets_the_leads_custom_fields_it_lacks_unless_told_not_to(lead, admin_user):
@@ -119,16 +127,26 @@ def test_the_deal_gets_the_leads_custom_fields_it_lacks_unless_told_not_to(lead,
     assert len(made.fields_created) == 1
 
 
-def test_converting_needs_the_right_to_edit_the_lead(lead):
-    from kontor.accounts.models import Role
-    from kontor.accounts.roles import role_create, user_set_access
-    from kontor.accounts.services import user_create
-
+def test_converting_needs_the_right_to_edit_the_lead(lead, manager_with_role):
     rights = {"read": "all", "add": "all", "edit": "none", "delete": "none"}
-    reader = role_create(actor=None, name="reader", permissions={
-        kind: dict(rights) for kind in ("lead", "deal", "contact", "company", "activity")})
-    user = user_create(username="reader", password="x", role=Role.MANAGER)
-    user_set_access(actor=None, user=user, access_role_id=reader.pk)
-    err = _refused(lead, actor=user)
+    reader = manager_with_role({kind: dict(rights) for kind in ("lead", "deal", "contact", "company", "activity")},
+                               username="reader")
+    err = _refused(lead, actor=reader)
     assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED, "your role does not allow you to edit this lead")
     _nothing_made(lead)
+
+
+def test_what_a_conversion_makes_is_the_converting_users(classic, admin_user, own_only):
+    custom_field_create(entity_type=EntityType.LEAD, code="BUDGET", type="money")
+    mine = lead_create(actor=own_only, data={"title": "Meins", "name": "Bea", "company_title": "Bea GmbH"})
+    converted = lead_convert(lead=mine, actor=own_only, deal={}, company="create")
+    for model, pk in ((Deal, converted.deal_id), (Contact, converted.contact_id), (Company, converted.company_id)):
+        assert model.objects.get(pk=pk).created_by_id == own_only.pk
+    made = AuditLog.objects.filter(action="custom_field.create").latest("id")
+    assert (made.actor_id, made.data["entity"], made.data["code"]) == (own_only.pk, "deal", "UF_CRM_BUDGET")
+    entry = TimelineEntry.objects.get(entity_type=EntityType.LEAD, entity_id=mine.pk, kind=TimelineKind.CONVERTED)
+    assert entry.actor_id == own_only.pk
+    assert entry.data == {"deal_id": converted.deal_id, "contact_id": converted.contact_id,
+                          "company_id": converted.company_id,
+                          "fields_created": [{"entity": "deal", "code": "UF_CRM_BUDGET"}]}
+    assert [f.code for f in converted.fields_created] == ["UF_CRM_BUDGET"]
