@@ -71,20 +71,18 @@ def bx_manager(manager_hook) -> Wire:
     return Wire(manager_hook)
 
 
-def role_client(name: str, row: dict[str, str], *, username: str | None = None, user=None,
-                kinds=("lead", "deal", "contact", "company", "activity")) -> tuple[Any, Wire]:
-    """A manager (``user``, or a new one called ``username``) whose access role ``name`` grants ``row``
-    (``{"read": "all", "edit": "none", …}``) on each of ``kinds``, and a webhook client acting as them."""
-    from kontor.accounts.models import Role
-    from kontor.accounts.roles import role_create, user_set_access
-    from kontor.accounts.services import user_create
+@pytest.fixture
+def role_client(manager_with_role):
+    """Make a manager (``user``, or a new one called ``username``) whose access role grants ``row``
+    (``{"read": "all", "edit": "none", …}``) on each of ``kinds``; return them and a webhook client acting
+    as them."""
+    def make(row: dict[str, str], *, username: str = "restricted", user=None,
+             kinds=("lead", "deal", "contact", "company", "activity")) -> tuple[Any, Wire]:
+        user = manager_with_role({kind: dict(row) for kind in kinds}, username=username, user=user)
+        webhook, raw = webhook_create(user=user, name="tests")
+        return user, Wire(webhook_path(webhook, raw))
 
-    role = role_create(actor=None, name=name, permissions={kind: dict(row) for kind in kinds})
-    if user is None:
-        user = user_create(username=username, password="x", role=Role.MANAGER)
-    user_set_access(actor=None, user=user, access_role_id=role.pk)
-    webhook, raw = webhook_create(user=user, name="tests")
-    return user, Wire(webhook_path(webhook, raw))
+    return make
 
 
 @pytest.fixture

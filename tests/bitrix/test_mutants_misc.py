@@ -15,8 +15,6 @@ from kontor.crm.models import Activity, ActivityBinding, Communication, Lead, Ti
 from kontor.events.models import OutgoingWebhook, WebhookFormat
 from kontor.events.names import BITRIX_EVENTS
 
-from .conftest import role_client
-
 pytestmark = pytest.mark.django_db
 
 
@@ -329,8 +327,8 @@ def test_findbycomm_matches_only_the_type_asked_for(bx, classic_mode):
     assert bx.ok("crm.duplicate.findbycomm", {"type": "PHONE", "values": ["+49 30 5555555"]}) == []
 
 
-def test_findbycomm_finds_only_what_the_caller_may_see(bx, classic_mode, manager_user):
-    _, restricted = role_client("Own records", {a: "own" for a in ("read", "add", "edit", "delete", "export")},
+def test_findbycomm_finds_only_what_the_caller_may_see(bx, classic_mode, manager_user, role_client):
+    _, restricted = role_client({a: "own" for a in ("read", "add", "edit", "delete", "export")},
                                 user=manager_user)
     mine = restricted.ok("crm.contact.add", {"fields": {"NAME": "Mine", "PHONE": [{"VALUE": "+49 30 1111111"}]}})
     other = bx.ok("crm.contact.add", {"fields": {"NAME": "Other", "PHONE": [{"VALUE": "+49 30 1111111"}]}})

@@ -9,7 +9,7 @@ import pytest
 
 from kontor.crm.models import Company, Contact, Deal, Lead
 
-from .conftest import Wire, role_client
+from .conftest import Wire
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +20,10 @@ ADD = {"lead": {"TITLE": "Anfrage"}, "deal": {"TITLE": "Relaunch"}, "contact": {
 
 
 @pytest.fixture
-def reader(db) -> Wire:
+def reader(role_client) -> Wire:
     """A manager whose role may read and add every record kind, but neither edit nor delete."""
     row = {"read": "all", "add": "all", "edit": "none", "delete": "none", "export": "all"}
-    return role_client("Read only", row, username="reader")[1]
+    return role_client(row, username="reader")[1]
 
 
 @pytest.mark.parametrize("kind", KINDS)

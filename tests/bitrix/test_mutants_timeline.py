@@ -14,8 +14,6 @@ from kontor.bitrix.mapping import dt
 from kontor.crm.enums import ActivityType, EntityType, TimelineKind
 from kontor.crm.models import Activity, TimelineEntry
 
-from .conftest import role_client
-
 pytestmark = pytest.mark.django_db
 
 KINDS = ("lead", "deal", "contact", "company", "activity")
@@ -27,10 +25,10 @@ def _error(response) -> tuple[str, str]:
 
 
 @pytest.fixture
-def own_only(db):
+def own_only(role_client):
     """A manager whose role reaches only the records they are responsible for, and a client for them."""
     row = {"read": "own", "add": "own", "edit": "own", "delete": "own", "export": "own"}
-    return role_client("Own only", row, username="own_only", kinds=KINDS)
+    return role_client(row, username="own_only", kinds=KINDS)
 
 
 def _comments(deal: int, count: int, actor) -> list[int]:

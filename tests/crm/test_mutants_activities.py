@@ -14,9 +14,6 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
-from kontor.accounts.models import Role
-from kontor.accounts.roles import role_create, user_set_access
-from kontor.accounts.services import user_create
 from kontor.core.errors import ErrorCode
 from kontor.crm.enums import EntityType, TimelineKind
 from kontor.crm.models import Activity, ActivityBinding, Company, Contact, ContactCompany, TimelineEntry
@@ -37,13 +34,6 @@ def events(published):
                                     dict(event.changes) if event.changes else None))
 
 
-def _manager_with(name: str, permissions: dict[str, dict[str, str]]):
-    role = role_create(actor=None, name=f"Role {name}", permissions=permissions)
-    user = user_create(username=name, password="x", role=Role.MANAGER)
-    user_set_access(actor=None, user=user, access_role_id=role.pk)
-    return user
-
-
 @pytest.fixture
 def contact(admin_user):
     return contact_create(actor=admin_user, data={"name": "Erika"})
@@ -61,9 +51,9 @@ def _at(hour: int) -> datetime:
 # --- activity_update / activity_complete -----------------------------------------------------------
 
 
-def test_a_manager_who_may_only_read_activities_can_neither_change_nor_complete_nor_delete_one(admin_user,
-                                                                                               contact):
-    reader = _manager_with("reader", {"activity": {"read": "all"}})
+def test_a_manager_who_may_only_read_activities_can_neither_change_nor_complete_nor_delete_one(
+        admin_user, contact, manager_with_role):
+    reader = manager_with_role({"activity": {"read": "all"}})
     activity = _activity(admin_user, contact)
     for call, action in ((lambda: activity_update(activity=activity, actor=reader, data={"subject": "Mine"}), "edit"),
                          (lambda: activity_complete(activity=activity, actor=reader), "edit"),
@@ -75,8 +65,9 @@ def test_a_manager_who_may_only_read_activities_can_neither_change_nor_complete_
     assert (stored.subject, stored.completed) == ("Call back", False)
 
 
-def test_a_manager_whose_role_allows_editing_and_deleting_activities_may_do_so(admin_user, contact, events):
-    editor = _manager_with("editor", {"activity": {"read": "all", "edit": "all", "delete": "all"}})
+def test_a_manager_whose_role_allows_editing_and_deleting_activities_may_do_so(admin_user, contact, events,
+                                                                              manager_with_role):
+    editor = manager_with_role({"activity": {"read": "all", "edit": "all", "delete": "all"}})
     activity = _activity(admin_user, contact)
     activity_update(activity=activity, actor=editor, data={"subject": "Call back on Monday"})
     assert Activity.objects.get(pk=activity.pk).subject == "Call back on Monday"
@@ -95,8 +86,9 @@ def test_deleting_an_activity_announces_it_with_its_id_and_actor_and_removes_its
     assert not ActivityBinding.objects.filter(activity_id=pk).exists()
 
 
-def test_a_manager_restricted_to_own_activities_cannot_hand_one_to_somebody_else(admin_user, contact):
-    own = _manager_with("own", {"activity": {"read": "own", "edit": "own"}})
+def test_a_manager_restricted_to_own_activities_cannot_hand_one_to_somebody_else(admin_user, contact,
+                                                                                 manager_with_role):
+    own = manager_with_role({"activity": {"read": "own", "edit": "own"}})
     activity = _activity(admin_user, contact, responsible_id=own.pk)
     err = refusal(lambda: activity_update(activity=activity, actor=own, data={"responsible_id": admin_user.pk}))
     assert (err.code, err.field) == (ErrorCode.PERMISSION_DENIED, "responsible_id")
@@ -105,8 +97,9 @@ def test_a_manager_restricted_to_own_activities_cannot_hand_one_to_somebody_else
     assert Activity.objects.get(pk=activity.pk).responsible_id == own.pk
 
 
-def test_binding_an_activity_to_a_record_the_manager_cannot_see_is_not_found(admin_user, contact):
-    editor = _manager_with("binder", {"activity": {"read": "all", "edit": "all"}, "contact": {"read": "own"}})
+def test_binding_an_activity_to_a_record_the_manager_cannot_see_is_not_found(admin_user, contact,
+                                                                             manager_with_role):
+    editor = manager_with_role({"activity": {"read": "all", "edit": "all"}, "contact": {"read": "own"}})
     mine = contact_create(actor=admin_user, data={"name": "Mine", "assigned_id": editor.pk})
     activity = _activity(admin_user, mine)
     err = refusal(lambda: activity_update(activity=activity, actor=editor, data={
@@ -239,9 +232,9 @@ def test_deleting_a_company_is_announced_with_its_id_and_actor(admin_user, event
     assert ("company.deleted", pk, admin_user.pk, None) in events
 
 
-def test_only_a_manager_whose_role_allows_it_deletes_a_company(admin_user):
-    reader = _manager_with("creader", {"company": {"read": "all"}})
-    deleter = _manager_with("cdeleter", {"company": {"read": "all", "delete": "all"}})
+def test_only_a_manager_whose_role_allows_it_deletes_a_company(admin_user, manager_with_role):
+    reader = manager_with_role({"company": {"read": "all"}}, username="creader")
+    deleter = manager_with_role({"company": {"read": "all", "delete": "all"}}, username="cdeleter")
     company = company_create(actor=admin_user, data={"title": "Acme"})
     err = refusal(lambda: company_delete(company=company, actor=reader))
     assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED,

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from kontor.accounts.models import Role
-from kontor.accounts.roles import role_create, user_set_access
-from kontor.accounts.services import user_create
 from kontor.core.errors import ErrorCode
 from kontor.crm.enums import EntityType
 from kontor.crm.models import Activity, ActivityBinding, Company, Contact, Deal, Lead
@@ -33,13 +30,6 @@ CREATE = {
     "contact": lambda actor, **data: contact_create(actor=actor, data={"name": "Erika", **data}),
     "company": lambda actor, **data: company_create(actor=actor, data={"title": "Muster GmbH", **data}),
 }
-
-
-def _manager_with(kinds: list[str], rights: dict[str, str], username: str = "restricted"):
-    role = role_create(actor=None, name=f"{username} rights", permissions={kind: rights for kind in kinds})
-    user = user_create(username=username, password="x", role=Role.MANAGER)
-    user_set_access(actor=None, user=user, access_role_id=role.pk)
-    return user
 
 
 @pytest.fixture
@@ -81,16 +71,16 @@ def test_a_mandatory_custom_field_is_required_on_creation(kind):
 
 
 @pytest.mark.parametrize("kind", list(CREATE))
-def test_a_role_without_the_right_to_add_may_not_create(kind, admin_user):
-    reader = _manager_with([kind], {"read": "all", "add": "none"})
+def test_a_role_without_the_right_to_add_may_not_create(kind, admin_user, manager_with_role):
+    reader = manager_with_role({kind: {"read": "all", "add": "none"}})
     err = refusal(lambda: CREATE[kind](reader))
     assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED, f"your role does not allow you to add this {kind}")
     assert not MODELS[kind].objects.exists()
 
 
 @pytest.mark.parametrize("kind", list(CREATE))
-def test_a_role_adding_only_its_own_may_not_give_a_new_record_away(kind, admin_user):
-    own = _manager_with([kind], {"read": "own", "add": "own"})
+def test_a_role_adding_only_its_own_may_not_give_a_new_record_away(kind, admin_user, manager_with_role):
+    own = manager_with_role({kind: {"read": "own", "add": "own"}})
     mine = CREATE[kind](own)
     assert MODELS[kind].objects.get(pk=mine.pk).assigned_id == own.pk
     err = refusal(lambda: CREATE[kind](own, assigned_id=admin_user.pk))
@@ -168,16 +158,16 @@ def test_an_activity_without_bindings_belongs_to_the_records_it_communicates_wit
         "entity_type", "entity_id")) == [(EntityType.CONTACT, contact.pk), (EntityType.LEAD, lead.pk)]
 
 
-def test_a_role_without_the_right_to_add_activities_may_not_create_one(lead):
-    reader = _manager_with(["activity", "lead"], {"read": "all", "add": "none"})
+def test_a_role_without_the_right_to_add_activities_may_not_create_one(lead, manager_with_role):
+    reader = manager_with_role({kind: {"read": "all", "add": "none"} for kind in ("activity", "lead")})
     err = refusal(lambda: activity_create(actor=reader, data={"subject": "Anrufen",
                                                               "bindings": [{"entity": "lead", "id": lead.pk}]}))
     assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED, "your role does not allow you to add this activity")
     assert not Activity.objects.exists()
 
 
-def test_an_activity_may_only_be_bound_to_records_its_author_can_see(admin_user, lead):
-    own = _manager_with(["activity", "lead"], {"read": "own", "add": "own"})
+def test_an_activity_may_only_be_bound_to_records_its_author_can_see(admin_user, lead, manager_with_role):
+    own = manager_with_role({kind: {"read": "own", "add": "own"} for kind in ("activity", "lead")})
     err = refusal(lambda: activity_create(actor=own, data={"subject": "Anrufen",
                                                            "bindings": [{"entity": "lead", "id": lead.pk}]}))
     assert err.code == ErrorCode.NOT_FOUND

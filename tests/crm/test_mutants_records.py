@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from kontor.accounts.models import Role
-from kontor.accounts.roles import role_create, user_set_access
-from kontor.accounts.services import user_create
 from kontor.core.errors import ErrorCode
 from kontor.crm.enums import EntityType, TimelineKind
 from kontor.crm.models import (
@@ -67,13 +64,6 @@ def _published(events, name: str) -> list[tuple]:
     return [(e.name, e.entity, e.record_id, e.actor_id, e.changes) for e in events if e.name == name]
 
 
-def _manager_with(kind: str, rights: dict[str, str]):
-    role = role_create(actor=None, name=f"{kind} rights", permissions={kind: rights})
-    user = user_create(username=f"restricted_{kind}", password="x", role=Role.MANAGER)
-    user_set_access(actor=None, user=user, access_role_id=role.pk)
-    return user
-
-
 def _updated(entity_type: EntityType, pk: int) -> TimelineEntry:
     return TimelineEntry.objects.get(entity_type=entity_type, entity_id=pk, kind=TimelineKind.UPDATED)
 
@@ -106,9 +96,9 @@ def _label(rec) -> str:
 
 
 @pytest.mark.parametrize("kind", list(CHANGERS))
-def test_a_manager_who_may_only_read_cannot_change_or_delete_the_record(admin_user, kind):
+def test_a_manager_who_may_only_read_cannot_change_or_delete_the_record(admin_user, kind, manager_with_role):
     make, change, model = CHANGERS[kind]
-    reader = _manager_with(kind, {"read": "all"})
+    reader = manager_with_role({kind: {"read": "all"}})
     record = make(admin_user)
     err = refusal(lambda: change(record, reader))
     assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED, f"your role does not allow you to edit this {kind}")
@@ -119,9 +109,9 @@ def test_a_manager_who_may_only_read_cannot_change_or_delete_the_record(admin_us
 
 
 @pytest.mark.parametrize("kind", list(CHANGERS))
-def test_a_manager_whose_role_allows_it_changes_and_deletes_the_record(admin_user, kind):
+def test_a_manager_whose_role_allows_it_changes_and_deletes_the_record(admin_user, kind, manager_with_role):
     make, change, model = CHANGERS[kind]
-    editor = _manager_with(kind, {"read": "all", "edit": "all", "delete": "all"})
+    editor = manager_with_role({kind: {"read": "all", "edit": "all", "delete": "all"}})
     record = make(admin_user)
     change(record, editor)
     assert _label(model.objects.get(pk=record.pk)) == "Mine"
@@ -130,9 +120,9 @@ def test_a_manager_whose_role_allows_it_changes_and_deletes_the_record(admin_use
 
 
 @pytest.mark.parametrize("kind", list(CHANGERS))
-def test_a_manager_limited_to_own_records_cannot_hand_one_to_somebody_else(admin_user, kind):
+def test_a_manager_limited_to_own_records_cannot_hand_one_to_somebody_else(admin_user, kind, manager_with_role):
     make, _, model = CHANGERS[kind]
-    own = _manager_with(kind, {"read": "own", "add": "own", "edit": "own"})
+    own = manager_with_role({kind: {"read": "own", "add": "own", "edit": "own"}})
     record = make(own)
     update = {"lead": lead_update, "deal": deal_update, "contact": contact_update}[kind]
     err = refusal(lambda: update(**{kind: record}, actor=own, data={"assigned_id": admin_user.pk}))
@@ -362,8 +352,8 @@ def test_moving_a_deal_to_another_pipeline_publishes_the_pipeline_change(admin_u
 
 
 @pytest.mark.parametrize("op", ["move", "lose"])
-def test_a_manager_who_may_only_read_deals_cannot_move_or_lose_one(admin_user, op):
-    reader = _manager_with("deal", {"read": "all"})
+def test_a_manager_who_may_only_read_deals_cannot_move_or_lose_one(admin_user, op, manager_with_role):
+    reader = manager_with_role({"deal": {"read": "all"}})
     deal = deal_create(actor=admin_user, data={"title": "Inquiry"})
     lose = Stage.objects.get(pipeline_id=deal.pipeline_id, code="LOSE")
     if op == "move":
@@ -376,8 +366,8 @@ def test_a_manager_who_may_only_read_deals_cannot_move_or_lose_one(admin_user, o
     assert Deal.objects.get(pk=deal.pk).stage_id == deal.stage_id
 
 
-def test_a_manager_whose_role_allows_editing_deals_moves_one(admin_user):
-    editor = _manager_with("deal", {"read": "all", "edit": "all"})
+def test_a_manager_whose_role_allows_editing_deals_moves_one(admin_user, manager_with_role):
+    editor = manager_with_role({"deal": {"read": "all", "edit": "all"}})
     deal = deal_create(actor=admin_user, data={"title": "Inquiry"})
     stage = Stage.objects.get(pipeline_id=deal.pipeline_id, code="PREPARATION")
     deal_move_stage(deal=deal, stage=stage, actor=editor)

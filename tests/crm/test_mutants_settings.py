@@ -11,9 +11,6 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from kontor.accounts.models import Role
-from kontor.accounts.roles import role_create, user_set_access
-from kontor.accounts.services import user_create
 from kontor.core.errors import ErrorCode
 from kontor.crm.enums import EntityType, TimelineKind
 from kontor.crm.filtering import uf_index_sql
@@ -224,23 +221,16 @@ def test_a_company_s_new_phone_alone_is_stored_and_shows_from_old_to_new(admin_u
         ("phones", ["030 1234567"], ["040 7654321"])]
 
 
-def _manager_with(company_rights: dict[str, str]):
-    role = role_create(actor=None, name="Company rights", permissions={"company": company_rights})
-    user = user_create(username="restricted", password="x", role=Role.MANAGER)
-    user_set_access(actor=None, user=user, access_role_id=role.pk)
-    return user
-
-
-def test_a_manager_who_may_only_read_companies_cannot_change_one(admin_user):
-    reader = _manager_with({"read": "all"})
+def test_a_manager_who_may_only_read_companies_cannot_change_one(admin_user, manager_with_role):
+    reader = manager_with_role({"company": {"read": "all"}})
     company = company_create(actor=admin_user, data={"title": "Acme"})
     err = refusal(lambda: company_update(company=company, actor=reader, data={"title": "Mine"}))
     assert (err.code, err.message) == (ErrorCode.PERMISSION_DENIED, "your role does not allow you to edit this company")
     assert Company.objects.get(pk=company.pk).title == "Acme"
 
 
-def test_a_manager_limited_to_own_companies_changes_their_own_but_cannot_hand_it_away(admin_user):
-    own = _manager_with({"read": "own", "add": "own", "edit": "own"})
+def test_a_manager_limited_to_own_companies_changes_their_own_but_cannot_hand_it_away(admin_user, manager_with_role):
+    own = manager_with_role({"company": {"read": "own", "add": "own", "edit": "own"}})
     company = company_create(actor=own, data={"title": "Acme"})
     company_update(company=company, actor=own, data={"title": "Acme GmbH"})
     assert Company.objects.get(pk=company.pk).title == "Acme GmbH"
