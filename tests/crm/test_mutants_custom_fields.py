@@ -103,8 +103,8 @@ def _nothing_defined() -> None:
     ({"type": None}, f"type: 'None' is not a custom field type (one of {TYPES})", "type"),
     ({"type": "string", "sort": "1"}, "sort must be an integer", "sort"),
     ({"type": "string", "sort": True}, "sort must be an integer", "sort"),
-    ({"type": "string", "sort": 2**31}, "sort must be an integer", "sort"),
-    ({"type": "string", "sort": -(2**31) - 1}, "sort must be an integer", "sort"),
+    ({"type": "string", "sort": 2**31}, "sort is out of range", "sort"),
+    ({"type": "string", "sort": -(2**31) - 1}, "sort is out of range", "sort"),
     ({"type": "string", "multiple": "maybe"}, "multiple must be true or false", "multiple"),
     ({"type": "string", "mandatory": 2}, "mandatory must be true or false", "mandatory"),
     ({"type": "string", "show_in_list": "?"}, "show_in_list must be true or false", "show_in_list"),
@@ -117,6 +117,8 @@ def _nothing_defined() -> None:
      "settings.entity must be one of lead, deal, contact, company", "settings"),
     ({"type": "string", "items": ["a"]}, "items: only enumeration fields have items", "items"),
     ({"type": "enumeration", "items": ["a", ""]}, "items[1]: a value of at most 255 characters is required", "items"),
+    ({"type": "enumeration", "items": ["a", {"value": "b", "sort": "2"}]}, "items[1]: sort must be an integer", "items"),
+    ({"type": "enumeration", "items": [{"value": "a", "sort": 2**31}]}, "items[0]: sort is out of range", "items"),
 ])
 def test_a_bad_definition_is_refused_naming_its_field_and_writes_nothing(admin_user, kwargs, message, field):
     err = refusal(lambda: custom_field_create(actor=admin_user, entity_type=EntityType.DEAL, code="NEW", **kwargs))
@@ -210,8 +212,8 @@ def test_a_crm_link_fields_settings_are_checked_again_on_change():
     ({"labels": "x", "colour": "red", "label_de": "ok"}, "unknown field(s): colour, labels", "colour"),
     ({"label_de": "Größe", "sort": "first"}, "sort must be an integer", "sort"),
     ({"label_de": "Größe", "sort": False}, "sort must be an integer", "sort"),
-    ({"label_de": "Größe", "sort": 2**31}, "sort must be an integer", "sort"),
-    ({"label_de": "Größe", "sort": -(2**31) - 1}, "sort must be an integer", "sort"),
+    ({"label_de": "Größe", "sort": 2**31}, "sort is out of range", "sort"),
+    ({"label_de": "Größe", "sort": -(2**31) - 1}, "sort is out of range", "sort"),
     ({"label_de": "Größe", "mandatory": "often"}, "mandatory must be true or false", "mandatory"),
     ({"label_de": "Größe", "show_in_list": "often"}, "show_in_list must be true or false", "show_in_list"),
     ({"label_de": "Größe", "show_filter": "often"}, "show_filter must be true or false", "show_filter"),

@@ -16,6 +16,10 @@ from kontor.core.normalize import clean_email, clean_phone
 from kontor.crm.enums import COMM_VALUE_TYPES, CommType, EntityType, TimelineKind
 from kontor.crm.models import Communication, TimelineEntry
 
+#: The whole numbers an integer column holds on every supported database (PostgreSQL's ``integer``):
+#: ``sort`` of pipelines, stages, custom fields and their items.
+INT32 = range(-(2**31), 2**31)
+
 #: A phone or e-mail as callers give it: a plain string, or ``{"value", "type", "id"?}``.
 CommInput = str | Mapping[str, Any]
 

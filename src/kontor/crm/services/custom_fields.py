@@ -20,6 +20,7 @@ from kontor.crm.enums import EntityType
 from kontor.crm.fields import UF_CODE, CustomType
 from kontor.crm.filtering import uf_index_sql
 from kontor.crm.models import RECORD_MODELS, AuditLog, CustomField, CustomFieldItem
+from kontor.crm.services.common import INT32
 
 LINK_TARGETS = ("lead", "deal", "contact", "company")
 
@@ -36,9 +37,11 @@ def normalize_code(raw: Any) -> str:
     return code
 
 
-def _is_int32(value: Any) -> bool:
-    """An integer the database's integer column holds (``sort``); ``True`` is not one."""
-    return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
+def _sort_error(value: Any) -> str | None:
+    """Why ``value`` is no ``sort`` (a whole number an integer column holds; ``True`` is not one)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return "must be an integer"
+    return None if value in INT32 else "is out of range"
 
 
 def _flag(value: Any, field: str) -> bool:
@@ -75,8 +78,8 @@ def _items(raw: Any) -> list[dict[str, Any]]:
         if not item.get("delete") and (not isinstance(value, str) or not value.strip() or len(value) > 255):
             raise validation(f"items[{index}]: a value of at most 255 characters is required", "items")
         sort = item.get("sort", (index + 1) * 10)
-        if not _is_int32(sort):
-            raise validation(f"items[{index}]: sort must be an integer", "items")
+        if error := _sort_error(sort):
+            raise validation(f"items[{index}]: sort {error}", "items")
         out.append({"id": item.get("id"), "value": (value or "").strip(), "sort": sort,
                     "is_default": _flag(item.get("is_default", False), "items"), "delete": bool(item.get("delete")),
                     "xml_id": str(item.get("xml_id") or "")[:255]})
@@ -128,8 +131,8 @@ def custom_field_create(
         if CustomField.objects.filter(entity_type=entity_type, code=code).exists():
             raise KontorError(ErrorCode.CONFLICT, f"{code} already exists on {EntityType(entity_type).name.lower()}s",
                               field="code")
-        if not _is_int32(sort):
-            raise validation("sort must be an integer", "sort")
+        if error := _sort_error(sort):
+            raise validation(f"sort {error}", "sort")
         field = CustomField.objects.create(
             entity_type=entity_type, code=code, type=type_, multiple=_flag(multiple, "multiple"),
             mandatory=_flag(mandatory, "mandatory"), sort=sort, label_de=_label(label_de, "label_de"),
@@ -209,8 +212,8 @@ def custom_field_update(*, field: CustomField, actor=None, data: Mapping[str, An
             if name in data:
                 setattr(field, name, _flag(data[name], name))
         if "sort" in data:
-            if not _is_int32(data["sort"]):
-                raise validation("sort must be an integer", "sort")
+            if error := _sort_error(data["sort"]):
+                raise validation(f"sort {error}", "sort")
             field.sort = data["sort"]
         if "settings" in data:
             field.settings = _settings(CustomType(field.type), data["settings"])

@@ -12,7 +12,7 @@ from django.db import transaction
 from kontor.core.errors import ErrorCode, KontorError, validation
 from kontor.crm.enums import DEFAULT_STAGES, Semantic
 from kontor.crm.models import AuditLog, Deal, Lead, LeadStatus, Pipeline, Stage
-from kontor.crm.services.common import apply_changes, clean_text, unknown_fields
+from kontor.crm.services.common import INT32, apply_changes, clean_text, unknown_fields
 
 _CODE = re.compile(r"^[A-Za-z0-9_\-]{1,50}$")
 
@@ -52,7 +52,7 @@ def _clean_int(value: Any, field: str) -> int:
         number = int(value)
     except (TypeError, ValueError):
         raise validation(f"{field} must be an integer", field) from None
-    if not -(2**31) <= number < 2**31:
+    if number not in INT32:
         raise validation(f"{field} is out of range", field)
     return number
 
