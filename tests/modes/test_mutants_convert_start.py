@@ -8,8 +8,19 @@ import pytest
 
 from kontor.core.errors import ErrorCode, KontorError
 from kontor.crm.enums import EntityType, TimelineKind
-from kontor.crm.models import Activity, AuditLog, Company, Contact, CustomField, Deal, Lead, TimelineEntry
-from kontor.crm.services import activity_create, company_create, contact_create, lead_create
+from kontor.crm.models import (
+    Activity,
+    AuditLog,
+    Company,
+    Contact,
+    CustomField,
+    Deal,
+    Lead,
+    Pipeline,
+    Stage,
+    TimelineEntry,
+)
+from kontor.crm.services import activity_create, company_create, contact_create, lead_create, pipeline_create
 from kontor.crm.services.custom_fields import custom_field_create
 from kontor.modes.services import lead_convert
 
@@ -55,11 +66,34 @@ def test_by_default_a_lead_becomes_a_deal_and_a_contact_keeping_open_activities(
     ({"contact": "new"}, ErrorCode.VALIDATION, 'contact must be "create", "none" or {"id": N}', "contact"),
     ({"company": {"id": 999999}}, ErrorCode.VALIDATION, "company.id: company 999999 does not exist", "company.id"),
     ({"deal": "sales"}, ErrorCode.VALIDATION, 'deal must be {"pipeline_id", "stage_id"} or null', "deal"),
+    ({"deal": None, "contact": None, "company": None}, ErrorCode.VALIDATION,  # null is "none"
+     "choose at least one of deal, contact or company to convert into", "deal"),
+    ({"contact": ["id"]}, ErrorCode.VALIDATION, 'contact must be "create", "none" or {"id": N}', "contact"),
+    ({"contact": {"id": None}}, ErrorCode.VALIDATION, "contact.id is required", "contact"),
+    ({"company": {"id": ""}}, ErrorCode.VALIDATION, "company.id is required", "company"),
+    ({"deal": {"pipeline_id": 999999}}, ErrorCode.VALIDATION, "deal.pipeline_id: pipeline 999999 does not exist",
+     "deal.pipeline_id"),
+    ({"deal": {"stage_id": 999999}}, ErrorCode.VALIDATION, "deal.stage_id: stage 999999 does not exist",
+     "deal.stage_id"),
 ])
 def test_a_conversion_that_cannot_be_done_is_refused_and_makes_nothing(lead, kwargs, code, message, field):
     err = _refused(lead, **kwargs)
     assert (err.code, err.message, err.field) == (code, message, field)
     _nothing_made(lead)
+
+
+def test_a_stage_of_another_pipeline_is_refused_and_a_stage_alone_chooses_its_pipeline(lead, admin_user):
+    service = pipeline_create(name="Service")
+    other_stage = Stage.objects.filter(pipeline=service).order_by("sort", "id")[1]
+    default = Pipeline.objects.exclude(pk=service.pk).get()
+    err = _refused(lead, deal={"pipeline_id": default.pk, "stage_id": other_stage.pk})
+    assert (err.code, err.message, err.field) == (
+        ErrorCode.VALIDATION, f"deal.stage_id: stage {other_stage.pk} does not belong to pipeline {default.pk}",
+        "deal.stage_id")
+    _nothing_made(lead)
+    converted = lead_convert(lead=lead, actor=admin_user, deal={"stage_id": other_stage.pk})
+    assert Deal.objects.filter(pk=converted.deal_id).values_list("pipeline_id", "stage_id").get() == (
+        service.pk, other_stage.pk)
 
 
 def test_a_converted_lead_cannot_be_converted_again(lead, admin_user):

@@ -232,7 +232,7 @@ def _choice(value: Any, field: str, model) -> str | Any:
     if isinstance(value, str) and value in ("create", "none"):
         return value
     if isinstance(value, Mapping) and set(value) == {"id"}:
-        obj = resolve_fk(model, value["id"], f"{field}.id", label=field)
+        obj = resolve_fk(model, value["id"], f"{field}.id")
         if obj is None:
             raise validation(f"{field}.id is required", field)
         return obj
@@ -246,7 +246,7 @@ def _clean_deal_spec(deal: Mapping[str, Any] | None) -> tuple[Pipeline, Stage] |
         raise validation('deal must be {"pipeline_id", "stage_id"} or null', "deal")
     unknown_fields(deal, ("pipeline_id", "stage_id"))
     pipeline = resolve_fk(Pipeline, deal.get("pipeline_id"), "deal.pipeline_id")
-    stage = resolve_fk(Stage, deal.get("stage_id"), "deal.stage_id", label="stage")
+    stage = resolve_fk(Stage, deal.get("stage_id"), "deal.stage_id")
     if stage is not None and pipeline is not None and stage.pipeline_id != pipeline.pk:
         raise validation(f"deal.stage_id: stage {stage.pk} does not belong to pipeline {pipeline.pk}", "deal.stage_id")
     if stage is not None:
