@@ -1,0 +1,70 @@
+"""Converting one lead by hand: the status it ends in and where its activities go — behaviour the
+surviving mutants of ``success_status`` and ``_move_activities`` showed untested (docs/mutation.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kontor.core.errors import ErrorCode, KontorError
+from kontor.crm.enums import EntityType, Semantic
+from kontor.crm.models import Activity, ActivityBinding, Contact, Deal, Lead, LeadStatus
+from kontor.crm.services import activity_create, contact_create, lead_create
+from kontor.modes.services import lead_convert
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lead(classic, admin_user) -> Lead:
+    return lead_create(actor=admin_user, data={"title": "Dach", "name": "Anna"})
+
+
+def _bound(activity: Activity) -> set[tuple[int, int]]:
+    return set(ActivityBinding.objects.filter(activity=activity).values_list("entity_type", "entity_id"))
+
+
+def test_a_converted_lead_takes_the_first_success_status_by_sort_then_code(lead, admin_user):
+    converted = LeadStatus.objects.get(code="CONVERTED")
+    LeadStatus.objects.create(code="AAA_SOLD", name="Sold", sort=converted.sort + 1, semantic=Semantic.SUCCESS)
+    lead_convert(lead=lead, actor=admin_user, deal={})
+    assert Lead.objects.get(pk=lead.pk).status_id == "CONVERTED"
+    LeadStatus.objects.filter(code="AAA_SOLD").update(sort=converted.sort)  # a tie: the code decides
+    second = lead_create(actor=admin_user, data={"title": "Fenster"})
+    lead_convert(lead=second, actor=admin_user, deal={})
+    assert Lead.objects.get(pk=second.pk).status_id == "AAA_SOLD"
+
+
+def test_without_a_success_status_a_conversion_is_refused_and_makes_nothing(lead, admin_user):
+    LeadStatus.objects.filter(semantic=Semantic.SUCCESS).update(semantic=Semantic.FAILURE)
+    with pytest.raises(KontorError) as err:
+        lead_convert(lead=lead, actor=admin_user, deal={})
+    assert (err.value.code, err.value.message) == (
+        ErrorCode.CONFLICT, "no converted (success) lead status is configured")
+    assert (Deal.objects.count(), Contact.objects.count(), Lead.objects.get(pk=lead.pk).status_id) == (0, 0, "NEW")
+
+
+def test_the_leads_activities_move_to_the_deal_and_nothing_else_does(lead, admin_user):
+    # An activity of other records first, bound twice: binding and activity ids no longer coincide.
+    first = contact_create(actor=admin_user, data={"name": "Erste"})
+    second = contact_create(actor=admin_user, data={"name": "Zweite"})
+    other = activity_create(actor=admin_user, data={"subject": "Fremd", "bindings": [
+        {"entity": "contact", "id": first.pk}, {"entity": "contact", "id": second.pk}]})
+    call = activity_create(actor=admin_user, data={"subject": "Rückruf",
+                                                   "bindings": [{"entity": "lead", "id": lead.pk}]})
+    converted = lead_convert(lead=lead, actor=admin_user, deal={}, keep_open_activities=False)
+    moved = Activity.objects.get(pk=call.pk)
+    assert (moved.owner_type, moved.owner_id, moved.completed) == (EntityType.DEAL, converted.deal_id, True)
+    assert _bound(moved) == {(EntityType.DEAL, converted.deal_id), (EntityType.CONTACT, converted.contact_id)}
+    untouched = Activity.objects.get(pk=other.pk)
+    assert (untouched.owner_type, untouched.owner_id, untouched.completed) == (EntityType.CONTACT, first.pk, False)
+    assert _bound(untouched) == {(EntityType.CONTACT, first.pk), (EntityType.CONTACT, second.pk)}
+
+
+def test_an_activity_already_bound_to_the_chosen_contact_is_bound_once(lead, admin_user):
+    anna = contact_create(actor=admin_user, data={"name": "Anna"})
+    call = activity_create(actor=admin_user, data={"subject": "Rückruf", "bindings": [
+        {"entity": "lead", "id": lead.pk}, {"entity": "contact", "id": anna.pk}]})
+    converted = lead_convert(lead=lead, actor=admin_user, deal={}, contact={"id": anna.pk})
+    assert converted.contact_id == anna.pk
+    assert sorted(ActivityBinding.objects.filter(activity=call).values_list("entity_type", "entity_id")) == sorted(
+        [(EntityType.DEAL, converted.deal_id), (EntityType.CONTACT, anna.pk)])
