@@ -19,7 +19,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from kontor.crm.enums import CrmMode
-from kontor.crm.models import Lead
+from kontor.crm.models import Deal, Lead
 from kontor.crm.services import lead_create
 from kontor.modes.services import inquiry_accept
 
@@ -85,15 +85,19 @@ def test_a_new_lead_in_simple_mode_waits_for_a_transaction_holding_one_of_its_cu
     assert converted.deal_id is not None and converted.contact_id is not None and converted.company_id is not None
 
 
-def test_a_new_lead_without_a_company_to_make_locks_no_company_key(admin_user):
+MAKE = {"inquiry": lambda actor: inquiry_accept(actor=actor, data={**CUSTOMER, "title": "Dach"}),
+        "lead": lambda actor: lead_create(actor=actor, data={**CUSTOMER, "title": "Dach"})}
+
+
+@pytest.mark.parametrize("made", list(MAKE))
+def test_without_a_company_to_make_no_company_key_is_locked(admin_user, made):
     set_mode(CrmMode.SIMPLE, create_company=False)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id("company:gleich gmbh")])
-        worker = threading.Thread(target=lambda: (lead_create(actor=admin_user, data={**CUSTOMER, "title": "Dach"}),
-                                                  connections.close_all()))
+        worker = threading.Thread(target=lambda: (MAKE[made](admin_user), connections.close_all()))
         worker.start()
-        worker.join(20)
+        worker.join(20)  # it would wait for ever on the lock held here
         finished = not worker.is_alive()
     worker.join(60)
-    assert finished, "the lead's conversion waited for a company key although it makes no company"
-    assert Lead.objects.get().deal_id is not None
+    assert finished, "it waited for a company key although it makes no company"
+    assert Deal.objects.count() == 1

@@ -155,18 +155,19 @@ def _key(name: str) -> str:
     return name
 
 
-def uf_sql(tmap: TargetMap, alias: str = "l") -> str:
-    """A SQL expression giving the target's ``uf`` from the lead row ``alias`` — what ``carried_uf``
+def uf_sql(tmap: TargetMap) -> str:
+    """A SQL expression giving the target's ``uf`` from the lead row ``l`` — what ``carried_uf``
     computes: the lead's JSON without the keys the target does not take, enumeration items
-    translated, ``NULL`` when nothing is left. A plain copy when every key travels unchanged."""
+    translated, ``NULL`` when nothing is left (``'{}'`` compares as JSON on PostgreSQL, as text on
+    SQLite, where both sides are minified). A plain copy when every key travels unchanged."""
     pg = connection.vendor == "postgresql"
-    col = f"{alias}.uf"
+    col = "l.uf"
     plain = {c.source.name for c in tmap.custom if c.items is None}
     drop = [_key(k) for k in tmap.lead_keys if k not in plain]
     if not tmap.custom:
         return "NULL"
     if not drop:
-        return f"NULLIF({col}, '{{}}'::jsonb)" if pg else f"NULLIF({col}, '{{}}')"
+        return f"NULLIF({col}, '{{}}')"
     if pg:
         base = f"({col} - ARRAY[{', '.join(repr(k) for k in drop)}]::text[])"
     else:
@@ -196,7 +197,7 @@ def uf_sql(tmap: TargetMap, alias: str = "l") -> str:
             base = f"({base} || jsonb_strip_nulls(jsonb_build_object({', '.join(patch)})))"
         else:
             base = f"json_patch({base}, json_object({', '.join(patch)}))"
-    return f"NULLIF({base}, '{{}}'::jsonb)" if pg else f"NULLIF({base}, '{{}}')"
+    return f"NULLIF({base}, '{{}}')"
 
 
 # --- missing target fields ------------------------------------------------------------------------

@@ -402,7 +402,7 @@ def _select_list(tmap: TargetMap, *, fixed: dict[str, str], overrides: dict[str,
     overrides = overrides or {}
     pairs = [(c.target.column, overrides.get(c.target.column, f"l.{c.source.column}")) for c in tmap.columns]
     if tmap.custom:
-        pairs.append(("uf", uf_sql(tmap, "l")))
+        pairs.append(("uf", uf_sql(tmap)))
     pairs += list(fixed.items())
     return ", ".join(c for c, _ in pairs), ", ".join(e for _, e in pairs)
 
