@@ -1,5 +1,6 @@
-"""Converting one lead by hand: the status it ends in and where its activities go — behaviour the
-surviving mutants of ``success_status`` and ``_move_activities`` showed untested (docs/mutation.md)."""
+"""Converting one lead by hand: the status it ends in, where its activities go and the deal fields it
+makes — behaviour the surviving mutants of ``success_status``, ``_move_activities`` and
+``create_missing_target_fields`` showed untested (docs/mutation.md)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import pytest
 
 from kontor.core.errors import ErrorCode, KontorError
 from kontor.crm.enums import EntityType, Semantic
-from kontor.crm.models import Activity, ActivityBinding, Contact, Deal, Lead, LeadStatus
+from kontor.crm.models import Activity, ActivityBinding, Contact, CustomField, Deal, Lead, LeadStatus
 from kontor.crm.services import activity_create, contact_create, lead_create
+from kontor.crm.services.custom_fields import custom_field_create
 from kontor.modes.services import lead_convert
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +70,28 @@ def test_an_activity_already_bound_to_the_chosen_contact_is_bound_once(lead, adm
     assert converted.contact_id == anna.pk
     assert sorted(ActivityBinding.objects.filter(activity=call).values_list("entity_type", "entity_id")) == sorted(
         [(EntityType.DEAL, converted.deal_id), (EntityType.CONTACT, anna.pk)])
+
+
+def test_the_deal_field_a_conversion_makes_copies_the_lead_fields_definition_but_is_never_mandatory(lead, admin_user):
+    source = custom_field_create(
+        entity_type=EntityType.LEAD, code="SIZE", type="enumeration", label_de="Größe", label_en="Size",
+        multiple=True, mandatory=False, sort=42, show_in_list=False, show_filter=False,
+        settings={"display": "LIST"}, xml_id="size-ext", items=[
+            {"value": "Groß", "sort": 30, "xml_id": "L"}, {"value": "Klein", "sort": 15, "is_default": True}])
+    CustomField.objects.filter(pk=source.pk).update(mandatory=True)  # a mandatory lead field stays optional on deals
+    converted = lead_convert(lead=lead, actor=admin_user, deal={})
+    made = CustomField.objects.get(entity_type=EntityType.DEAL, code="UF_CRM_SIZE")
+    assert [f.pk for f in converted.fields_created] == [made.pk]
+    assert (made.type, made.label_de, made.label_en, made.multiple, made.mandatory, made.sort, made.show_in_list,
+            made.show_filter, made.settings, made.xml_id) == (
+        "enumeration", "Größe", "Size", True, False, 42, False, False, {"display": "LIST"}, "size-ext")
+    # the items in the lead field's order (by sort), each with its sort, default flag and external id
+    assert list(made.items.order_by("id").values_list("value", "sort", "is_default", "xml_id")) == [
+        ("Klein", 15, True, ""), ("Groß", 30, False, "L")]
+
+
+def test_a_deal_field_made_from_a_plain_lead_field_has_no_items(lead, admin_user):
+    custom_field_create(entity_type=EntityType.LEAD, code="NOTE", type="string", settings={"rows": 3})
+    lead_convert(lead=lead, actor=admin_user, deal={})
+    made = CustomField.objects.get(entity_type=EntityType.DEAL, code="UF_CRM_NOTE")
+    assert (made.type, made.settings, made.items.count()) == ("string", {"rows": 3}, 0)

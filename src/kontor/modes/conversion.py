@@ -219,14 +219,8 @@ def create_missing_target_fields(*, actor, targets: Iterable[str] = CREATE_MISSI
     Never mandatory: a field a conversion added must not make every later record need a value."""
     from kontor.crm.services.custom_fields import custom_field_create
 
-    made = []
-    missing = missing_target_fields(targets)
-    if missing and connection.vendor == "postgresql":
-        # Defining a field creates an index on the target's table, which PostgreSQL refuses while the
-        # transaction has foreign-key checks pending on that table (rows written earlier in it).
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    for kind, cf in missing:
+    made = []  # custom_field_create runs pending foreign-key checks before its index DDL (PostgreSQL)
+    for kind, cf in missing_target_fields(targets):
         items = [{"value": i.value, "sort": i.sort, "is_default": i.is_default, "xml_id": i.xml_id}
                  for i in cf.items.order_by("sort", "id")] if cf.type == CustomType.ENUMERATION else None
         made.append(custom_field_create(
