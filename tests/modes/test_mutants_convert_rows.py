@@ -4,7 +4,10 @@ makes — behaviour the surviving mutants of ``success_status``, ``_move_activit
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+from django.utils import timezone
 
 from kontor.core.errors import ErrorCode, KontorError
 from kontor.crm.enums import EntityType, Semantic
@@ -95,3 +98,52 @@ def test_a_deal_field_made_from_a_plain_lead_field_has_no_items(lead, admin_user
     lead_convert(lead=lead, actor=admin_user, deal={})
     made = CustomField.objects.get(entity_type=EntityType.DEAL, code="UF_CRM_NOTE")
     assert (made.type, made.settings, made.items.count()) == ("string", {"rows": 3}, 0)
+
+
+def test_without_a_deal_the_leads_activities_go_to_the_contact_and_stay_on_the_lead(lead, admin_user):
+    call = activity_create(actor=admin_user, data={"subject": "Rückruf",
+                                                   "bindings": [{"entity": "lead", "id": lead.pk}]})
+    long_ago = timezone.make_aware(datetime(2020, 1, 1, 9, 0))
+    Activity.objects.update(updated_at=long_ago)
+    converted = lead_convert(lead=lead, actor=admin_user, deal=None)  # open activities kept open
+    moved = Activity.objects.get(pk=call.pk)
+    assert (moved.owner_type, moved.owner_id, moved.completed) == (EntityType.CONTACT, converted.contact_id, False)
+    assert moved.updated_at > long_ago
+    assert _bound(moved) == {(EntityType.LEAD, lead.pk), (EntityType.CONTACT, converted.contact_id)}
+
+
+def test_moving_activities_changes_only_those_the_lead_owns_and_marks_them_changed(lead, admin_user):
+    other_lead = lead_create(actor=admin_user, data={"title": "Andere"})
+    # owned by the contact and by the other lead, bound to this lead too: their owners stay
+    contact = contact_create(actor=admin_user, data={"name": "Erika"})
+    by_contact = activity_create(actor=admin_user, data={"subject": "Kontakt", "bindings": [
+        {"entity": "contact", "id": contact.pk}, {"entity": "lead", "id": lead.pk}]})
+    by_other = activity_create(actor=admin_user, data={"subject": "Andere", "bindings": [
+        {"entity": "lead", "id": other_lead.pk}, {"entity": "lead", "id": lead.pk}]})
+    own, done = (activity_create(actor=admin_user, data={"subject": subject, "bindings": [
+        {"entity": "lead", "id": lead.pk}]}) for subject in ("Eigene", "Erledigt"))
+    long_ago = timezone.make_aware(datetime(2020, 1, 1, 9, 0))
+    Activity.objects.update(updated_at=long_ago)
+    Activity.objects.filter(pk=done.pk).update(completed=True, completed_at=long_ago)
+    converted = lead_convert(lead=lead, actor=admin_user, deal={}, keep_open_activities=False)
+    rows = {a.pk: a for a in Activity.objects.all()}
+    assert (rows[by_contact.pk].owner_type, rows[by_contact.pk].owner_id) == (EntityType.CONTACT, contact.pk)
+    assert rows[by_contact.pk].completed and rows[by_contact.pk].updated_at > long_ago  # bound to the lead: done
+    assert (rows[by_other.pk].owner_type, rows[by_other.pk].owner_id) == (EntityType.LEAD, other_lead.pk)
+    assert (rows[own.pk].owner_type, rows[own.pk].owner_id) == (EntityType.DEAL, converted.deal_id)
+    assert rows[own.pk].updated_at > long_ago and rows[own.pk].completed_at > long_ago
+    assert rows[done.pk].completed_at == long_ago  # completed before: its completion time stays
+
+
+def test_a_lead_without_a_name_lends_the_first_100_characters_of_its_title_to_the_contact(classic, admin_user):
+    title = "Anfrage " + "x" * 150
+    untitled = lead_create(actor=admin_user, data={"title": title})
+    converted = lead_convert(lead=untitled, actor=admin_user, deal=None)
+    assert Contact.objects.get(pk=converted.contact_id).name == title[:100]
+
+
+def test_the_conversions_lead_updated_event_is_the_converting_users(lead, admin_user, published):
+    events = published(lambda e: (e.name, e.record_id, e.actor_id))
+    lead_convert(lead=lead, actor=admin_user, deal={})
+    assert ("lead.updated", lead.pk, admin_user.pk) in events
+    assert ("lead.converted", lead.pk, admin_user.pk) in events

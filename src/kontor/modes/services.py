@@ -278,7 +278,7 @@ def _carried(lead: Lead, tmap: TargetMap) -> dict[str, Any]:
 
 
 def _move_activities(*, lead: Lead, deal: Deal | None, contact: Contact | None, company: Company | None,
-                     keep_open: bool, actor) -> None:
+                     keep_open: bool) -> None:
     """Move the lead's activities to its deal (and bind them to the contact/company); complete the
     open ones unless ``keep_open``. Without a deal they stay on the lead as well."""
     bindings = ActivityBinding.objects.filter(entity_type=EntityType.LEAD, entity_id=lead.pk)
@@ -303,7 +303,7 @@ def _move_activities(*, lead: Lead, deal: Deal | None, contact: Contact | None, 
 
 
 def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None, contact_choice, company_choice,
-                  keep_open: bool, switch_id: int | None = None, fields_created: list | None = None) -> Lead:
+                  keep_open: bool, fields_created: list | None = None) -> Lead:
     """Turn a locked, unconverted lead into what the choices say (one transaction, caller's)."""
     cmap = conversion_map()
     company = None
@@ -330,7 +330,7 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
             **_carried(lead, cmap["deal"]), "pipeline_id": pipeline.pk, "stage_id": stage.pk,
             "contact_id": contact.pk if contact else None, "company_id": company.pk if company else None,
         })
-    _move_activities(lead=lead, deal=deal, contact=contact, company=company, keep_open=keep_open, actor=actor)
+    _move_activities(lead=lead, deal=deal, contact=contact, company=company, keep_open=keep_open)
     now = timezone.now()
     before = {"status_id": lead.status_id, "contact_id": lead.contact_id, "company_id": lead.company_id,
               "deal_id": lead.deal_id}
@@ -344,8 +344,6 @@ def _convert_lead(*, lead: Lead, actor, deal_spec: tuple[Pipeline, Stage] | None
     changes = {k: [v, getattr(lead, k)] for k, v in before.items() if getattr(lead, k) != v}
     made: dict[str, Any] = {"deal_id": deal.pk if deal else None, "contact_id": contact.pk if contact else None,
             "company_id": company.pk if company else None}
-    if switch_id:
-        made["switch_id"] = switch_id
     if fields_created:
         made["fields_created"] = fields_made(fields_created)
     record_event("updated", "lead", lead.pk, actor=actor, changes=changes)
