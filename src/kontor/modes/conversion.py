@@ -54,9 +54,8 @@ class Carry:
 
 @dataclass(frozen=True)
 class TargetMap:
-    """What one target kind receives from a lead."""
+    """What one target kind receives from a lead (``conversion_map()[kind]``)."""
 
-    kind: str
     #: Standard columns.
     columns: tuple[Carry, ...] = ()
     #: Multi-field types (``PHONE``, ``EMAIL``, ``WEB``, ``IM``) copied to the target.
@@ -113,14 +112,14 @@ def conversion_map() -> dict[str, TargetMap]:
     for kind, entity in TARGETS.items():
         target = spec_map(entity)
         columns, comms = [], []
-        for lead_name, target_name in CONVERSION.get(kind, {}).items():
+        for lead_name, target_name in CONVERSION[kind].items():  # every target takes some lead fields
             src, dst = lead[lead_name], target[target_name]
             if src.kind == Kind.MULTI:
                 comms.append(src.comm_type or "")
             else:
                 columns.append(Carry(src, dst))
         custom = [c for c in (custom_carry(s, target.get(s.name)) for s in lead_custom) if c is not None]
-        out[kind] = TargetMap(kind=kind, columns=tuple(columns), comm_types=tuple(comms), custom=tuple(custom),
+        out[kind] = TargetMap(columns=tuple(columns), comm_types=tuple(comms), custom=tuple(custom),
                               lead_keys=tuple(s.name for s in lead_custom))
     return out
 
