@@ -117,7 +117,8 @@ def _nothing_defined() -> None:
      "settings.entity must be one of lead, deal, contact, company", "settings"),
     ({"type": "string", "items": ["a"]}, "items: only enumeration fields have items", "items"),
     ({"type": "enumeration", "items": ["a", ""]}, "items[1]: a value of at most 255 characters is required", "items"),
-    ({"type": "enumeration", "items": ["a", {"value": "b", "sort": "2"}]}, "items[1]: sort must be an integer", "items"),
+    ({"type": "enumeration", "items": ["a", {"value": "b", "sort": "2"}]}, "items[1]: sort must be an integer",
+     "items"),
     ({"type": "enumeration", "items": [{"value": "a", "sort": 2**31}]}, "items[0]: sort is out of range", "items"),
 ])
 def test_a_bad_definition_is_refused_naming_its_field_and_writes_nothing(admin_user, kwargs, message, field):

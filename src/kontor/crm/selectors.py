@@ -36,11 +36,6 @@ from kontor.crm.models import (
 ACTIVITY_ORDER = ("id", "created_at", "updated_at", "deadline", "subject")
 
 
-def orderable(entity: EntityType) -> tuple[str, ...]:
-    """The fields a list of ``entity`` may be ordered by: its orderable specs."""
-    return tuple(s.name for s in STANDARD[entity] if s.orderable)
-
-
 def _order(qs: QuerySet, order: str | None, allowed: dict[str, str]) -> QuerySet:
     """``order``: comma-separated names, each with an optional ``-`` for descending; ``allowed`` maps
     a name to its column. Anything else (an unknown name, ``--id``, an empty part) is a 422."""
