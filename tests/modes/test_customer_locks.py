@@ -77,6 +77,14 @@ def test_an_inquiry_waits_for_a_transaction_holding_one_of_its_customer_keys(adm
     assert (result.deal.title, result.contact.name, result.company.title) == ("Dach", "Gleich", "Gleich  GmbH")
 
 
+@pytest.mark.parametrize("match", [False, True], ids=["without matching", "with matching"])
+def test_an_inquiry_with_only_a_company_waits_for_its_company_key(admin_user, match):
+    set_mode(CrmMode.SIMPLE, create_company=True, match_existing_customers=match)
+    result = _waits_for("company:gleich gmbh", lambda: inquiry_accept(actor=admin_user, data={
+        "name": "Gleich", "company_title": "Gleich  GmbH"}))
+    assert result.company.title == "Gleich  GmbH"
+
+
 @pytest.mark.parametrize("key", KEYS)
 def test_a_new_lead_in_simple_mode_waits_for_a_transaction_holding_one_of_its_customer_keys(admin_user, key):
     set_mode(CrmMode.SIMPLE, create_company=True)
