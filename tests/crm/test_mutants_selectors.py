@@ -30,16 +30,17 @@ from kontor.crm.selectors import (
 from kontor.crm.services import activity_create, company_create, contact_create, deal_create, lead_create
 from kontor.crm.services.custom_fields import custom_field_create
 
+from .conftest import refusal
+
 pytestmark = pytest.mark.django_db
 
 ACTIVITY_FILTERS = "entity, entity_id, responsible_id, completed, type, q"
 
 
 def _refused(call) -> KontorError:
-    with pytest.raises(KontorError) as err:
-        call()
-    assert err.value.code == ErrorCode.VALIDATION
-    return err.value
+    err = refusal(call)
+    assert err.code == ErrorCode.VALIDATION
+    return err
 
 
 def _ids(qs) -> list[int]:

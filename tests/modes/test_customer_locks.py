@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -30,10 +31,21 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 CUSTOMER = {"name": "Gleich", "phones": ["+49 30 7771000"], "emails": ["Gleich@Example.org"],
             "company_title": "Gleich  GmbH"}
 KEYS = ["phone:+49307771000", "email:gleich@example.org", "company:gleich gmbh"]
+#: the inquiry and the new lead (converted at once in simple mode) of that customer
+MAKE = {"inquiry": lambda actor: inquiry_accept(actor=actor, data={**CUSTOMER, "title": "Dach"}),
+        "lead": lambda actor: lead_create(actor=actor, data={**CUSTOMER, "title": "Dach"})}
 
 
 def _lock_id(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+@contextmanager
+def _holding(key: str) -> Iterator[Any]:
+    """``key``'s advisory lock, held by this test's connection until the block ends; yields its cursor."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(key)])
+        yield cursor
 
 
 def _waits_for(key: str, action: Callable[[], Any]) -> Any:
@@ -52,8 +64,7 @@ def _waits_for(key: str, action: Callable[[], Any]) -> Any:
 
     worker = threading.Thread(target=run)
     waited = False
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(key)])
+    with _holding(key) as cursor:
         worker.start()
         deadline = time.monotonic() + 20
         while worker.is_alive() and not waited and time.monotonic() < deadline:
@@ -73,7 +84,7 @@ def _waits_for(key: str, action: Callable[[], Any]) -> Any:
 @pytest.mark.parametrize("key", KEYS)
 def test_an_inquiry_waits_for_a_transaction_holding_one_of_its_customer_keys(admin_user, key, match):
     set_mode(CrmMode.SIMPLE, create_company=True, match_existing_customers=match)
-    result = _waits_for(key, lambda: inquiry_accept(actor=admin_user, data={**CUSTOMER, "title": "Dach"}))
+    result = _waits_for(key, lambda: MAKE["inquiry"](admin_user))
     assert (result.deal.title, result.contact.name, result.company.title) == ("Dach", "Gleich", "Gleich  GmbH")
 
 
@@ -88,20 +99,15 @@ def test_an_inquiry_with_only_a_company_waits_for_its_company_key(admin_user, ma
 @pytest.mark.parametrize("key", KEYS)
 def test_a_new_lead_in_simple_mode_waits_for_a_transaction_holding_one_of_its_customer_keys(admin_user, key):
     set_mode(CrmMode.SIMPLE, create_company=True)
-    lead = _waits_for(key, lambda: lead_create(actor=admin_user, data={**CUSTOMER, "title": "Dach"}))
+    lead = _waits_for(key, lambda: MAKE["lead"](admin_user))
     converted = Lead.objects.get(pk=lead.pk)
     assert converted.deal_id is not None and converted.contact_id is not None and converted.company_id is not None
-
-
-MAKE = {"inquiry": lambda actor: inquiry_accept(actor=actor, data={**CUSTOMER, "title": "Dach"}),
-        "lead": lambda actor: lead_create(actor=actor, data={**CUSTOMER, "title": "Dach"})}
 
 
 @pytest.mark.parametrize("made", list(MAKE))
 def test_without_a_company_to_make_no_company_key_is_locked(admin_user, made):
     set_mode(CrmMode.SIMPLE, create_company=False)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id("company:gleich gmbh")])
+    with _holding("company:gleich gmbh"):
         worker = threading.Thread(target=lambda: (MAKE[made](admin_user), connections.close_all()))
         worker.start()
         worker.join(20)  # it would wait for ever on the lock held here
