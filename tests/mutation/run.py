@@ -83,13 +83,17 @@ def mutmut_config(modules: list[str]) -> dict:
         "only_mutate": [module_glob(m) for m in modules],
         "do_not_mutate": ["src/kontor/*/migrations/*", "src/kontor/*/management/*"],
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "no:randomly", "-m", "not browser and not slow",
-                                "-W", "ignore", "--timeout", "15", "--timeout-method", "thread",
+                                "-W", "ignore", "--timeout", "60", "--timeout-method", "thread",
+                                "-o", "timeout_func_only=true",
                                 *[f"--ignore={e}" for e in EXCLUDED]],
         "pytest_add_cli_args_test_selection": tests,
         # mutmut's own limit is wall-clock, (estimate + constant) × multiplier × 2; a mutant that makes a
         # test hang (a thread pool waiting forever) sat out all of it, and pytest's own failure left the
-        # process waiting for its threads at exit. pytest-timeout ends the process after 15 s of one test
-        # (the slowest test here takes under 1 s); the limit below is only the backstop.
+        # process waiting for its threads at exit. pytest-timeout ends the process after 60 s of one test's
+        # body, the limit below is only the backstop. Not less, and not the fixtures: pytest-timeout ends the
+        # process with exit code 1, which mutmut counts as a kill (and in its stats run, as a silent stop) —
+        # with 15 s, the first test's setup migrating the template database (23 s on a busy machine) stopped
+        # the run of kontor.bitrix.methods, and the first facade call of a process (10 s busy) risked a false kill.
         "timeout_multiplier": 2.0,
         "timeout_constant": 30.0,
     }
