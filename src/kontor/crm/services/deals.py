@@ -16,7 +16,6 @@ from kontor.crm.fields import Cleaned, clean_record, ordered_links
 from kontor.crm.models import Deal, DealContact, Pipeline, Stage
 from kontor.crm.services.common import (
     apply_changes,
-    communications_delete,
     record_apply,
 )
 from kontor.events.bus import record_event
@@ -203,15 +202,13 @@ def deal_contacts_set(*, deal: Deal, contact_ids: Sequence[int], actor=None) -> 
 
 
 def deal_delete(*, deal: Deal, actor=None) -> None:
-    """Delete a deal; a lead converted into it keeps its history without the link."""
+    """Delete a deal; a lead converted into it keeps its history without the link (``Lead.deal`` is
+    ``SET_NULL``). Deals have no phones or e-mails of their own."""
     with transaction.atomic():
-        from kontor.crm.models import Lead
         from kontor.crm.services.activities import activities_unbind_record
 
         access.require(actor, deal, Action.DELETE)
         record_event("deleted", "deal", deal.pk, actor=actor)  # first: subscribers still see the record
-        Lead.objects.filter(deal=deal).update(deal=None)
-        communications_delete(entity_type=EntityType.DEAL, entity_id=deal.pk)
         activities_unbind_record(entity_type=EntityType.DEAL, entity_id=deal.pk)
         deal.delete()
 

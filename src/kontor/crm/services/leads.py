@@ -14,7 +14,7 @@ from kontor.core.normalize import normalize_title
 from kontor.crm import access
 from kontor.crm.enums import EntityType, Semantic
 from kontor.crm.fields import Cleaned, clean_record
-from kontor.crm.models import ActivityBinding, Lead, LeadStatus
+from kontor.crm.models import Lead, LeadStatus
 from kontor.crm.services.common import (
     comm_changes,
     comm_values,
@@ -122,5 +122,4 @@ def lead_delete(*, lead: Lead, actor=None) -> None:
         from kontor.crm.services.activities import activities_unbind_record
 
         activities_unbind_record(entity_type=EntityType.LEAD, entity_id=lead.pk)
-        ActivityBinding.objects.filter(entity_type=EntityType.LEAD, entity_id=lead.pk).delete()
         lead.delete()
