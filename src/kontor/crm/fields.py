@@ -166,6 +166,15 @@ class FieldSpec:
             return ""
         return None
 
+    def item_id(self, value: Any) -> int | None:
+        """The custom enumeration item ``value`` names: by its id first, then by its label (an item
+        may be labelled like another item's id; the id wins). ``None`` when no item matches."""
+        text = str(value).strip()
+        by_id = {str(pk): pk for pk, _label in self.items}
+        if text in by_id:
+            return by_id[text]
+        return next((pk for pk, label in self.items if label == text), None)
+
     @property
     def label(self) -> str:
         return self.label_de if (get_language() or "").startswith("de") else self.label_en
@@ -639,9 +648,8 @@ def clean_scalar(spec: FieldSpec, value: Any, *, directories: Directories | None
         return text
     if kind == Kind.ENUM:
         if spec.is_custom:
-            for pk, label in spec.items:
-                if str(value).strip() in (str(pk), label):
-                    return pk
+            if (pk := spec.item_id(value)) is not None:
+                return pk
             choices = ", ".join(f"{pk} ({label})" for pk, label in spec.items)
             raise _bad(spec, f"'{value}' is not one of its items: {choices}")
         code = str(value).strip().upper()

@@ -95,11 +95,8 @@ def filter_value(spec: FieldSpec, raw: Any) -> Any:
             raise _bad(spec, "needs true or false (Y or N)")
         return flag
     if kind == Kind.ENUM and spec.is_custom:
-        text = str(raw).strip()
-        for pk, label in spec.items:
-            if text in (str(pk), label):
-                return pk
-        return -1  # no such item: matches nothing
+        pk = spec.item_id(raw)
+        return -1 if pk is None else pk  # -1: no such item, matches nothing
     text = str(raw)
     if len(text) > 255:
         raise _bad(spec, "the value is longer than 255 characters")

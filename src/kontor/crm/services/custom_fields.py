@@ -75,6 +75,8 @@ def _items(raw: Any) -> list[dict[str, Any]]:
         if not isinstance(item, Mapping):
             raise validation(f"items[{index}] must be a text or an object with 'value'", "items")
         value = item.get("value")
+        if item.get("delete") and item.get("id") is None:
+            raise validation(f"items[{index}]: delete needs the id of the item to delete", "items")
         if not item.get("delete") and (not isinstance(value, str) or not value.strip() or len(value) > 255):
             raise validation(f"items[{index}]: a value of at most 255 characters is required", "items")
         sort = item.get("sort", (index + 1) * 10)

@@ -130,7 +130,7 @@ def stage_create(*, pipeline: Pipeline, actor=None, data: Mapping[str, Any]) -> 
     with transaction.atomic():
         unknown_fields(data, ("code", "name", "sort", "semantic", "color"))
         name = clean_text(data.get("name"), "name", required=True)
-        code = _clean_code(data.get("code") or re.sub(r"[^A-Za-z0-9_]", "_", name)[:50] or "STAGE")
+        code = _clean_code(data.get("code") or re.sub(r"[^A-Za-z0-9_]", "_", name)[:50])  # name: required, never blank
         if Stage.objects.filter(pipeline=pipeline, code=code).exists():
             raise KontorError(ErrorCode.CONFLICT, f"stage code '{code}' exists in this pipeline", field="code")
         stage = Stage.objects.create(
