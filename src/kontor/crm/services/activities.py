@@ -49,11 +49,25 @@ def clean_datetime(value: Any, field: str) -> datetime | None:
             raise validation(f"{field} must be an ISO 8601 date and time", field)
     else:
         raise validation(f"{field} must be an ISO 8601 date and time", field)
-    if parsed is None:
-        raise validation(f"{field} must be an ISO 8601 date and time", field)
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
+
+
+def _record_ref(entity: Any, pk: Any, where: str, field: str, names: tuple[str, str]) -> tuple[EntityType, int]:
+    """An existing record named by its kind (``lead`` or ``1``, …) and id; ``names`` are the two keys as
+    the caller sent them, for the refusal."""
+    try:
+        entity_type = EntityType.from_name(entity) if isinstance(entity, str) else EntityType(int(entity))
+    except (KeyError, ValueError, TypeError):
+        raise validation(f"{where}.{names[0]} must be lead, deal, contact or company", field) from None
+    try:
+        record_id = int(pk)
+    except (TypeError, ValueError):
+        raise validation(f"{where}.{names[1]} must be a record id", field) from None
+    if not RECORD_MODELS[entity_type]._default_manager.filter(pk=record_id).exists():
+        raise validation(f"{where}: {entity_type.name.lower()} {record_id} does not exist", field)
+    return entity_type, record_id
 
 
 def clean_bindings(raw: Any) -> list[tuple[EntityType, int]]:
@@ -64,19 +78,9 @@ def clean_bindings(raw: Any) -> list[tuple[EntityType, int]]:
     for index, item in enumerate(raw):
         if not isinstance(item, Mapping):
             raise validation(f"bindings[{index}] must be an object", "bindings")
-        entity = item.get("entity")
-        try:
-            entity_type = EntityType.from_name(entity) if isinstance(entity, str) else EntityType(int(entity))  # type: ignore[arg-type]
-        except (KeyError, ValueError, TypeError):
-            raise validation(f"bindings[{index}].entity must be lead, deal, contact or company", "bindings") from None
-        try:
-            pk = int(item["id"])
-        except (KeyError, TypeError, ValueError):
-            raise validation(f"bindings[{index}].id must be a record id", "bindings") from None
-        if not RECORD_MODELS[entity_type]._default_manager.filter(pk=pk).exists():
-            raise validation(f"bindings[{index}]: {entity_type.name.lower()} {pk} does not exist", "bindings")
-        if (entity_type, pk) not in out:
-            out.append((entity_type, pk))
+        ref = _record_ref(item.get("entity"), item.get("id"), f"bindings[{index}]", "bindings", ("entity", "id"))
+        if ref not in out:
+            out.append(ref)
     return out
 
 
@@ -98,8 +102,10 @@ def clean_communications(raw: Any) -> list[dict[str, Any]]:
         value = clean_text(item.get("value") or "", "communications", max_length=255)
         entry: dict[str, Any] = {"type": kind, "value": value, "entity_type": None, "entity_id": None}
         if item.get("entity_type") not in (None, "", 0) or item.get("entity_id") not in (None, "", 0):
-            binding = clean_bindings([{"entity": item.get("entity_type"), "id": item.get("entity_id")}])[0]
-            entry["entity_type"], entry["entity_id"] = int(binding[0]), binding[1]
+            entity_type, entity_id = _record_ref(item.get("entity_type"), item.get("entity_id"),
+                                                 f"communications[{index}]", "communications",
+                                                 ("entity_type", "entity_id"))
+            entry["entity_type"], entry["entity_id"] = int(entity_type), entity_id
         out.append(entry)
     return out
 
@@ -127,11 +133,11 @@ def _clean_activity(data: Mapping[str, Any]) -> dict[str, Any]:
     if "responsible_id" in data:
         values["responsible"] = resolve_user(data["responsible_id"], "responsible_id")
     if "direction" in data and data["direction"] is not None:
-        if data["direction"] not in ActivityDirection.values:
+        if isinstance(data["direction"], bool) or data["direction"] not in ActivityDirection.values:
             raise validation("direction must be 1 (incoming) or 2 (outgoing)", "direction")
         values["direction"] = data["direction"]
     if "priority" in data and data["priority"] is not None:
-        if data["priority"] not in (1, 2, 3):
+        if isinstance(data["priority"], bool) or data["priority"] not in (1, 2, 3):
             raise validation("priority must be 1, 2 or 3", "priority")
         values["priority"] = data["priority"]
     return values
