@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.utils import timezone
 
 from kontor.core.errors import ErrorCode, KontorError, not_found, validation
 from kontor.core.money import currency_error, is_currency
@@ -245,10 +244,10 @@ def resolve_fk(model: type[models.Model], pk: Any, field: str, *, label: str | N
     return obj
 
 
-def get_or_404(model: type[models.Model], pk: Any, *, for_update: bool = False):
-    key = _int_or_none(pk) if not isinstance(pk, str) or pk.isdigit() else pk
-    qs = model._default_manager.select_for_update() if for_update else model._default_manager
-    obj = qs.filter(pk=key).first() if key is not None else None
+def get_or_404(model: type[models.Model], pk: Any):
+    """The ``model`` row with the integer id ``pk`` (a path parameter); anything else is a 404."""
+    key = _int_or_none(pk)
+    obj = model._default_manager.filter(pk=key).first() if key is not None else None
     if obj is None:
         raise not_found(model.__name__, pk)
     return obj
@@ -262,9 +261,7 @@ def apply_changes(obj: models.Model, values: dict[str, Any]) -> dict[str, list]:
         if old != new:
             setattr(obj, name, new)
             changes[name] = [_jsonable(old), _jsonable(new)]
-    if changes and hasattr(obj, "updated_at"):
-        obj.updated_at = timezone.now()
-    return changes
+    return changes  # the callers set updated_at when anything changed, standard fields or phones alike
 
 
 def record_apply(obj: models.Model, cleaned: Any) -> dict[str, list]:
@@ -282,8 +279,6 @@ def record_apply(obj: models.Model, cleaned: Any) -> dict[str, list]:
             if old != value:
                 changes[key] = [old, value]
         obj.uf = current or None  # type: ignore[attr-defined]
-        if changes and hasattr(obj, "updated_at"):
-            obj.updated_at = timezone.now()
     return changes
 
 

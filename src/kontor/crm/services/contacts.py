@@ -13,7 +13,7 @@ from kontor.core.errors import validation
 from kontor.crm import access
 from kontor.crm.enums import EntityType
 from kontor.crm.fields import clean_record, ordered_links
-from kontor.crm.models import Contact, ContactCompany, Deal, DealContact, Lead
+from kontor.crm.models import Contact, ContactCompany
 from kontor.crm.services.common import (
     comm_changes,
     comm_values,
@@ -84,15 +84,13 @@ def contact_update(*, contact: Contact, actor=None, data: Mapping[str, Any]) -> 
 
 
 def contact_delete(*, contact: Contact, actor=None) -> None:
-    """Delete a contact; deals and leads that named it keep existing without it."""
+    """Delete a contact; deals and leads that named it keep existing without it (``SET_NULL``; its deal
+    links go with it, ``CASCADE``)."""
     with transaction.atomic():
         from kontor.crm.services.activities import activities_unbind_record
 
         access.require(actor, contact, Action.DELETE)
         record_event("deleted", "contact", contact.pk, actor=actor)  # first: subscribers still see the record
-        Deal.objects.filter(contact=contact).update(contact=None)
-        Lead.objects.filter(contact=contact).update(contact=None)
-        DealContact.objects.filter(contact=contact).delete()
         communications_delete(entity_type=EntityType.CONTACT, entity_id=contact.pk)
         activities_unbind_record(entity_type=EntityType.CONTACT, entity_id=contact.pk)
         contact.delete()
