@@ -102,14 +102,23 @@ def custom_out(spec: FieldSpec, value: Any) -> Any:
     return value
 
 
+#: The kind a prefix of Bitrix24's CRM binding values names ("C_12": contact 12).
+LINK_PREFIXES = {"L": "lead", "D": "deal", "C": "contact", "CO": "company"}
+
+
 def custom_in(spec: FieldSpec, value: Any) -> Any:
     """A user field's value from a client, for the service to validate."""
     if spec.multiple:
         return [custom_in(replace(spec, multiple=False), v) for v in as_list(value)]
     if spec.kind == Kind.LINK and isinstance(value, str):
-        # Bitrix24's CRM binding values name the kind too: "C_12", "CO_3".
-        found = re.fullmatch(r"\s*(?:[A-Za-z]{1,2}_)?(\d+)\s*", value)
-        return ref_in(found[1]) if found else value
+        # Bitrix24's CRM binding values may name the kind too: "C_12", "CO_3"; it must be the field's.
+        found = re.fullmatch(r"\s*(?:([A-Za-z]{1,2})_)?(\d+)\s*", value)
+        if found is None:
+            return value
+        target = (spec.custom.settings or {}).get("entity") if spec.is_custom else None
+        if found[1] is not None and LINK_PREFIXES.get(found[1].upper()) != target:
+            raise crm_error(f"{spec.name.upper()}: '{value.strip()}' does not name a {target}")
+        return ref_in(found[2])
     if spec.kind in (Kind.USER, Kind.LINK):
         return ref_in(value)
     if spec.kind in (Kind.TEXT, Kind.URL):
