@@ -46,10 +46,10 @@ class _Results:
         return True, node
 
     def substitute(self, value: Any) -> Any:
+        """A command's parameters with their ``$result[…]`` references resolved. ``parse_query`` gives
+        nested dicts of strings (no lists), and a key cannot hold a whole reference (it has no ``]``)."""
         if isinstance(value, dict):
-            return {self._in_string(k) if isinstance(k, str) else k: self.substitute(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.substitute(v) for v in value]
+            return {k: self.substitute(v) for k, v in value.items()}
         if isinstance(value, str) and "$" in value:
             whole = _REF.fullmatch(value)
             if whole:
@@ -79,8 +79,7 @@ def _commands(raw: Any) -> list[tuple[str, Any]]:
 
 
 def batch(call: Call) -> dict[str, Any]:
-    if call.in_batch:
-        raise RestError(400, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage")
+    # A nested batch never gets here: its command is refused below before it is dispatched.
     commands = _commands(get_param(call.params, "cmd"))
     halt = php_bool(get_param(call.params, "halt", False))
     results = _Results()
