@@ -113,6 +113,11 @@ def test_update_adding_an_item_keeps_the_others_with_their_types(bx, contact):
     assert [(r["VALUE"], r["VALUE_TYPE"]) for r in rows[2:]] == [("+49 30 2222222", "WORK")]
 
 
+def _naming(item: dict, first: int) -> dict:
+    """``item`` with its ``"{first}"`` placeholders replaced by the first phone row's id."""
+    return {k: (first if v == "{first}" else v) for k, v in item.items()}
+
+
 @pytest.mark.parametrize("item", [
     {"ID": "{first}", "VALUE": "+49 30 3333333", "VALUE_TYPE": "fax"},
     {"id": "{first}", "value": "+49 30 3333333", "value_type": "FAX"},
@@ -121,7 +126,7 @@ def test_update_adding_an_item_keeps_the_others_with_their_types(bx, contact):
 ])
 def test_update_overwrites_a_named_row_in_place(bx, contact, item):
     pk, first, second = contact
-    item = {k: (first if v == "{first}" else v) for k, v in item.items()}
+    item = _naming(item, first)
     assert bx.ok("crm.contact.update", {"id": pk, "fields": {"PHONE": [item]}}) is True
     assert [(int(r["ID"]), r["VALUE"], r["VALUE_TYPE"]) for r in _rows(bx, pk)] == [
         (first, "+49 30 3333333", "FAX"), (second, "call me later", "MOBILE")]
@@ -143,7 +148,7 @@ def test_update_without_a_type_keeps_the_rows_type(bx, contact):
 ])
 def test_update_deletes_a_row(bx, contact, item):
     pk, first, second = contact
-    item = {k: (first if v == "{first}" else v) for k, v in item.items()}
+    item = _naming(item, first)
     assert bx.ok("crm.contact.update", {"id": pk, "fields": {"PHONE": [item]}}) is True
     assert [(int(r["ID"]), r["VALUE"]) for r in _rows(bx, pk)] == [(second, "call me later")]
 
@@ -155,7 +160,7 @@ def test_update_deletes_a_row(bx, contact, item):
 ])
 def test_update_keeps_a_row_not_marked_delete(bx, contact, item):
     pk, first, second = contact
-    item = {k: (first if v == "{first}" else v) for k, v in item.items()}
+    item = _naming(item, first)
     bx.ok("crm.contact.update", {"id": pk, "fields": {"PHONE": [item]}})
     assert [(int(r["ID"]), r["VALUE"], r["VALUE_TYPE"]) for r in _rows(bx, pk)] == [
         (first, "+49 30 6666666", "HOME"), (second, "call me later", "MOBILE")]

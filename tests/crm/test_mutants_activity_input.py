@@ -281,13 +281,19 @@ def _classic_lead(actor, title: str = "Anfrage"):
     return lead_create(actor=actor, data={"title": title}, convert_in_simple_mode=False)
 
 
-def test_deleting_another_contact_leaves_an_activity_owned_by_the_contact_its_lead_became(admin_user, contact):
-    lead = _classic_lead(admin_user)
-    other = contact_create(actor=admin_user, data={"name": "Max"})
-    activity = activity_create(actor=admin_user, data={"subject": "Call back", "bindings": [
-        {"entity": "lead", "id": lead.pk}, {"entity": "contact", "id": other.pk}]})
-    lead_convert(lead=lead, actor=admin_user, deal=None, contact={"id": contact.pk})
+def _converted_lead_activity(actor, contact, *, also: tuple[str, int]):
+    """A lead's activity, also bound to ``also``, after the lead became ``contact``: the contact owns it."""
+    lead = _classic_lead(actor)
+    activity = activity_create(actor=actor, data={"subject": "Call back", "bindings": [
+        {"entity": "lead", "id": lead.pk}, {"entity": also[0], "id": also[1]}]})
+    lead_convert(lead=lead, actor=actor, deal=None, contact={"id": contact.pk})
     assert _owner(activity) == (EntityType.CONTACT, contact.pk)
+    return lead, activity
+
+
+def test_deleting_another_contact_leaves_an_activity_owned_by_the_contact_its_lead_became(admin_user, contact):
+    other = contact_create(actor=admin_user, data={"name": "Max"})
+    lead, activity = _converted_lead_activity(admin_user, contact, also=("contact", other.pk))
     contact_delete(contact=other, actor=admin_user)
     assert _owner(activity) == (EntityType.CONTACT, contact.pk)
     contact_delete(contact=contact, actor=admin_user)
@@ -302,10 +308,6 @@ def test_deleting_a_company_leaves_an_activity_owned_by_a_contact_with_the_same_
             company = company_create(actor=admin_user, data={"title": "Muster GmbH"})
         else:
             contact = contact_create(actor=admin_user, data={"name": "Erika"})
-    lead = _classic_lead(admin_user)
-    activity = activity_create(actor=admin_user, data={"subject": "Call back", "bindings": [
-        {"entity": "lead", "id": lead.pk}, {"entity": "company", "id": company.pk}]})
-    lead_convert(lead=lead, actor=admin_user, deal=None, contact={"id": contact.pk})
-    assert _owner(activity) == (EntityType.CONTACT, contact.pk)
+    _lead, activity = _converted_lead_activity(admin_user, contact, also=("company", company.pk))
     company_delete(company=company, actor=admin_user)
     assert _owner(activity) == (EntityType.CONTACT, contact.pk)
