@@ -23,6 +23,8 @@ from kontor.crm.models import LeadStatus, Pipeline, Stage
 
 SEMANTIC_CODE: dict[str, str] = {Semantic.PROCESS: "P", Semantic.SUCCESS: "S", Semantic.FAILURE: "F"}
 CODE_SEMANTIC = {v: k for k, v in SEMANTIC_CODE.items()}
+#: The record kind a prefix of Bitrix24's CRM binding values names ("C_12": contact 12).
+LINK_PREFIXES = {"L": "lead", "D": "deal", "C": "contact", "CO": "company"}
 
 
 def s(value: Any) -> str | None:

@@ -34,6 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kontor.bitrix.errors import RestError
+from kontor.bitrix.mapping import LINK_PREFIXES
 from kontor.bitrix.registry import Call, dispatch
 from kontor.core.errors import KontorError
 from kontor.crm.enums import EntityType
@@ -649,7 +650,7 @@ class PortalImport:
             # CRM bindings name their kind ("C_12", "CO_3"): translated; bare ids cannot be, and are left out.
             def link(v: Any) -> str | None:
                 prefix, _, pk = str(v).partition("_")
-                target_kind = {"L": "lead", "D": "deal", "C": "contact", "CO": "company"}.get(prefix)
+                target_kind = LINK_PREFIXES.get(prefix)
                 target = self.target(target_kind, pk) if target_kind else None
                 return f"{prefix}_{target}" if target else None
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from kontor.bitrix.errors import RestError, argument_error, crm_error, translate
 from kontor.bitrix.filters import Converter, build_order, mapped, spec_filter
-from kontor.bitrix.mapping import CODE_SEMANTIC, dt, money, s, yn
+from kontor.bitrix.mapping import CODE_SEMANTIC, LINK_PREFIXES, dt, money, s, yn
 from kontor.bitrix.methods.common import (
     Entity,
     comm_keys,
@@ -102,10 +102,6 @@ def custom_out(spec: FieldSpec, value: Any) -> Any:
     return value
 
 
-#: The kind a prefix of Bitrix24's CRM binding values names ("C_12": contact 12).
-LINK_PREFIXES = {"L": "lead", "D": "deal", "C": "contact", "CO": "company"}
-
-
 def custom_in(spec: FieldSpec, value: Any) -> Any:
     """A user field's value from a client, for the service to validate."""
     if spec.multiple:
@@ -115,9 +111,8 @@ def custom_in(spec: FieldSpec, value: Any) -> Any:
         found = re.fullmatch(r"\s*(?:([A-Za-z]{1,2})_)?(\d+)\s*", value)
         if found is None:
             return value
-        target = (spec.custom.settings or {}).get("entity") if spec.is_custom else None
-        if found[1] is not None and LINK_PREFIXES.get(found[1].upper()) != target:
-            raise crm_error(f"{spec.name.upper()}: '{value.strip()}' does not name a {target}")
+        if found[1] is not None and LINK_PREFIXES.get(found[1].upper()) != spec.link:
+            raise crm_error(f"{spec.name.upper()}: '{value.strip()}' does not name a {spec.link}")
         return ref_in(found[2])
     if spec.kind in (Kind.USER, Kind.LINK):
         return ref_in(value)
