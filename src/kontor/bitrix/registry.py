@@ -33,12 +33,11 @@ class Page:
 
 @dataclass
 class Call:
-    """One method invocation: who calls, with which parameters, inside a batch or not."""
+    """One method invocation: who calls, with which parameters."""
 
     method: str
     user: Any
     params: dict[str, Any]
-    in_batch: bool = False
 
     @cached_property
     def catalog(self):

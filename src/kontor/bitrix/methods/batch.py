@@ -95,7 +95,7 @@ def batch(call: Call) -> dict[str, Any]:
             if normalize_name(name) in NOT_IN_BATCH:
                 raise RestError(405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage")
             params = results.substitute(parse_query(query))
-            outcome = dispatch(Call(method=name, user=call.user, params=params, in_batch=True))
+            outcome = dispatch(Call(method=name, user=call.user, params=params))
         except RestError as exc:
             results.sections["error"][key] = {"error": exc.code, "error_description": exc.description}
             if halt:

@@ -175,8 +175,7 @@ class Entity:
             total = qs.count()
             rows = list(qs[start : start + PAGE_SIZE]) if start < total else []
             nxt = start + PAGE_SIZE if start + PAGE_SIZE < total else None
-        wanted = None if select_all and not names else names | ({"*"} if select_all else set())
-        extra = self.page_extra(rows, call, wanted)
+        extra = self.page_extra(rows, call, names or None)  # parse_select keeps an explicit "*" among the names
         items = [self.item(obj, call, select_all=select_all, names=names, extra=extra.get(obj.pk, {}))
                  for obj in rows]
         return Page(items, total, nxt)

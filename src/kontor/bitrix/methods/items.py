@@ -81,7 +81,7 @@ def _entity(call: Call) -> RecordEntity:
 
 
 def _sub(call: Call, params: dict[str, Any]) -> Call:
-    sub = Call(method=call.method, user=call.user, params=params, in_batch=call.in_batch)
+    sub = Call(method=call.method, user=call.user, params=params)
     sub.__dict__.update({k: v for k, v in call.__dict__.items() if k in ("catalog", "_bitrix_specs")})
     return sub
 
