@@ -43,6 +43,13 @@ class Wire:
         return response.json()
 
 
+def bitrix_error(response, status: int = 400) -> tuple[str, str]:
+    """The ``(error, error_description)`` of a refused call, after checking its HTTP status."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    return body["error"], body["error_description"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """The role fixtures set passwords; a slow hasher only slows these tests down."""

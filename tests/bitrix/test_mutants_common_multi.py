@@ -16,16 +16,11 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Wire
+from .conftest import Wire, bitrix_error
 
 pytestmark = pytest.mark.django_db
 
 MULTI_ERROR = "Multi-field items must be objects with VALUE and VALUE_TYPE."
-
-
-def _error(response) -> tuple[str, str]:
-    assert response.status_code == 400, response.content
-    return response.json()["error"], response.json()["error_description"]
 
 
 def _phones(bx: Wire, pk: int, field: str = "PHONE") -> list[tuple[str, str]]:
@@ -54,7 +49,7 @@ def test_every_record_kind_answers_add_get_update_list_fields_delete(bx, classic
     fields = bx.ok(f"crm.{kind}.fields")
     assert fields["ID"]["type"] == "integer" and fields[field]["type"] == "string"
     assert bx.ok(f"crm.{kind}.delete", {"id": pk}) is True
-    assert _error(bx.post(f"crm.{kind}.get", {"id": pk}))[1] == "Not found"
+    assert bitrix_error(bx.post(f"crm.{kind}.get", {"id": pk}))[1] == "Not found"
 
 
 # --- multi_in_add ---------------------------------------------------------------------------------
@@ -89,7 +84,7 @@ def test_add_stores_plain_strings_as_typed_even_when_no_phone(bx, classic_mode):
                                    ["+49 30 1234567", 5]])
 def test_add_refuses_items_that_are_neither_objects_nor_text(bx, classic_mode, items):
     response = bx.post("crm.contact.add", {"fields": {"NAME": "Erika", "PHONE": items}})
-    assert _error(response) == ("", MULTI_ERROR)
+    assert bitrix_error(response) == ("", MULTI_ERROR)
     assert bx.ok("crm.contact.list") == []
 
 
@@ -184,7 +179,7 @@ def test_update_skips_empty_new_items_and_unknown_ids_and_goes_on(bx, contact):
 @pytest.mark.parametrize("items", [["+49 30 1234567"], [123], [None], [["x"]]])
 def test_update_refuses_items_that_are_no_objects(bx, contact, items):
     pk, first, second = contact
-    assert _error(bx.post("crm.contact.update", {"id": pk, "fields": {"PHONE": items}})) == ("", MULTI_ERROR)
+    assert bitrix_error(bx.post("crm.contact.update", {"id": pk, "fields": {"PHONE": items}})) == ("", MULTI_ERROR)
     assert [int(r["ID"]) for r in _rows(bx, pk)] == [first, second]
 
 

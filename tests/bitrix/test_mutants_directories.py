@@ -12,14 +12,11 @@ import pytest
 
 from kontor.crm.models import AuditLog, Pipeline
 
+from .conftest import bitrix_error
+
 pytestmark = pytest.mark.django_db
 
 CAT = {"entityTypeId": 2}
-
-
-def _error(response) -> tuple[str, str]:
-    assert response.status_code == 400, response.content
-    return response.json()["error"], response.json()["error_description"]
 
 
 def _actors(action: str) -> list[int | None]:
@@ -151,8 +148,9 @@ def test_dealcategory_update_changes_the_sort(bx, admin_user):
 
 
 def test_dealcategory_delete_refuses_the_default_and_logs_the_caller(bx, admin_user):
-    assert _error(bx.post("crm.dealcategory.delete", {"id": 0})) == ("", "The default category cannot be deleted.")
-    assert _error(bx.post("crm.dealcategory.delete", {"id": "0"})) == ("", "The default category cannot be deleted.")
+    for default in (0, "0"):
+        refused = bx.post("crm.dealcategory.delete", {"id": default})
+        assert bitrix_error(refused) == ("", "The default category cannot be deleted.")
     cat = bx.ok("crm.dealcategory.add", {"fields": {"NAME": "Retail"}})
     assert bx.ok("crm.dealcategory.delete", {"id": cat}) is True
     assert _actors("pipeline_deleted") == [admin_user.pk]
@@ -221,7 +219,7 @@ def test_status_list_orders_by_directory_keeping_each_directory_in_order(bx):
 
 
 def test_status_list_refuses_an_order_that_is_not_an_array(bx):
-    assert _error(bx.post("crm.status.list", {"order": "SORT"})) == ("", "Parameter 'order' must be array.")
+    assert bitrix_error(bx.post("crm.status.list", {"order": "SORT"})) == ("", "Parameter 'order' must be array.")
 
 
 # --- crm.status.entity.items / entity.types ----------------------------------------------------
@@ -229,7 +227,7 @@ def test_status_list_refuses_an_order_that_is_not_an_array(bx):
 
 @pytest.mark.parametrize("params", [{}, {"entityId": ""}, {"entityId": "  "}, {"entityId": None}])
 def test_status_entity_items_needs_an_entity_id(bx, params):
-    assert _error(bx.post("crm.status.entity.items", params)) == (
+    assert bitrix_error(bx.post("crm.status.entity.items", params)) == (
         "", "The parameter entityId is not defined or invalid.")
 
 
@@ -277,13 +275,13 @@ def test_status_entity_types_describe_every_directory_and_pipeline(bx):
     {"NAME": "On hold"},
 ])
 def test_status_add_needs_the_directory_and_the_code(bx, fields):
-    assert _error(bx.post("crm.status.add", {"fields": fields})) == (
+    assert bitrix_error(bx.post("crm.status.add", {"fields": fields})) == (
         "", "The fields ENTITY_ID and STATUS_ID are required.")
     assert not AuditLog.objects.exists()
 
 
 def test_status_add_refuses_a_directory_it_cannot_change(bx):
-    assert _error(bx.post("crm.status.add", {"fields": {"ENTITY_ID": "invoice_status", "STATUS_ID": "X",
+    assert bitrix_error(bx.post("crm.status.add", {"fields": {"ENTITY_ID": "invoice_status", "STATUS_ID": "X",
                                                         "NAME": "X"}})) == (
         "", "Directory INVOICE_STATUS cannot be changed over REST in Kontor.")
 
@@ -363,7 +361,7 @@ def test_status_update_source_and_directory_entry_sort(bx, admin_user, entity_id
     assert bx.ok("crm.status.update", {"id": ref, "fields": {"SORT": 5, "COLOR": ""}}) is True
     assert bx.ok("crm.status.get", {"id": ref})["SORT"] == "5"
     assert _actors(action) == [admin_user.pk]
-    assert _error(bx.post("crm.status.update", {"id": ref, "fields": {"NAME": "X", "COLOR": "#112233"}})) == (
+    assert bitrix_error(bx.post("crm.status.update", {"id": ref, "fields": {"NAME": "X", "COLOR": "#112233"}})) == (
         "", "COLOR: entries of this directory have no colour.")
     assert bx.ok("crm.status.get", {"id": ref})["NAME"] != "X"
 

@@ -19,12 +19,9 @@ from kontor.crm.enums import EntityType
 from kontor.crm.models import Deal, Lead, TimelineEntry
 from kontor.products.models import ProductRow
 
+from .conftest import bitrix_error
+
 pytestmark = pytest.mark.django_db
-
-
-def _error(response) -> tuple[str, str]:
-    assert response.status_code == 400, response.content
-    return response.json()["error"], response.json()["error_description"]
 
 
 # --- crm.item.add / update / list: parameters that must be objects --------------------------------
@@ -39,7 +36,7 @@ def _error(response) -> tuple[str, str]:
 def test_a_parameter_that_is_no_object_is_named(bx, classic_mode, method, params, message):
     lead = bx.ok("crm.lead.add", {"fields": {"TITLE": "Kept"}})
     params = {k: (lead if v == "{lead}" else v) for k, v in params.items()}
-    assert _error(bx.post(method, {"entityTypeId": 1, **params})) == ("", message)
+    assert bitrix_error(bx.post(method, {"entityTypeId": 1, **params})) == ("", message)
     assert list(Lead.objects.values_list("title", flat=True)) == ["Kept"]
 
 
@@ -105,7 +102,7 @@ def test_list_selects_fm_beside_other_fields(bx, sized_lead):
 
 def test_list_errors_name_fields_in_camel_case(bx, classic_mode):
     response = bx.post("crm.item.list", {"entityTypeId": 1, "filter": {"assignedById": "abc"}})
-    assert _error(response) == ("ERROR_ARGUMENT", "Filter field 'assignedById': needs an integer, not 'abc'")
+    assert bitrix_error(response) == ("ERROR_ARGUMENT", "Filter field 'assignedById': needs an integer, not 'abc'")
 
 
 # --- crm.item.fields -----------------------------------------------------------------------------
@@ -180,18 +177,18 @@ def test_productrow_list_and_get_name_the_owner(bx, owners, owner_type):
 @pytest.mark.parametrize("filter_", [None, [], "ownerType=D"])
 def test_productrow_list_without_a_filter_object_asks_for_the_owner_type(bx, filter_):
     response = bx.post("crm.item.productrow.list", {} if filter_ is None else {"filter": filter_})
-    assert _error(response) == ("ERROR_ARGUMENT", "ownerType must be D (deal) or L (lead).")
+    assert bitrix_error(response) == ("ERROR_ARGUMENT", "ownerType must be D (deal) or L (lead).")
     assert response.json()["argument"] == "ownerType"
 
 
 def test_productrow_list_reads_the_owner_only_from_its_own_keys(bx, owners):
     deal = owners["D"][0]
     response = bx.post("crm.item.productrow.list", {"filter": {"=ownerType": "D", "XownerId": deal}})
-    assert _error(response) == ("ERROR_ARGUMENT", "ownerId is not defined or invalid.")
+    assert bitrix_error(response) == ("ERROR_ARGUMENT", "ownerId is not defined or invalid.")
 
 
 def test_productrow_get_of_an_unknown_row(bx):
-    assert _error(bx.post("crm.item.productrow.get", {"id": 987654})) == ("", "Not found")
+    assert bitrix_error(bx.post("crm.item.productrow.get", {"id": 987654})) == ("", "Not found")
 
 
 def test_productrow_set_takes_upper_case_keys_too(bx, owners):
@@ -210,14 +207,14 @@ def test_productrow_set_takes_upper_case_keys_too(bx, owners):
 ])
 def test_productrow_set_refuses_a_bad_row_writing_nothing(bx, owners, rows, expected):
     deal, row, _ = owners["D"]
-    assert _error(bx.post("crm.item.productrow.set", {"ownerType": "D", "ownerId": deal,
+    assert bitrix_error(bx.post("crm.item.productrow.set", {"ownerType": "D", "ownerId": deal,
                                                       "productRows": rows})) == expected
     assert list(ProductRow.objects.filter(deal_id=deal).values_list("pk", flat=True)) == [row]
 
 
 def test_productrow_set_answers_a_refused_row_as_a_crm_error(bx, owners):
     deal, row, _ = owners["D"]
-    code, text = _error(bx.post("crm.item.productrow.set", {"ownerType": "D", "ownerId": deal,
+    code, text = bitrix_error(bx.post("crm.item.productrow.set", {"ownerType": "D", "ownerId": deal,
                                                             "productRows": [{"productId": 987654}]}))
     assert code == "" and text.startswith("rows[0].") and text.endswith(": no product 987654")
     assert list(ProductRow.objects.filter(deal_id=deal).values_list("pk", flat=True)) == [row]

@@ -15,12 +15,9 @@ from kontor.crm.models import Activity, ActivityBinding, Communication, Lead, Ti
 from kontor.events.models import OutgoingWebhook, WebhookFormat
 from kontor.events.names import BITRIX_EVENTS
 
+from .conftest import bitrix_error
+
 pytestmark = pytest.mark.django_db
-
-
-def _error(response) -> tuple[str, str]:
-    assert response.status_code == 400, response.content
-    return response.json()["error"], response.json()["error_description"]
 
 
 # --- telephony ---------------------------------------------------------------------------------
@@ -52,13 +49,13 @@ def _register(bx, user, **extra):
 ])
 def test_register_names_what_is_wrong(bx, classic_mode, admin_user, params, message):
     params = {"USER_ID": admin_user.pk, "PHONE_NUMBER": "+49 30 5555555", "TYPE": 2, **params}
-    assert _error(bx.post("telephony.externalcall.register", params)) == ("ERROR_ARGUMENT", message)
+    assert bitrix_error(bx.post("telephony.externalcall.register", params)) == ("ERROR_ARGUMENT", message)
     assert not ExternalCall.objects.exists() and not Lead.objects.exists()
 
 
 def test_register_refuses_an_inactive_user(bx, classic_mode, manager_user):
     User.objects.filter(pk=manager_user.pk).update(is_active=False)
-    assert _error(bx.post("telephony.externalcall.register", {
+    assert bitrix_error(bx.post("telephony.externalcall.register", {
         "USER_ID": manager_user.pk, "PHONE_NUMBER": "1", "TYPE": 2})) == (
         "ERROR_ARGUMENT", f"USER_ID: no active user {manager_user.pk}")
 
@@ -127,23 +124,23 @@ def test_finish_of_a_call_bound_to_nothing_with_an_unknown_status(bx, classic_mo
 def test_finish_names_what_is_wrong(bx, classic_mode, admin_user, params, message):
     reg = _register(bx, admin_user)
     params = {"CALL_ID": reg["CALL_ID"], "USER_ID": admin_user.pk, **params}
-    assert _error(bx.post("telephony.externalcall.finish", params)) == ("ERROR_ARGUMENT", message)
+    assert bitrix_error(bx.post("telephony.externalcall.finish", params)) == ("ERROR_ARGUMENT", message)
     assert ExternalCall.objects.get().duration in (None, 0)
 
 
 def test_attach_record_keeps_the_link_and_refuses_files(bx, classic_mode, admin_user):
     reg = _register(bx, admin_user)
     attach = "telephony.externalcall.attachRecord"
-    assert _error(bx.post(attach, {"CALL_ID": reg["CALL_ID"], "FILE_CONTENT": "AAAA"})) == (
+    assert bitrix_error(bx.post(attach, {"CALL_ID": reg["CALL_ID"], "FILE_CONTENT": "AAAA"})) == (
         "ERROR_ARGUMENT", "FILE_CONTENT is not supported by Kontor (it stores no recordings); give RECORD_URL, "
                           "a link to where the PBX keeps it.")
-    assert _error(bx.post(attach, {"CALL_ID": reg["CALL_ID"]})) == ("ERROR_ARGUMENT", "RECORD_URL is empty")
+    assert bitrix_error(bx.post(attach, {"CALL_ID": reg["CALL_ID"]})) == ("ERROR_ARGUMENT", "RECORD_URL is empty")
     too_long = "https://pbx.example/" + "x" * (2001 - len("https://pbx.example/"))
     for bad in ("pbx.example/1.wav", "https://", too_long):
         response = bx.post(attach, {"CALL_ID": reg["CALL_ID"], "RECORD_URL": bad})
-        assert _error(response) == ("ERROR_ARGUMENT", "RECORD_URL must be an http(s) URL.")
+        assert bitrix_error(response) == ("ERROR_ARGUMENT", "RECORD_URL must be an http(s) URL.")
         assert response.json()["argument"] == "RECORD_URL"
-    assert _error(bx.post(attach, {"CALL_ID": "externalCall.nope", "RECORD_URL": "https://pbx.example/1"})) == (
+    assert bitrix_error(bx.post(attach, {"CALL_ID": "externalCall.nope", "RECORD_URL": "https://pbx.example/1"})) == (
         "ERROR_ARGUMENT", "Call is not found")
     url = "https://pbx.example/" + "x" * (2000 - len("https://pbx.example/"))
     assert bx.ok(attach, {"CALL_ID": reg["CALL_ID"], "RECORD_URL": f" {url} "}) == {"FILE_ID": None, "RECORD_URL": url}
@@ -164,7 +161,7 @@ def test_attach_record_keeps_the_link_and_refuses_files(bx, classic_mode, admin_
      "Entity type 'DEAL' is not supported in current context"),
 ])
 def test_findbycomm_names_what_is_wrong(bx, classic_mode, params, message):
-    assert _error(bx.post("crm.duplicate.findbycomm", params)) == ("", message)
+    assert bitrix_error(bx.post("crm.duplicate.findbycomm", params)) == ("", message)
 
 
 def test_findbycomm_reads_types_and_values_in_any_form(bx, classic_mode):
@@ -241,7 +238,7 @@ def test_events_bind_get_and_unbind(bx):
      ("ERROR_EVENT_NOT_FOUND", "Event name not found: ONCRMLEADEXPLODE")),
 ])
 def test_event_binding_errors_are_bitrix24s(bx, method, params, error):
-    code, description = _error(bx.post(method, params))
+    code, description = bitrix_error(bx.post(method, params))
     assert code == error[0]
     if error[1]:
         assert description == error[1]
@@ -252,7 +249,7 @@ def test_event_binding_errors_are_bitrix24s(bx, method, params, error):
 
 def test_binding_a_handler_twice_is_refused(bx):
     bx.ok("event.bind", {"event": "ONCRMLEADADD", "handler": HANDLER})
-    assert _error(bx.post("event.bind", {"event": "ONCRMLEADADD", "handler": HANDLER})) == (
+    assert bitrix_error(bx.post("event.bind", {"event": "ONCRMLEADADD", "handler": HANDLER})) == (
         "ERROR_CORE", "Handler already binded")
     assert OutgoingWebhook.objects.count() == 1
 
@@ -260,7 +257,7 @@ def test_binding_a_handler_twice_is_refused(bx):
 @pytest.mark.parametrize("method", ["event.bind", "event.unbind", "event.get"])
 def test_only_administrators_bind_events(bx, bx_manager, method):
     bx.ok("event.bind", {"event": "ONCRMLEADADD", "handler": HANDLER})
-    assert _error(bx_manager.post(method, {"event": "ONCRMLEADADD", "handler": HANDLER + "/m"})) == (
+    assert bitrix_error(bx_manager.post(method, {"event": "ONCRMLEADADD", "handler": HANDLER + "/m"})) == (
         "", "Access denied.")
     assert list(OutgoingWebhook.objects.values_list("url", flat=True)) == [HANDLER]
 

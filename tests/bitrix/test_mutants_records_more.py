@@ -15,18 +15,13 @@ import pytest
 from kontor.bitrix.mapping import dt
 from kontor.crm.models import Company, Contact, ContactCompany, Deal, DealContact, Lead, Stage
 
-from .conftest import Wire
+from .conftest import Wire, bitrix_error
 
 pytestmark = pytest.mark.django_db
 
 MODELS = {"lead": Lead, "deal": Deal, "contact": Contact, "company": Company}
 ADD = {"lead": {"TITLE": "Anfrage"}, "deal": {"TITLE": "Relaunch"}, "contact": {"NAME": "Erika"},
        "company": {"TITLE": "Muster GmbH"}}
-
-
-def _error(response) -> tuple[str, str]:
-    assert response.status_code == 400, response.content
-    return response.json()["error"], response.json()["error_description"]
 
 
 def _uf(bx: Wire, kind: str, name: str, type_: str, **more: Any) -> str:
@@ -90,7 +85,7 @@ def test_a_crm_binding_user_field_takes_a_plain_number_and_refuses_text(bx, clas
     link = _uf(bx, "deal", "PERSON", "crm", SETTINGS={"CONTACT": "Y"})
     deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "A", link: contacts[2]}})
     assert bx.ok("crm.deal.get", {"id": deal})[link] == str(contacts[2])
-    assert _error(bx.post("crm.deal.add", {"fields": {"TITLE": "B", link: "abc"}})) == (
+    assert bitrix_error(bx.post("crm.deal.add", {"fields": {"TITLE": "B", link: "abc"}})) == (
         "", "UF_CRM_PERSON: must be an integer")
 
 
@@ -98,7 +93,7 @@ def test_a_crm_binding_user_field_takes_a_plain_number_and_refuses_text(bx, clas
 def test_a_crm_binding_user_field_refuses_an_id_prefixed_with_another_kind(bx, classic_mode, contacts, raw):
     link = _uf(bx, "deal", "PERSON", "crm", SETTINGS={"CONTACT": "Y"})
     value = raw.format(pk=contacts[3])
-    assert _error(bx.post("crm.deal.add", {"fields": {"TITLE": "A", link: value}})) == (
+    assert bitrix_error(bx.post("crm.deal.add", {"fields": {"TITLE": "A", link: value}})) == (
         "", f"UF_CRM_PERSON: '{value}' does not name a contact")
     assert not Deal.objects.exists()
 
@@ -248,13 +243,13 @@ def test_an_empty_category_or_stage_on_add_means_the_default(bx, classic_mode, e
     ({"STAGE_ID": "NOPE"}, "Stage 'NOPE' not found."),
 ])
 def test_an_unknown_category_or_stage_on_add_is_named(bx, classic_mode, fields, message):
-    assert _error(bx.post("crm.deal.add", {"fields": {"TITLE": "A", **fields}})) == ("", message)
+    assert bitrix_error(bx.post("crm.deal.add", {"fields": {"TITLE": "A", **fields}})) == ("", message)
     assert not Deal.objects.exists()
 
 
 def test_an_unknown_stage_on_update_is_named(bx, classic_mode):
     deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "A"}})
-    assert _error(bx.post("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": "NOPE"}})) == (
+    assert bitrix_error(bx.post("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": "NOPE"}})) == (
         "", "Stage 'NOPE' not found.")
 
 

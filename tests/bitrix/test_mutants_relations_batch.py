@@ -20,7 +20,7 @@ import pytest
 
 from kontor.crm.models import Contact, ContactCompany, Lead
 
-from .conftest import Wire
+from .conftest import Wire, bitrix_error
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +34,6 @@ LINKS = {
 }
 ADD = {"lead": {"TITLE": "Anfrage"}, "deal": {"TITLE": "Relaunch"}, "contact": {"NAME": "Erika"},
        "company": {"TITLE": "Muster GmbH"}}
-
-
-def _error(response) -> tuple[str, str]:
-    assert response.status_code == 400, response.content
-    body = response.json()
-    return body["error"], body["error_description"]
 
 
 def _record(bx: Wire, kind: str, **fields) -> int:
@@ -110,8 +104,8 @@ def test_add_and_items_set_name_a_missing_or_unknown_id(bx, classic_mode, prefix
     owner = _record(bx, owner_kind)
     fields = {} if value is None else {key: value}
     expected = ("", message.format(key=key))
-    assert _error(bx.post(f"{prefix}.add", {"id": owner, "fields": fields})) == expected
-    assert _error(bx.post(f"{prefix}.items.set", {"id": owner, "items": [fields]})) == expected
+    assert bitrix_error(bx.post(f"{prefix}.add", {"id": owner, "fields": fields})) == expected
+    assert bitrix_error(bx.post(f"{prefix}.items.set", {"id": owner, "items": [fields]})) == expected
     assert _linked(bx, prefix, owner) == []
 
 
@@ -128,7 +122,7 @@ def test_delete_names_a_missing_or_unlinked_id(bx, classic_mode, prefix, value, 
     linked, other = _record(bx, other_kind), _record(bx, other_kind)
     bx.ok(f"{prefix}.add", {"id": owner, "fields": {key: linked}})
     fields = {} if value is None else {key: other if value == "{other}" else value}
-    assert _error(bx.post(f"{prefix}.delete", {"id": owner, "fields": fields})) == (
+    assert bitrix_error(bx.post(f"{prefix}.delete", {"id": owner, "fields": fields})) == (
         "", message.format(key=key, other=other))
     assert _linked(bx, prefix, owner) == [linked]
 
@@ -138,7 +132,7 @@ def test_delete_names_a_missing_or_unlinked_id(bx, classic_mode, prefix, value, 
 def test_items_set_refuses_items_that_are_no_objects(bx, classic_mode, prefix, items):
     owner_kind, _, key = LINKS[prefix]
     owner = _record(bx, owner_kind)
-    assert _error(bx.post(f"{prefix}.items.set", {"id": owner, "items": items})) == (
+    assert bitrix_error(bx.post(f"{prefix}.items.set", {"id": owner, "items": items})) == (
         "", f"Parameter 'items' must be array of objects with {key}.")
 
 
@@ -147,8 +141,8 @@ def test_a_lead_has_one_contact_and_says_so(bx, classic_mode):
     first, second = _record(bx, "contact"), _record(bx, "contact")
     assert bx.ok("crm.lead.contact.add", {"id": lead, "fields": {"CONTACT_ID": first}}) is True
     message = ("", "Kontor's leads have at most 1 contact; delete the current one first.")
-    assert _error(bx.post("crm.lead.contact.add", {"id": lead, "fields": {"CONTACT_ID": second}})) == message
-    assert _error(bx.post("crm.lead.contact.items.set", {"id": lead, "items": [
+    assert bitrix_error(bx.post("crm.lead.contact.add", {"id": lead, "fields": {"CONTACT_ID": second}})) == message
+    assert bitrix_error(bx.post("crm.lead.contact.items.set", {"id": lead, "items": [
         {"CONTACT_ID": first}, {"CONTACT_ID": second}]})) == message
     assert _linked(bx, "crm.lead.contact", lead) == [first]
     assert Lead.objects.get(pk=lead).contact_id == first
@@ -299,7 +293,7 @@ def test_a_role_without_edit_rights_cannot_change_links(bx, role_client, classic
                             username="reader")
     owner_kind, other_kind, key = LINKS[prefix]
     owner, other = _record(bx, owner_kind), _record(bx, other_kind)
-    assert _error(reader.post(f"{prefix}.add", {"id": owner, "fields": {key: other}})) == ("", "Access denied.")
+    assert bitrix_error(reader.post(f"{prefix}.add", {"id": owner, "fields": {key: other}})) == ("", "Access denied.")
     assert _linked(bx, prefix, owner) == []
     assert bx.ok(f"{prefix}.add", {"id": owner, "fields": {key: other}}) is True
 
@@ -311,15 +305,18 @@ def test_a_company_link_needs_the_right_to_edit_the_contact(bx, restricted, clas
     own = _record(bx, "contact", NAME="Own", ASSIGNED_BY_ID=user.pk)
 
     denied = ("", "Access denied.")
-    assert _error(wire.post("crm.company.contact.add", {"id": company, "fields": {"CONTACT_ID": others}})) == denied
+    refused = wire.post("crm.company.contact.add", {"id": company, "fields": {"CONTACT_ID": others}})
+    assert bitrix_error(refused) == denied
     assert _linked(bx, "crm.company.contact", company) == []
     # Adding their own contact beside one they may not edit leaves that one alone.
     bx.ok("crm.company.contact.add", {"id": company, "fields": {"CONTACT_ID": others}})
     assert wire.ok("crm.company.contact.add", {"id": company, "fields": {"CONTACT_ID": own}}) is True
     assert sorted(_linked(bx, "crm.company.contact", company)) == sorted([others, own])
     # Taking away a contact they may not edit is refused; their own goes.
-    assert _error(wire.post("crm.company.contact.delete", {"id": company, "fields": {"CONTACT_ID": others}})) == denied
-    assert _error(wire.post("crm.company.contact.items.set", {"id": company, "items": [{"CONTACT_ID": own}]})) == denied
+    refused = wire.post("crm.company.contact.delete", {"id": company, "fields": {"CONTACT_ID": others}})
+    assert bitrix_error(refused) == denied
+    refused = wire.post("crm.company.contact.items.set", {"id": company, "items": [{"CONTACT_ID": own}]})
+    assert bitrix_error(refused) == denied
     assert wire.ok("crm.company.contact.delete", {"id": company, "fields": {"CONTACT_ID": own}}) is True
     assert _linked(bx, "crm.company.contact", company) == [others]
     assert Contact.objects.get(pk=others).company_id == company

@@ -14,14 +14,11 @@ from kontor.bitrix.mapping import dt
 from kontor.crm.enums import ActivityType, EntityType, TimelineKind
 from kontor.crm.models import Activity, TimelineEntry
 
+from .conftest import bitrix_error
+
 pytestmark = pytest.mark.django_db
 
 KINDS = ("lead", "deal", "contact", "company", "activity")
-
-
-def _error(response) -> tuple[str, str]:
-    assert response.status_code == 400, response.content
-    return response.json()["error"], response.json()["error_description"]
 
 
 @pytest.fixture
@@ -67,24 +64,24 @@ def test_a_comment_without_a_valid_entity_id_says_so(bx, classic_mode, entity_id
     fields = {"ENTITY_TYPE": "deal", "COMMENT": "x"}
     if entity_id is not None:
         fields["ENTITY_ID"] = entity_id
-    assert _error(bx.post("crm.timeline.comment.add", {"fields": fields})) == (
+    assert bitrix_error(bx.post("crm.timeline.comment.add", {"fields": fields})) == (
         "", "ENTITY_ID is not defined or invalid.")
 
 
 def test_a_comment_on_a_record_that_does_not_exist_is_not_found(bx, classic_mode):
-    assert _error(bx.post("crm.timeline.comment.add", {"fields": {
+    assert bitrix_error(bx.post("crm.timeline.comment.add", {"fields": {
         "ENTITY_ID": 987654, "ENTITY_TYPE": "deal", "COMMENT": "x"}})) == ("", "Not found")
 
 
 def test_an_empty_comment_names_the_comment_field(bx, classic_mode):
     deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "D"}})
-    assert _error(bx.post("crm.timeline.comment.add", {"fields": {
+    assert bitrix_error(bx.post("crm.timeline.comment.add", {"fields": {
         "ENTITY_ID": deal, "ENTITY_TYPE": "deal", "COMMENT": "  "}})) == ("", "COMMENT: a text is required")
     comment = bx.ok("crm.timeline.comment.add", {"fields": {"ENTITY_ID": deal, "ENTITY_TYPE": "deal",
                                                             "COMMENT": "First"}})
-    assert _error(bx.post("crm.timeline.comment.update", {"id": comment, "fields": {"COMMENT": ""}})) == (
+    assert bitrix_error(bx.post("crm.timeline.comment.update", {"id": comment, "fields": {"COMMENT": ""}})) == (
         "", "COMMENT: a text is required")
-    assert _error(bx.post("crm.timeline.comment.update", {"id": comment, "fields": {"TEXT": "Second"}})) == (
+    assert bitrix_error(bx.post("crm.timeline.comment.update", {"id": comment, "fields": {"TEXT": "Second"}})) == (
         "", "Nothing to update: fields[COMMENT] is missing.")
     assert TimelineEntry.objects.get(pk=comment).data["text"] == "First"
 
@@ -93,7 +90,7 @@ def test_a_comment_of_somebody_else_cannot_be_deleted_by_a_manager(bx, bx_manage
     deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "D"}})
     comment = bx.ok("crm.timeline.comment.add", {"fields": {"ENTITY_ID": deal, "ENTITY_TYPE": "deal",
                                                             "COMMENT": "Admin's"}})
-    assert _error(bx_manager.post("crm.timeline.comment.delete", {"id": comment})) == ("", "Access denied.")
+    assert bitrix_error(bx_manager.post("crm.timeline.comment.delete", {"id": comment})) == ("", "Access denied.")
     assert TimelineEntry.objects.filter(pk=comment).exists()
 
 
@@ -103,7 +100,7 @@ def test_a_role_limited_to_own_records_holds_for_comments(bx, classic_mode, own_
     mine = bx.ok("crm.deal.add", {"fields": {"TITLE": "Mine", "ASSIGNED_BY_ID": user.pk}})
     hidden = bx.ok("crm.timeline.comment.add", {"fields": {"ENTITY_ID": theirs, "ENTITY_TYPE": "deal",
                                                            "COMMENT": "Hidden"}})
-    assert _error(client.post("crm.timeline.comment.add", {"fields": {
+    assert bitrix_error(client.post("crm.timeline.comment.add", {"fields": {
         "ENTITY_ID": theirs, "ENTITY_TYPE": "deal", "COMMENT": "x"}})) == ("", "Not found")
     assert list(TimelineEntry.objects.filter(kind=TimelineKind.COMMENT).values_list("pk", flat=True)) == [hidden]
     listed = client.call("crm.timeline.comment.list", {"filter": {"ENTITY_ID": theirs, "ENTITY_TYPE": "deal"}})
@@ -125,7 +122,7 @@ def test_a_role_limited_to_own_records_holds_for_comments(bx, classic_mode, own_
     ({"filter": {"XENTITY_ID": 1, "ENTITY_TYPE": "deal"}}, "ENTITY_ID and ENTITY_TYPE are required in the filter."),
 ])
 def test_comment_list_refuses_a_bad_filter_or_order_saying_why(bx, classic_mode, params, expected):
-    assert _error(bx.post("crm.timeline.comment.list", params)) == ("", expected)
+    assert bitrix_error(bx.post("crm.timeline.comment.list", params)) == ("", expected)
 
 
 def test_comment_list_takes_the_filter_keys_with_an_equals_sign(bx, classic_mode):
@@ -259,7 +256,7 @@ def test_stage_history_select_keeps_the_id(bx, histories):
     ({"entityTypeId": 2, "order": "ID"}, ("", "Parameter 'order' must be array.")),
 ])
 def test_stage_history_refuses_bad_parameters_saying_why(bx, classic_mode, params, expected):
-    assert _error(bx.post("crm.stagehistory.list", params)) == expected
+    assert bitrix_error(bx.post("crm.stagehistory.list", params)) == expected
 
 
 def test_stage_history_for_a_role_limited_to_own_deals(bx, classic_mode, own_only):

@@ -10,12 +10,9 @@ import pytest
 
 from kontor.crm.models import AuditLog, CustomField
 
+from .conftest import bitrix_error
+
 pytestmark = pytest.mark.django_db
-
-
-def _error(response) -> tuple[str, str]:
-    assert response.status_code == 400, response.content
-    return response.json()["error"], response.json()["error_description"]
 
 
 def _add(bx, kind="deal", **fields):
@@ -82,7 +79,7 @@ def test_add_reads_sort_as_bitrix24_sends_it(bx, fields, sort):
 def test_add_names_what_is_wrong(bx, fields, message):
     params = {"FIELD_NAME": "PIECES", "USER_TYPE_ID": "integer", **fields}
     params = {k: v for k, v in params.items() if v is not None}
-    assert _error(bx.post("crm.deal.userfield.add", {"fields": params})) == ("", message)
+    assert bitrix_error(bx.post("crm.deal.userfield.add", {"fields": params})) == ("", message)
     assert not CustomField.objects.exists()
 
 
@@ -175,13 +172,14 @@ def test_list_refuses_a_filter_it_cannot_apply(bx, three, filter_, message):
 
 
 def test_list_refuses_a_flag_filter_that_is_neither_y_nor_n(bx, three):
-    assert _error(bx.post("crm.deal.userfield.list", {"filter": {"MANDATORY": "maybe"}})) == (
+    assert bitrix_error(bx.post("crm.deal.userfield.list", {"filter": {"MANDATORY": "maybe"}})) == (
         "", "MANDATORY must be Y or N.")
 
 
 @pytest.mark.parametrize("name", ["filter", "order"])
 def test_list_refuses_a_filter_or_order_that_is_no_array(bx, name):
-    assert _error(bx.post("crm.deal.userfield.list", {name: "SORT"})) == ("", f"Parameter '{name}' must be array.")
+    refused = bx.post("crm.deal.userfield.list", {name: "SORT"})
+    assert bitrix_error(refused) == ("", f"Parameter '{name}' must be array.")
 
 
 def test_list_shows_labels_per_language_unless_lang_is_a_text(bx, three):
@@ -215,7 +213,7 @@ def test_update_takes_the_fixed_fields_repeated_unchanged(bx, delivery, fields):
     ({"SORT": "abc"}, "sort must be an integer"),
 ])
 def test_update_names_what_it_refuses(bx, delivery, fields, message):
-    assert _error(bx.post("crm.deal.userfield.update", {"id": delivery, "fields": fields})) == ("", message)
+    assert bitrix_error(bx.post("crm.deal.userfield.update", {"id": delivery, "fields": fields})) == ("", message)
 
 
 def test_update_changes_flags_sort_xml_id_and_settings(bx, delivery):
