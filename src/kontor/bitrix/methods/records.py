@@ -508,12 +508,6 @@ class DealEntity(RecordEntity):
             return True
         return False
 
-    def data_in(self, call: Call, fields: dict[str, Any], obj: Any = None) -> dict[str, Any]:
-        data = super().data_in(call, fields, obj)
-        if "contact_ids" in data and data.get("contact_id", 0) is None:
-            del data["contact_id"]  # CONTACT_ID: 0 beside CONTACT_IDS clears nothing
-        return data
-
     def create(self, call: Call, fields: dict[str, Any]) -> int:
         return services.deal_create(actor=call.user, data=self.data_in(call, fields)).pk
 
