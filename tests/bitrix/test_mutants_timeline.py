@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kontor.bitrix.mapping import dt
+from kontor.bitrix.methods import timeline
 from kontor.crm.enums import ActivityType, EntityType, TimelineKind
 from kontor.crm.models import Activity, TimelineEntry
 
@@ -223,10 +224,33 @@ def test_stage_history_filters_by_type_id(bx, histories, type_id, expected):
         (t, f"C{category}:{code}" if code in ("START", "DONE") else code) for t, code in expected]
 
 
-@pytest.mark.parametrize("type_id, count", [(1, 1), (2, 1), ([1, 2], 2)])
-def test_stage_history_counts_only_the_entries_of_the_wanted_types(bx, histories, type_id, count):
-    out = _history(bx, filter={"OWNER_ID": histories["b"], "TYPE_ID": type_id})
+@pytest.mark.parametrize("owner, type_id, count", [
+    ("b", 1, 1), ("b", 2, 1), ("b", [1, 2], 2),
+    # deal A has one move of each type (2, 5, 3): the total counts only the wanted ones
+    ("a", 2, 1), ("a", 3, 1), ("a", [2, 5], 2), ("a", [1, 3], 2), ("a", [2, 3, 5], 3), ("a", 4, 0),
+])
+def test_stage_history_counts_only_the_entries_of_the_wanted_types(bx, histories, owner, type_id, count):
+    out = _history(bx, filter={"OWNER_ID": histories[owner], "TYPE_ID": type_id})
     assert out["total"] == count == len(out["result"]["items"])
+    assert "next" not in out
+
+
+@pytest.mark.parametrize("chunk", [7, 500])
+def test_stage_history_pages_the_entries_of_the_wanted_types(bx, classic_mode, monkeypatch, chunk):
+    """60 deals moved to PREPARATION (2) and on to WON (3); pages of type 2 only, typed in chunks of 7 or 500."""
+    monkeypatch.setattr(timeline, "HISTORY_CHUNK", chunk)
+    for n in range(60):
+        deal = bx.ok("crm.deal.add", {"fields": {"TITLE": f"D{n}"}})
+        bx.ok("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": "PREPARATION"}})
+        bx.ok("crm.deal.update", {"id": deal, "fields": {"STAGE_ID": "WON"}})
+    moves = list(TimelineEntry.objects.filter(entity_type=EntityType.DEAL, kind=TimelineKind.STAGE_CHANGED,
+                                              data__to="PREPARATION").order_by("id").values_list("id", flat=True))
+    first = _history(bx, filter={"TYPE_ID": 2}, select=["STAGE_ID"])
+    assert (first["total"], first["next"]) == (60, 50)
+    second = _history(bx, filter={"TYPE_ID": 2}, select=["STAGE_ID"], start=50)
+    assert (second["total"], "next" in second) == (60, False)
+    rows = first["result"]["items"] + second["result"]["items"]
+    assert [r["ID"] for r in rows] == moves and {r["STAGE_ID"] for r in rows} == {"PREPARATION"}
 
 
 def test_stage_history_orders_by_id_created_time_or_owner(bx, histories):
