@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from kontor.crm.models import Deal, Lead
 from kontor.products.models import Product, ProductRow
+
+from .conftest import bitrix_error
 
 
 def _err(response) -> str:
@@ -82,3 +86,51 @@ def test_crm_item_productrow_in_camel_case(bx, classic_mode):
     assert bx.ok("crm.item.productrow.get", {"id": row["id"]})["productRow"]["productName"] == "Seat"
     assert "productName" in bx.ok("crm.item.productrow.fields")["fields"]
     assert bx.post("crm.item.productrow.set", {"ownerType": "Q", "ownerId": deal, "productRows": []}).status_code == 400
+
+
+# --- the largest amounts: what is stored comes back, what cannot be stored is refused -----------------
+
+BIGGEST = "9999999999999.99"  # 13 integer digits and the cents: exact on SQLite (a double) and PostgreSQL
+
+
+def test_the_largest_amounts_come_back_as_written(bx, classic_mode):
+    product = bx.ok("crm.product.add", {"fields": {"NAME": "Yacht", "PRICE": BIGGEST}})
+    assert bx.ok("crm.product.get", {"id": product})["PRICE"] == BIGGEST
+    assert [p["PRICE"] for p in bx.ok("crm.product.list", {"filter": {"ID": product}})] == [BIGGEST]
+    deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "Big", "OPPORTUNITY": BIGGEST}})
+    assert bx.ok("crm.deal.get", {"id": deal})["OPPORTUNITY"] == BIGGEST
+    assert bx.ok("crm.deal.productrows.set", {"id": deal, "rows": [
+        {"PRODUCT_NAME": "Half", "PRICE": "4999999999999.99", "QUANTITY": 2}]}) is True
+    assert bx.ok("crm.deal.productrows.get", {"id": deal})[0]["PRICE"] == 4999999999999.99
+    assert bx.ok("crm.deal.get", {"id": deal})["OPPORTUNITY"] == "9999999999999.98"
+
+
+@pytest.mark.parametrize("method, fields, message", [
+    ("crm.product.add", {"NAME": "Pen", "PRICE": "9999999999999999.99"},
+     "PRICE must be between 0 and 9999999999999.99"),
+    ("crm.product.add", {"NAME": "Pen", "PRICE": "1e13"}, "PRICE must be between 0 and 9999999999999.99"),
+    ("crm.deal.add", {"TITLE": "Big", "OPPORTUNITY": "10000000000000"},
+     "OPPORTUNITY: must be between 0 and 9999999999999.99"),
+])
+def test_an_amount_too_large_to_store_is_refused(bx, classic_mode, method, fields, message):
+    _, description = bitrix_error(bx.post(method, {"fields": fields}))
+    assert message in description
+    assert not Product.objects.exists() and not Deal.objects.exists()
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"PRICE": "1e12", "QUANTITY": "10"}, "rows[0]: price × quantity must be between 0 and 9999999999999.99"),
+    ({"PRICE": "999999999999", "QUANTITY": "1e11"}, "price × quantity must be"),
+    ({"PRICE": "10", "DISCOUNT_TYPE_ID": 1, "DISCOUNT_SUM": "1e13"}, "rows[0].discount_sum must be between"),
+    ({"PRICE": "10", "DISCOUNT_TYPE_ID": 1, "DISCOUNT_SUM": "9999999999999.99"},
+     "rows[0]: the price before discount must be between 0 and 9999999999999.99"),
+    ({"PRICE": "1000000000000", "DISCOUNT_RATE": "99.99"}, "the price before discount must be"),
+])
+def test_product_rows_too_large_to_store_are_refused_and_the_deal_keeps_its_rows(bx, classic_mode, row, message):
+    deal = bx.ok("crm.deal.add", {"fields": {"TITLE": "Big"}})
+    bx.ok("crm.deal.productrows.set", {"id": deal, "rows": [{"PRODUCT_NAME": "Kept", "PRICE": 5}]})
+    _, description = bitrix_error(bx.post("crm.deal.productrows.set", {"id": deal, "rows": [
+        {"PRODUCT_NAME": "A", **row}]}))
+    assert message in description
+    assert [r["PRODUCT_NAME"] for r in bx.ok("crm.deal.productrows.get", {"id": deal})] == ["Kept"]
+    assert bx.ok("crm.deal.get", {"id": deal})["OPPORTUNITY"] == "5.00"

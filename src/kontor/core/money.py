@@ -8,6 +8,10 @@
 - ``parse_amount``: "12.500,50" (de) / "12,500.50" (en) → ``Decimal("12500.50")``; text that
   cannot be read one way in this language ("12500.50" in German, "12500,50" in English) is an
   error, never a guess.
+- ``MAX_AMOUNT``: the bound of every stored amount (deal/lead amounts, product prices, product row
+  totals and discounts): SQLite keeps a decimal column as a double and Django reads it back rounded to
+  15 significant digits, so 13 integer digits and the cents are what both databases give back exactly
+  (a price of 9999999999999999.99 came back as 1E+16 and every read of that product was a 500).
 - ``format_count`` / ``format_amount``: "135.000" / "12.500,50" (de), "135,000" / "12,500.50" (en).
 """
 
@@ -38,6 +42,9 @@ COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF")
 
 #: Spaces people use to group digits ("12 500,50"); removed before parsing.
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+MAX_AMOUNT = Decimal("1e13")
+AMOUNT_RANGE = "between 0 and 9999999999999.99"
 
 
 def babel_locale(language: str | None = None) -> str:

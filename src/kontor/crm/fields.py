@@ -31,10 +31,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
 
 from kontor.core.errors import ErrorCode, KontorError, validation
-from kontor.core.money import currency_error, is_currency
+from kontor.core.money import AMOUNT_RANGE, MAX_AMOUNT, currency_error, is_currency
 from kontor.crm.enums import EntityType
 
-MAX_AMOUNT = Decimal("1e16")
 MAX_INT = 2**63 - 1
 #: Longest text a "long text" field keeps (comments, descriptions): a limit, so no request can store
 #: megabytes in one field.
@@ -549,7 +548,7 @@ def _amount(spec: FieldSpec, value: Any) -> Decimal:
     except (InvalidOperation, ValueError):
         raise _bad(spec, "must be a number") from None
     if not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT:
-        raise _bad(spec, "must be between 0 and 9999999999999999.99")
+        raise _bad(spec, f"must be {AMOUNT_RANGE}")
     return amount.quantize(Decimal("0.01"))
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kontor.core.errors import validation
+from kontor.core.money import AMOUNT_RANGE, MAX_AMOUNT
 from kontor.crm.models import Deal, Lead
 from kontor.crm.services.common import apply_changes, clean_amount, clean_currency, clean_text, unknown_fields
 from kontor.products.models import DiscountType, Product, ProductRow
@@ -119,6 +120,8 @@ def _clean_row(index: int, data: Mapping[str, Any], products: Mapping[int, Produ
              else (product.price if product else Decimal("0")))
     quantity = (_decimal(data["quantity"], f"{where}.quantity", low=Decimal("0"), high=Decimal("1e12"),
                          places="0.0001") if data.get("quantity") not in (None, "") else Decimal("1"))
+    if price * quantity >= MAX_AMOUNT:
+        raise validation(f"{where}: price × quantity must be {AMOUNT_RANGE}", "rows")
     tax_rate = _tax_rate(data.get("tax_rate"), f"{where}.tax_rate") if "tax_rate" in data else (
         product.tax_rate if product else None)
     tax_included = _flag(data["tax_included"], f"{where}.tax_included") if "tax_included" in data else True
@@ -134,9 +137,11 @@ def _clean_row(index: int, data: Mapping[str, Any], products: Mapping[int, Produ
         discount_sum = (netto - exclusive).quantize(CENT, rounding=ROUND_HALF_UP)
     else:
         discount_sum = _decimal(data.get("discount_sum") or 0, f"{where}.discount_sum", low=Decimal("0"),
-                                high=Decimal("1e16"))
+                                high=MAX_AMOUNT - CENT)
         netto = exclusive + discount_sum
         rate = (discount_sum / netto * 100).quantize(CENT, rounding=ROUND_HALF_UP) if netto else Decimal("0")
+    if netto >= MAX_AMOUNT:  # a high discount rate or sum makes the list price too large to store
+        raise validation(f"{where}: the price before discount must be {AMOUNT_RANGE}", "rows")
     sort = data.get("sort")
     return ProductRow(product=product, product_name=name, price=price, quantity=quantity,
                       discount_type=discount_type, discount_rate=rate, discount_sum=discount_sum,

@@ -9,7 +9,7 @@ discount, with tax) are derived from it with ``DISCOUNT_*`` and ``TAX_RATE``.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 
@@ -240,8 +240,9 @@ def item_productrow_get(call: Call) -> dict[str, Any]:
     row = ProductRow.objects.filter(pk=get_id(call.params)).select_related("product").first()
     if row is None:
         raise crm_error("Not found")
-    owner_type, owner_id = ("D", row.deal_id) if row.deal_id else ("L", row.lead_id)
-    return {"productRow": _item_row(row, owner_type, owner_id or 0)}
+    # the check constraint product_row_one_owner gives every row a deal or a lead
+    owner_type, owner_id = ("D", row.deal_id) if row.deal_id else ("L", cast(int, row.lead_id))
+    return {"productRow": _item_row(row, owner_type, owner_id)}
 
 
 method("crm.item.productrow.get")(item_productrow_get)

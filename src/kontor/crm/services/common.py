@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 
 from kontor.core.errors import ErrorCode, KontorError, not_found, validation
-from kontor.core.money import currency_error, is_currency
+from kontor.core.money import AMOUNT_RANGE, MAX_AMOUNT, currency_error, is_currency
 from kontor.core.normalize import clean_email, clean_phone
 from kontor.crm.enums import COMM_VALUE_TYPES, CommType, EntityType, TimelineKind
 from kontor.crm.models import Communication, TimelineEntry
@@ -201,7 +201,7 @@ def clean_text(value: Any, field: str, *, max_length: int | None = 255, required
 
 
 def clean_amount(value: Any, field: str = "opportunity") -> Decimal:
-    """A non-negative money amount with at most two decimals and 16 integer digits."""
+    """A non-negative money amount with at most two decimals and 13 integer digits (``MAX_AMOUNT``)."""
     if value is None or value == "":
         return Decimal("0")
     if isinstance(value, bool):
@@ -210,8 +210,8 @@ def clean_amount(value: Any, field: str = "opportunity") -> Decimal:
         amount = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
         raise validation(f"{field} must be a number", field) from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e16"):
-        raise validation(f"{field} must be between 0 and 9999999999999999.99", field)
+    if not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT:
+        raise validation(f"{field} must be {AMOUNT_RANGE}", field)
     return amount.quantize(Decimal("0.01"))
 
 
