@@ -211,7 +211,7 @@ def _move_category(call: Call, deal: Any, fields: dict[str, Any]) -> None:
     if raw_stage not in (None, ""):
         stage = catalog.resolve_stage(raw_stage)
         if stage is not None and stage.pipeline_id != pipeline_pk:
-            stage = catalog.stage_by_key.get((pipeline_pk, str(raw_stage).split(":", 1)[-1]))
+            stage = catalog.stage_by_key.get((pipeline_pk, str(raw_stage).strip().upper().split(":", 1)[-1]))
         if stage is None or stage.pipeline_id != pipeline_pk:
             raise crm_error(f"stageId: stage '{raw_stage}' is not in category {raw}.")
     else:
