@@ -33,7 +33,7 @@ DEFAULTS: dict[str, Any] = {"EDIT_IN_LIST": "Y", "IS_SEARCHABLE": "N", "ERROR_ME
 
 
 def _flag(value: Any, name: str) -> bool:
-    if isinstance(value, str) and value.strip().upper() in ("I", "E", "S"):  # SHOW_FILTER's filter kinds
+    if name == "SHOW_FILTER" and isinstance(value, str) and value.strip().upper() in ("I", "E", "S"):  # filter kinds
         return True
     flag = yes_no(value)
     if flag is None:
@@ -50,7 +50,9 @@ def _labels(fields: Mapping[str, Any]) -> dict[str, str]:
             continue
         if isinstance(value, Mapping):
             texts = {str(k).lower(): v for k, v in value.items() if isinstance(v, str) and v.strip()}
-            first = next(iter(texts.values()), "")
+            if not texts:  # an object without any text is no label, like ""
+                continue
+            first = next(iter(texts.values()))
             out.setdefault("label_de", texts.get("de") or texts.get("en") or first)
             out.setdefault("label_en", texts.get("en") or texts.get("de") or first)
         elif isinstance(value, str):
