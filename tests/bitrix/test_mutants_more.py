@@ -65,15 +65,6 @@ def test_linking_a_record_that_does_not_exist_names_it(bx, classic_mode):
         "CONTACT_ID: record 987654 not found.")
 
 
-def test_activity_fields_describe_types_and_titles(bx):
-    fields = bx.ok("crm.activity.fields")
-    assert (fields["START_TIME"]["type"], fields["START_TIME"]["title"]) == ("datetime", "Start time")
-    assert fields["STATUS"]["type"] == "crm_enum_activitystatus" and fields["STATUS"]["isReadOnly"] is True
-    assert fields["DIRECTION"]["type"] == "crm_enum_activitydirection" and fields["DIRECTION"]["isImmutable"]
-    assert (fields["LAST_UPDATED"]["type"], fields["LAST_UPDATED"]["title"]) == ("datetime", "Modified on")
-    assert fields["COMMUNICATIONS"]["title"] == "Communications" and fields["COMMUNICATIONS"]["isRequired"]
-
-
 def test_a_batch_without_a_command_list_says_what_it_needs(bx):
     response = bx.post("batch", {"cmd": "crm.lead.list"})
     assert _error(response) == "Parameter 'cmd' must be a non-empty array of commands."

@@ -276,12 +276,12 @@ class ActivityEntity(Entity):
             "DESCRIPTION": field_meta("string", "Description"),
             "START_TIME": field_meta("datetime", "Start time"),
             "END_TIME": field_meta("datetime", "End time"),
-            "DEADLINE": field_meta("datetime", "Deadline", read_only=True),
+            "DEADLINE": field_meta("datetime", "Deadline"),  # add and update write it
             "COMPLETED": field_meta("char", "Completed"),
             "STATUS": field_meta("crm_enum_activitystatus", "Status", read_only=True),
             "RESPONSIBLE_ID": field_meta("user", "Responsible person", required=True),
             "PRIORITY": field_meta("crm_enum_activitypriority", "Priority"),
-            "DIRECTION": field_meta("crm_enum_activitydirection", "Direction", immutable=True),
+            "DIRECTION": field_meta("crm_enum_activitydirection", "Direction"),  # update changes it
             "AUTHOR_ID": field_meta("user", "Created by", read_only=True),
             "CREATED": field_meta("datetime", "Created on", read_only=True),
             "LAST_UPDATED": field_meta("datetime", "Modified on", read_only=True),
