@@ -32,7 +32,8 @@ def test_an_amount_that_is_no_number_is_refused_naming_the_field(given):
     assert (err.field, err.message) == ("amount", "amount must be a number")
 
 
-@pytest.mark.parametrize("given", ["-0.01", -1, "NaN", "Infinity", "-Infinity", "1e13", "10000000000000", "9999999999999999.99"])
+@pytest.mark.parametrize("given", ["-0.01", -1, "NaN", "Infinity", "-Infinity", "1e13", "10000000000000",
+                                   "9999999999999999.99"])
 def test_an_amount_out_of_range_is_refused_naming_the_field(given):
     err = refusal(lambda: clean_amount(given))
     assert (err.code, err.field) == (ErrorCode.VALIDATION, "opportunity")
