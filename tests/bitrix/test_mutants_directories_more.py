@@ -48,8 +48,9 @@ def test_product_rows_of_a_deal_and_a_lead_are_set_and_read_back(bx, classic_mod
 
 
 @pytest.mark.parametrize("owner", ["deal", "lead"])
-def test_product_rows_of_a_record_the_caller_cannot_see_are_not_found(bx, role_client, classic_mode, owner):
-    owner_id = bx.ok(f"crm.{owner}.add", {"fields": {"TITLE": "Hidden", "ASSIGNED_BY_ID": 1}})
+def test_product_rows_of_a_record_the_caller_cannot_see_are_not_found(bx, admin_user, role_client, classic_mode,
+                                                                      owner):
+    owner_id = bx.ok(f"crm.{owner}.add", {"fields": {"TITLE": "Hidden", "ASSIGNED_BY_ID": admin_user.pk}})
     bx.ok(f"crm.{owner}.productrows.set", {"id": owner_id, "rows": [{"PRODUCT_NAME": "Kept", "PRICE": 5}]})
     _, restricted = role_client({"read": "own", "add": "own", "edit": "own", "delete": "none"})
     assert bitrix_error(restricted.post(f"crm.{owner}.productrows.get", {"id": owner_id})) == ("", "Not found")
