@@ -93,6 +93,12 @@ def role_client(manager_with_role):
 
 
 @pytest.fixture
+def deal(bx, classic_mode) -> int:
+    """A deal "Relaunch" in the default pipeline, made through the facade."""
+    return bx.ok("crm.deal.add", {"fields": {"TITLE": "Relaunch"}})
+
+
+@pytest.fixture
 def service_category(bx) -> int:
     """A second deal pipeline "Service" with the stages START (in progress) and DONE (won): its category id
     as the facade names it."""

@@ -22,11 +22,6 @@ NO_BINDING = "Could not build binding. Please ensure that owner info and communi
 BAD_COMMUNICATION = "COMMUNICATIONS[0]: ENTITY_TYPE_ID and ENTITY_ID must name a lead, deal, contact or company."
 
 
-@pytest.fixture
-def deal(bx) -> int:
-    return bx.ok("crm.deal.add", {"fields": {"TITLE": "Relaunch"}})
-
-
 def _add(bx: Wire, deal: int, **fields: Any) -> int:
     return bx.ok("crm.activity.add", {"fields": {"OWNER_TYPE_ID": 2, "OWNER_ID": deal, "SUBJECT": "Call back",
                                                  **fields}})

@@ -38,11 +38,6 @@ def _expected(obj: Activity, *, type_id: str, provider: str, provider_type: str)
 
 
 @pytest.fixture
-def deal(bx) -> int:
-    return bx.ok("crm.deal.add", {"fields": {"TITLE": "Relaunch"}})
-
-
-@pytest.fixture
 def contact(bx) -> int:
     return bx.ok("crm.contact.add", {"fields": {"NAME": "Erika"}})
 
